@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * PV Calls wire format, protocol version 1, as both of our modules speak it.
+ *
+ * Written from Xen's docs/misc/pvcalls.pandoc.  Where the specification's
+ * byte diagram of the indexes page and its C structure disagree, the
+ * structure wins: it is what every deployed peer uses.
+ *
+ * This header compiles in the kernel and in userspace (host unit tests,
+ * fuzzers), so it only uses fixed-width types and no kernel helpers.
+ * Every field crosses a trust boundary: readers must validate it.
+ */
+#ifndef XEN_PVCALLS_WIRE_H
+#define XEN_PVCALLS_WIRE_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/build_bug.h>
+#define PVC_STATIC_ASSERT(c, m)	static_assert(c, m)
+#else
+#include <stdint.h>
+#include <assert.h>
+typedef uint8_t __u8;
+typedef uint32_t __u32;
+typedef int32_t __s32;
+typedef uint64_t __u64;
+#define PVC_STATIC_ASSERT(c, m)	_Static_assert(c, m)
+#endif
+
+/* xenstore keys and values of the v1 handshake */
+#define PVC_XS_VERSION		"version"	/* frontend: "1" */
+#define PVC_XS_RING_REF		"ring-ref"	/* frontend: command ring */
+#define PVC_XS_PORT		"port"		/* frontend: event channel */
+#define PVC_XS_VERSIONS		"versions"	/* backend: "1" */
+#define PVC_XS_MAX_PAGE_ORDER	"max-page-order" /* backend */
+#define PVC_XS_FUNCTION_CALLS	"function-calls" /* backend: "1" */
+#define PVC_PROTOCOL_VERSION	1
+
+/*
+ * A Linux v1 frontend refuses a backend whose max-page-order is below 4
+ * (it maps order-4 data rings by default), so that is our floor too.
+ */
+#define PVC_MIN_MAX_PAGE_ORDER	4
+/* xenbus_map_ring_valloc() maps at most 16 grants: 1 << 4 pages. */
+#define PVC_MAX_RING_ORDER	4
+
+/* Commands (xen_pvcalls_request.cmd) */
+#define PVC_CMD_SOCKET		0
+#define PVC_CMD_CONNECT		1
+#define PVC_CMD_RELEASE		2
+#define PVC_CMD_BIND		3
+#define PVC_CMD_LISTEN		4
+#define PVC_CMD_ACCEPT		5
+#define PVC_CMD_POLL		6
+#define PVC_CMD_MAX		PVC_CMD_POLL
+
+/* The only socket v1 carries: AF_INET, SOCK_STREAM, protocol 0. */
+#define PVC_AF_INET		2
+#define PVC_SOCK_STREAM		1
+#define PVC_ADDR_MAX		28	/* bytes of addr[] in connect/bind */
+
+/*
+ * One command request.  64 bytes on every architecture: the union is
+ * padded to 56 bytes.  @req_id is the frontend's own, echoed back; @id
+ * names a socket and is chosen by the frontend (an opaque handle, never
+ * a pointer).
+ */
+struct pvc_request {
+	__u32 req_id;
+	__u32 cmd;
+	union {
+		struct {
+			__u64 id;
+			__u32 domain;
+			__u32 type;
+			__u32 protocol;
+		} socket;
+		struct {
+			__u64 id;
+			__u8 addr[PVC_ADDR_MAX];
+			__u32 len;
+			__u32 flags;
+			__u32 ref;	/* grant of the indexes page */
+			__u32 evtchn;
+		} connect;
+		struct {
+			__u64 id;
+			__u8 reuse;
+		} release;
+		struct {
+			__u64 id;
+			__u8 addr[PVC_ADDR_MAX];
+			__u32 len;
+		} bind;
+		struct {
+			__u64 id;
+			__u32 backlog;
+		} listen;
+		struct {
+			__u64 id;	/* the listening socket */
+			__u64 id_new;	/* the accepted socket */
+			__u32 ref;
+			__u32 evtchn;
+		} accept;
+		struct {
+			__u64 id;
+		} poll;
+		__u8 dummy[56];
+	} u;
+};
+
+/* One command response: 24 bytes.  @ret is 0 or a negative errno. */
+struct pvc_response {
+	__u32 req_id;
+	__u32 cmd;
+	__s32 ret;
+	__u32 pad;
+	union {
+		struct {
+			__u64 id;
+		} any;	/* every command echoes the socket id here */
+		__u8 dummy[8];
+	} u;
+};
+
+/*
+ * The indexes page of one active socket.  The data ring that follows
+ * it is 1 << ring_order pages: the first half is "in" (backend writes,
+ * frontend reads), the second half is "out" (frontend writes, backend
+ * reads).  Indexes are free-running 32-bit counters; a ring holds at
+ * most its size in bytes.  *_error is 0 or a negative errno set by the
+ * writer of that direction's data; -ENOTCONN on "in" means end of file.
+ */
+struct pvc_indexes {
+	__u32 in_cons, in_prod;
+	__s32 in_error;
+	__u8 pad1[52];
+	__u32 out_cons, out_prod;
+	__s32 out_error;
+	__u8 pad2[52];
+	__u32 ring_order;
+	__u32 ref[];
+};
+
+PVC_STATIC_ASSERT(sizeof(struct pvc_request) == 64, "request is 64 bytes");
+PVC_STATIC_ASSERT(sizeof(struct pvc_response) == 24, "response is 24 bytes");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons) == 64,
+		  "out_cons at 64");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ring_order) == 128,
+		  "ring_order at 128");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ref) == 132,
+		  "ref[] at 132");
+
+#endif /* XEN_PVCALLS_WIRE_H */

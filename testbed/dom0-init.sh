@@ -80,7 +80,7 @@ the_end() {
 # ---- Xen toolstack ----
 say "dom0 up, kernel $KVER, scenario $SCENARIO"
 for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc; do
-	modprobe $m || bed FAIL "dom0 modprobe $m"
+	modprobe $m || bed FAIL "modprobe $m"
 done
 mkdir -p /proc/xen /run/xenstored /run/xen /var/lib/xen /var/lib/xenstored \
 	/var/log/xen/console
@@ -98,9 +98,9 @@ say "xen toolstack up"
 
 # ---- backend ----
 if modprobe xen-pvcalls-back; then
-	bed OK "dom0 modprobe xen-pvcalls-back"
+	bed OK "modprobe xen-pvcalls-back"
 else
-	bed FAIL "dom0 modprobe xen-pvcalls-back"
+	bed FAIL "modprobe xen-pvcalls-back"
 fi
 
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' $STATS 2>/dev/null; }

@@ -253,6 +253,7 @@ suite)
 		say "pvcalls xenbus handshake incomplete: $(states "$DOMID")"
 	fi
 	guest_end "$SCENARIO"
+	say "backend counters after the guest: $(tr '\n' ' ' < $STATS 2>&1)"
 	;;
 esac
 the_end

@@ -21,7 +21,6 @@
 #include <linux/net.h>
 #include <linux/uio.h>
 #include <xen/events.h>
-#include <xen/grant_table.h>
 
 #include "pvcalls-back.h"
 #include "validate.h"
@@ -50,29 +49,27 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	struct pvcb_dring *r = &s->ring;
 	grant_ref_t refs[XENBUS_MAX_RING_GRANTS];
 	struct pvc_indexes *intf;
-	void *addr, *data;
 	u32 order, i;
 	int err, irq;
 
 	refs[0] = ref;
-	err = xenbus_map_ring_valloc(dev, refs, 1, &addr);
+	err = pvcb_gmap_map(&r->imap, dev->otherend_id, refs, 1);
 	if (err)
 		return err;
-	atomic_inc(&pvcb_stats.mapped_rings);
-	intf = addr;
+	intf = pvcb_gmap_addr(&r->imap, 0);
 
 	/* Read once: the frontend can rewrite the page at any time. */
 	order = READ_ONCE(intf->ring_order);
 	err = pvcb_check_ring_order(order, pvcb_max_page_order);
 	if (err)
 		goto unmap_intf;
+	/* 1 << order <= 16 refs: they end well inside the indexes page */
 	for (i = 0; i < (1U << order); i++)
 		refs[i] = READ_ONCE(intf->ref[i]);
 
-	err = xenbus_map_ring_valloc(dev, refs, 1U << order, &data);
+	err = pvcb_gmap_map(&r->dmap, dev->otherend_id, refs, 1U << order);
 	if (err)
 		goto unmap_intf;
-	atomic_inc(&pvcb_stats.mapped_rings);
 
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
 							    pvcb_data_irq, 0,
@@ -85,7 +82,6 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	atomic_inc(&pvcb_stats.evtchns);
 
 	r->intf = intf;
-	r->data = data;
 	r->order = order;
 	r->size = pvc_ring_size(order);
 	r->irq = irq;
@@ -97,11 +93,9 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	return 0;
 
 unmap_data:
-	xenbus_unmap_ring_vfree(dev, data);
-	atomic_dec(&pvcb_stats.mapped_rings);
+	pvcb_gmap_unmap(&r->dmap);
 unmap_intf:
-	xenbus_unmap_ring_vfree(dev, addr);
-	atomic_dec(&pvcb_stats.mapped_rings);
+	pvcb_gmap_unmap(&r->imap);
 	return err;
 }
 
@@ -118,20 +112,12 @@ void pvcb_dring_unbind(struct pvcb_sock *s)
 /* Undo pvcb_dring_map.  Idempotent. */
 void pvcb_dring_unmap(struct pvcb_sock *s)
 {
-	struct xenbus_device *dev = s->fe->dev;
 	struct pvcb_dring *r = &s->ring;
 
 	pvcb_dring_unbind(s);
-	if (r->data) {
-		xenbus_unmap_ring_vfree(dev, r->data);
-		atomic_dec(&pvcb_stats.mapped_rings);
-		r->data = NULL;
-	}
-	if (r->intf) {
-		xenbus_unmap_ring_vfree(dev, r->intf);
-		atomic_dec(&pvcb_stats.mapped_rings);
-		r->intf = NULL;
-	}
+	r->intf = NULL;
+	pvcb_gmap_unmap(&r->dmap);
+	pvcb_gmap_unmap(&r->imap);
 }
 
 int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req)
@@ -238,20 +224,43 @@ static void pvcb_dring_broken(struct pvcb_sock *s)
 			     (unsigned long long)s->id);
 }
 
-/* Fill @vec with the (up to two) pieces of a ring run.  Returns count. */
-static int pvcb_ring_vec(u8 *base, u32 idx, u32 len, u32 size,
-			 struct kvec *vec)
+/*
+ * Most kvecs one run of a direction needs: up to half of a 16-page ring,
+ * unaligned (one page more), wrapped (one piece more).
+ */
+#define PVCB_MAX_VEC	((1 << (PVC_MAX_RING_ORDER - 1)) + 2)
+
+/*
+ * Describe @len bytes at free-running index @idx of the direction that
+ * starts at byte @base of the data ring, as kvecs that each stay inside
+ * one mapped page.  Returns the number of kvecs; *@total is the bytes
+ * they cover (all of @len, PVCB_MAX_VEC is enough for any run).
+ */
+static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
+			 u32 len, struct kvec *vec, u32 *total)
 {
 	struct pvc_ring_span sp;
+	int piece, n = 0;
 
-	pvc_ring_span(idx, len, size, &sp);
-	vec[0].iov_base = base + sp.off[0];
-	vec[0].iov_len = sp.len[0];
-	if (!sp.len[1])
-		return 1;
-	vec[1].iov_base = base + sp.off[1];
-	vec[1].iov_len = sp.len[1];
-	return 2;
+	*total = 0;
+	pvc_ring_span(idx, len, r->size, &sp);
+	for (piece = 0; piece < 2; piece++) {
+		u32 off = base + sp.off[piece];
+		u32 left = sp.len[piece];
+
+		while (left && n < PVCB_MAX_VEC) {
+			u32 chunk = min_t(u32, left,
+					  PAGE_SIZE - (off & ~PAGE_MASK));
+
+			vec[n].iov_base = pvcb_gmap_addr(&r->dmap, off);
+			vec[n].iov_len = chunk;
+			n++;
+			*total += chunk;
+			off += chunk;
+			left -= chunk;
+		}
+	}
+	return n;
 }
 
 /*
@@ -262,7 +271,7 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct pvcb_dring *r = &s->ring;
-	struct kvec vec[2];
+	struct kvec vec[PVCB_MAX_VEC];
 	u32 prod, avail;
 	int n, ret;
 
@@ -279,7 +288,7 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 	if (!avail)
 		return 0;
 
-	n = pvcb_ring_vec(r->data + r->size, r->out_cons, avail, r->size, vec);
+	n = pvcb_ring_vec(r, r->size, r->out_cons, avail, vec, &avail);
 	ret = kernel_sendmsg(s->sock, &msg, vec, n, avail);
 	if (ret == -EAGAIN || ret == 0)
 		return 0;	/* sk_write_space requeues the work */
@@ -310,7 +319,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 {
 	struct msghdr msg = { };
 	struct pvcb_dring *r = &s->ring;
-	struct kvec vec[2];
+	struct kvec vec[PVCB_MAX_VEC];
 	u32 cons, space;
 	int n, ret;
 
@@ -332,7 +341,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 	if (!space)
 		return 0;	/* the frontend notifies us when it reads */
 
-	n = pvcb_ring_vec(r->data, r->in_prod, space, r->size, vec);
+	n = pvcb_ring_vec(r, 0, r->in_prod, space, vec, &space);
 	ret = kernel_recvmsg(s->sock, &msg, vec, n, space, MSG_DONTWAIT);
 	if (ret == -EAGAIN)
 		return 0;	/* sk_data_ready requeues the work */

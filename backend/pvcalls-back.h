@@ -14,6 +14,7 @@
 #include <linux/in.h>
 #include <net/sock.h>
 #include <xen/xenbus.h>
+#include <xen/grant_table.h>
 #include <xen/interface/io/ring.h>
 
 #include <xen-pvcalls/wire.h>
@@ -55,10 +56,18 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
+/* Grants mapped onto ballooned pages, one page per grant (grant.c). */
+struct pvcb_gmap {
+	unsigned int nr;		/* 0: nothing mapped */
+	struct page *pages[XENBUS_MAX_RING_GRANTS];
+	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
+};
+
 /* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {
-	struct pvc_indexes *intf;	/* indexes page */
-	u8 *data;			/* in[size] then out[size] */
+	struct pvcb_gmap imap;		/* the indexes page */
+	struct pvcb_gmap dmap;		/* in pages, then out pages */
+	struct pvc_indexes *intf;	/* in imap */
 	u32 order;			/* read once from the indexes page */
 	u32 size;			/* bytes per direction */
 	int irq;			/* per-socket evtchn, lateeoi; -1 if none */
@@ -135,6 +144,12 @@ int pvcb_cmd_accept(struct pvcb_frontend *fe, const struct pvc_request *req);
 int pvcb_cmd_poll(struct pvcb_frontend *fe, const struct pvc_request *req);
 void pvcb_passive_work(struct pvcb_sock *s);
 void pvcb_passive_abort(struct pvcb_sock *s, bool respond);
+
+/* grant.c */
+int pvcb_gmap_map(struct pvcb_gmap *g, domid_t domid, const grant_ref_t *refs,
+		  unsigned int nr);
+void pvcb_gmap_unmap(struct pvcb_gmap *g);
+void *pvcb_gmap_addr(const struct pvcb_gmap *g, u32 off);
 
 /* xenbus.c */
 int pvcb_xenbus_register(void);

@@ -187,7 +187,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	if (!err)
 		err = pvcb_sock_insert(fe, c);
 	if (err)
-		pvcb_sock_destroy(c, false);
+		pvcb_sock_destroy_nested(c, false, SINGLE_DEPTH_NESTING);
 	return err;
 }
 

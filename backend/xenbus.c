@@ -236,10 +236,13 @@ static void pvcb_frontend_changed(struct xenbus_device *dev,
 
 	case XenbusStateInitialised:
 	case XenbusStateConnected:
-		if (dev->state == XenbusStateConnected || fe->connected)
+		if (fe->connected)
 			break;
+		/* a frontend that reconnects without passing Initialising */
+		if (dev->state == XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateInitWait);
 		if (dev->state != XenbusStateInitWait) {
-			/* e.g. still Closing from an earlier session */
+			/* e.g. Closing after a fatal error: wait for Closed */
 			dev_dbg(&dev->dev, "ignoring frontend %s in our state %s\n",
 				xenbus_strstate(state),
 				xenbus_strstate(dev->state));
@@ -264,8 +267,7 @@ static void pvcb_frontend_changed(struct xenbus_device *dev,
 		break;
 
 	default:
-		xenbus_dev_fatal(dev, -EINVAL, "frontend in bad state %d",
-				 state);
+		/* InitWait, Reconfiguring...: nothing for us to do */
 		break;
 	}
 }

@@ -214,6 +214,17 @@ static int pvc_check_addr(const struct sockaddr *addr, int len)
 	return 0;
 }
 
+static bool pvc_op_done(struct pvc_sock *ps)
+{
+	return tops->op_result(ps->t) != -EINPROGRESS;
+}
+
+static bool pvc_accept_ready(struct sock *sk)
+{
+	return !tops->accept_busy(pvc_sk(sk)->t) ||
+		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
 /*
  * Wait for the transport's bind/listen; called and returns with the
  * socket lock held.
@@ -225,8 +236,8 @@ static int pvc_wait_op(struct sock *sk)
 
 	release_sock(sk);
 	left = wait_event_interruptible_timeout(*sk_sleep(sk),
-			tops->op_result(ps->t) != -EINPROGRESS,
-			PVC_OP_TIMEOUT);
+						pvc_op_done(ps),
+						PVC_OP_TIMEOUT);
 	lock_sock(sk);
 	if (left < 0) {
 		ps->op_pending = true;
@@ -341,7 +352,7 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		release_sock(sk);
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-				tops->op_result(ps->t) != -EINPROGRESS, timeo);
+							pvc_op_done(ps), timeo);
 		lock_sock(sk);
 		pvc_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {
@@ -387,9 +398,8 @@ static int pvc_accept(struct socket *sock, struct socket *newsock, int flags,
 			goto out;
 		release_sock(sk);
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-				!tops->accept_busy(ps->t) ||
-				(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN),
-				wait);
+							pvc_accept_ready(sk),
+							wait);
 		lock_sock(sk);
 		if (left < 0) {
 			err = sock_intr_errno(timeo);
@@ -567,7 +577,7 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	bool peek = flags & MSG_PEEK;
 	size_t copied = 0;
 	long timeo, left;
-	int target, err = 0;
+	int target, need, err = 0;
 	ssize_t n;
 
 	if (flags & MSG_OOB)
@@ -597,8 +607,10 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		err = -EAGAIN;
 		if (!timeo)
 			break;
+		need = target - copied;
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-				pvc_rx_ready(sk, target - copied), timeo);
+							pvc_rx_ready(sk, need),
+							timeo);
 		if (left < 0) {
 			err = sock_intr_errno(timeo);
 			break;

@@ -46,7 +46,7 @@ struct pvc_done {
 };
 
 static struct {
-	spinlock_t lock;
+	spinlock_t lock;	/* ring producer, slots, live, broken */
 	bool live;		/* ring set up: submissions allowed */
 	bool broken;		/* backend misbehaved on the ring */
 	struct pvc_front_ring ring;

@@ -93,9 +93,11 @@ static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 	gnttab_grant_foreign_access_ref(d->iref, domid,
 					virt_to_gfn(d->intf), 0);
 	for (i = 0; i < n; i++) {
+		void *page = d->data + i * XEN_PAGE_SIZE;
+
 		d->refs[i] = gnttab_claim_grant_reference(&head);
 		gnttab_grant_foreign_access_ref(d->refs[i], domid,
-				virt_to_gfn(d->data + i * XEN_PAGE_SIZE), 0);
+						virt_to_gfn(page), 0);
 		d->intf->ref[i] = d->refs[i];
 	}
 	gnttab_free_grant_references(head);	/* none left; harmless */
@@ -258,13 +260,13 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	u32 prod, cons, avail;
 	s32 err;
 
+	err = READ_ONCE(intf->in_error);
 	/*
 	 * in_error first: the backend sets it after its last in_prod
 	 * update, so the in_prod read after this barrier covers every
 	 * byte sent before the error.  Pairs with the backend's barrier
 	 * between moving in_prod and setting in_error.
 	 */
-	err = READ_ONCE(intf->in_error);
 	virt_rmb();
 	prod = READ_ONCE(intf->in_prod);
 	cons = intf->in_cons;
@@ -304,7 +306,10 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat)
 
 	in_err = READ_ONCE(intf->in_error);
 	out_err = READ_ONCE(intf->out_error);
-	/* Errors before indexes, as in pvc_dring_recv(). */
+	/*
+	 * Errors before indexes, as in pvc_dring_recv(): pairs with the
+	 * backend's barrier between moving in_prod and setting in_error.
+	 */
 	virt_rmb();
 	in_prod = READ_ONCE(intf->in_prod);
 	in_cons = intf->in_cons;

@@ -220,15 +220,15 @@ __poll_t pvct_listen_poll(struct pvct_sock *t)
 	unsigned long flags;
 
 	spin_lock_irqsave(&t->lock, flags);
-	if (t->op_ret) {
-		/* listen() still in flight or failed */
-	} else if (t->dead || t->lerr) {
+	/* Nothing to say while listen() is in flight or failed. */
+	if (t->op_ret)
+		mask = 0;
+	else if (t->dead || t->lerr)
 		mask = EPOLLERR;
-	} else if (t->lstate == PVCT_L_READY || t->lstate == PVCT_L_DONE) {
+	else if (t->lstate == PVCT_L_READY || t->lstate == PVCT_L_DONE)
 		mask = EPOLLIN | EPOLLRDNORM;
-	} else if (t->lstate == PVCT_L_IDLE && !t->releasing) {
+	else if (t->lstate == PVCT_L_IDLE && !t->releasing)
 		kick = true;
-	}
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (kick)
 		pvct_kick_poll(t);

@@ -105,8 +105,8 @@ static void pvc_up_event(void *owner, unsigned int ev, int err)
 	struct sock *sk = owner;
 	__poll_t mask = 0;
 
-	/* Only a background connect reports through SO_ERROR. */
-	if (err && READ_ONCE(sk->sk_state) == TCP_SYN_SENT)
+	/* Only a failed connect passes @err: it is what SO_ERROR gives. */
+	if (err)
 		WRITE_ONCE(sk->sk_err, -err);
 	if (ev & PVCT_EV_RX)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
@@ -340,6 +340,7 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		ps->peer = sin;
 		sock->state = SS_CONNECTING;
+		/* Even if the answer is in already: pvc_sync_state() sorts it. */
 		sk->sk_state = TCP_SYN_SENT;
 		pvc_sync_state(sk);
 		err = -EINPROGRESS;
@@ -361,6 +362,7 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 		}
 	}
 	if (sk->sk_state == TCP_CLOSE) {
+		/* sk_err was set with the result: read and clear it. */
 		err = sock_error(sk) ?: -ECONNABORTED;
 		sock->state = SS_UNCONNECTED;
 		goto out;

@@ -64,7 +64,7 @@ static struct {
 	.irq = -1,
 };
 
-struct workqueue_struct *pvc_wq;
+struct workqueue_struct *pvc_wq, *pvc_sock_wq;
 
 static bool pvc_slot_free_locked(void)
 {
@@ -332,10 +332,19 @@ int pvc_workqueue_init(void)
 {
 	INIT_WORK(&cr.work, pvc_cmd_work);
 	pvc_wq = alloc_ordered_workqueue("pvcalls-front", WQ_MEM_RECLAIM);
-	return pvc_wq ? 0 : -ENOMEM;
+	if (!pvc_wq)
+		return -ENOMEM;
+	pvc_sock_wq = alloc_workqueue("pvcalls-front-sock", WQ_MEM_RECLAIM, 0);
+	if (!pvc_sock_wq) {
+		destroy_workqueue(pvc_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
+/* Waits for work still running after the last socket went away. */
 void pvc_workqueue_exit(void)
 {
+	destroy_workqueue(pvc_sock_wq);
 	destroy_workqueue(pvc_wq);
 }

@@ -71,7 +71,6 @@ static void __exit pvc_exit(void)
 	debugfs_remove_recursive(pvc_debugfs);
 	pvc_xenbus_exit();
 	pvcalls_family_exit();
-	flush_scheduled_work();
 	pvc_workqueue_exit();
 }
 

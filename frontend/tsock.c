@@ -81,13 +81,19 @@ void pvct_put(struct pvct_sock *t)
 }
 
 /* Tell the owner; under @lock so that release cannot race with it. */
+static void pvct_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+{
+	lockdep_assert_held(&t->lock);
+	if (t->up)
+		t->up->event(t->owner, ev, err);
+}
+
 void pvct_event(struct pvct_sock *t, unsigned int ev, int err)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&t->lock, flags);
-	if (t->up)
-		t->up->event(t->owner, ev, err);
+	pvct_event_locked(t, ev, err);
 	spin_unlock_irqrestore(&t->lock, flags);
 }
 
@@ -155,10 +161,14 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 	connecting = t->state == PVCT_CONNECTING;
 	t->state = t->prev_state;
 	t->op_ret = err;
+	/*
+	 * Together with op_ret, so that a caller seeing the failure also
+	 * sees SO_ERROR; only connect reports through SO_ERROR.
+	 */
+	pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, connecting ? err : 0);
 	spin_unlock_irq(&t->lock);
 	if (connecting)
 		pvct_ring_put(t);
-	pvct_event(t, PVCT_EV_STATE | PVCT_EV_TX, err);
 }
 
 static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
@@ -181,8 +191,8 @@ static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 			break;
 		}
 		t->op_ret = 0;
+		pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, 0);
 		spin_unlock_irq(&t->lock);
-		pvct_event(t, PVCT_EV_STATE | PVCT_EV_TX, 0);
 	}
 	pvct_put(t);
 }
@@ -215,7 +225,7 @@ static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
 		return;
 	}
 	/* Our reference moves to the work. */
-	if (!queue_work(system_wq, &t->submit_work))
+	if (!queue_work(pvc_sock_wq, &t->submit_work))
 		pvct_put(t);
 }
 
@@ -436,7 +446,7 @@ static void pvct_release_work(struct work_struct *work)
 /* Close from a command callback, which must not wait for a ring slot. */
 void pvct_destroy_async(struct pvct_sock *t)
 {
-	queue_work(system_wq, &t->release_work);
+	queue_work(pvc_sock_wq, &t->release_work);
 }
 
 void pvct_kill_all(int err)

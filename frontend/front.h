@@ -58,8 +58,10 @@ void pvc_cmdring_set_live(bool live);
 void pvc_cmdring_disconnect(struct xenbus_device *dev);
 int pvc_workqueue_init(void);
 void pvc_workqueue_exit(void);
-/* Ordered: command responses.  pvc_sock_wq: per-socket work that may
- * wait for a command ring slot, so never on pvc_wq. */
+/*
+ * pvc_wq (ordered): command responses.  pvc_sock_wq: per-socket work
+ * that may wait for a command ring slot, so never on pvc_wq.
+ */
 extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
 
 /* ---- device (xenbus.c) ---- */

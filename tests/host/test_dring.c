@@ -134,7 +134,8 @@ static int check_span(uint32_t size, uint32_t idx, uint32_t len, int bytes)
 	uint32_t k;
 
 	pvc_ring_span(idx, len, size, &s);
-	if (s.len[0] + s.len[1] != len || s.off[0] >= size || s.off[1] != 0 ||
+	if (s.len[0] > len || s.len[1] > len ||
+	    s.len[0] + s.len[1] != len || s.off[0] >= size || s.off[1] != 0 ||
 	    s.off[0] + s.len[0] > size ||
 	    (s.len[1] && s.off[0] + s.len[0] != size)) {
 		snprintf(why, sizeof(why),

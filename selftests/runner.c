@@ -13,6 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include "common.h"
 
@@ -149,6 +151,69 @@ static void map_shared(void)
 	}
 }
 
+#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
+#define BACK_STATS "/sys/kernel/debug/xen-pvcalls-back/stats"
+
+static void mount_debugfs(const char *stats)
+{
+	struct stat st;
+
+	if (stat(stats, &st))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+}
+
+/*
+ * Guest-only check after the suite, control socket closed too: the
+ * frontend must hold no socket any more.
+ */
+static int check_front_released(int num)
+{
+	long long n = -1;
+	int i;
+
+	mount_debugfs(FRONT_STATS);
+	for (i = 0; i < 100; i++) {
+		n = read_stat(FRONT_STATS, "sockets");
+		if (n == 0)
+			break;
+		msleep(100);
+	}
+	if (n == 0) {
+		printf("ok %d frontend_sockets_zero_after_suite\n", num);
+		return 0;
+	}
+	printf("not ok %d frontend_sockets_zero_after_suite # %s\n", num,
+	       n < 0 ? "no 'sockets' in " FRONT_STATS : "sockets not 0");
+	if (n > 0)
+		printf("# frontend still counts %lld sockets\n", n);
+	return 1;
+}
+
+/* dom0-only check after the guest left: the backend holds no socket. */
+static void check_back_released(void)
+{
+	long long act = -1, pas = -1;
+	struct stat st;
+	int i;
+
+	if (stat("/sys/module/xen_pvcalls_back", &st))
+		return;	/* not a PV Calls dom0 (host inet mode) */
+	mount_debugfs(BACK_STATS);
+	for (i = 0; i < 300; i++) {
+		act = read_stat(BACK_STATS, "active_sockets");
+		pas = read_stat(BACK_STATS, "passive_sockets");
+		if (act == 0 && pas == 0)
+			break;
+		msleep(100);
+	}
+	if (act == 0 && pas == 0)
+		printf("ok 1 dom0_backend_sockets_released_after_suite\n");
+	else
+		printf("not ok 1 dom0_backend_sockets_released_after_suite # active_sockets %lld passive_sockets %lld 30 s after the guest finished\n",
+		       act, pas);
+	fflush(stdout);
+}
+
 int run_guest(void)
 {
 	int i, num = 0, planned = 0, pass = 0, failed = 0, skipped = 0;
@@ -159,7 +224,7 @@ int run_guest(void)
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < test_count; i++)
 		planned += selected(test_table[i].name);
-	printf("TAP version 13\n1..%d\n", planned);
+	printf("TAP version 13\n1..%d\n", planned + !opt.inet_mode);
 	fflush(stdout);
 	if (ctl_open_guest(opt.wait_secs)) {
 		printf("# control connection to %s:%d failed: %s\n",
@@ -212,6 +277,14 @@ int run_guest(void)
 	}
 	if (!lost)
 		ctl_printf("BYE");
+	if (ctl_fd >= 0)
+		close(ctl_fd);
+	if (!opt.inet_mode) {
+		if (check_front_released(++num))
+			failed++;
+		else
+			pass++;
+	}
 	printf("# guest: %d passed, %d failed, %d skipped\n", pass, failed,
 	       skipped);
 	return failed ? 1 : 0;
@@ -303,5 +376,7 @@ int run_dom0(void)
 	}
 	fprintf(stderr, "# dom0: session over: %d tests, %d failed on dom0\n",
 		tests, failed);
+	close(ctl_fd);
+	check_back_released();
 	return 0;
 }

@@ -76,12 +76,10 @@ int g_connect_echo(struct tctx *t)
 	if (fd < 0)
 		return T_FAIL;
 	rc = echo_exchange(fd, 1 << 20, 4096, 11, SYNC_MS);
-	if (rc)
-		return rc;
-	CHECK(!shutdown(fd, SHUT_WR), "shutdown: %s", errname(errno));
-	CHECK(recv_all(fd, &c, 1, SYNC_MS) == 0, "no EOF after echo");
-	close(fd);
-	return T_PASS;
+	CHECK(recv(fd, &c, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+	      "extra data after the echo");
+	close(fd);	/* dom0's echo ends at the EOF this sends */
+	return rc;
 }
 
 int g_connect_refused(struct tctx *t)

@@ -128,8 +128,10 @@ struct pvc_response {
  * it is 1 << ring_order pages: the first half is "in" (backend writes,
  * frontend reads), the second half is "out" (frontend writes, backend
  * reads).  Indexes are free-running 32-bit counters; a ring holds at
- * most its size in bytes.  *_error is 0 or a negative errno set by the
- * writer of that direction's data; -ENOTCONN on "in" means end of file.
+ * most its size in bytes.  Both *_error fields are written by the backend
+ * only: 0, or the negative errno its socket gave reading (in_error) or
+ * writing (out_error).  in_error = -ENOTCONN is an orderly end of file.
+ * After an error the backend moves no more data in that direction.
  */
 struct pvc_indexes {
 	__u32 in_cons, in_prod;

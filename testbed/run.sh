@@ -47,8 +47,8 @@ progress() {
 	if [ "${BED_QUIET:-0}" = 1 ]; then
 		cat > /dev/null
 	else
-		tr -d '\r' | grep --line-buffered -E '^@@@ \[|^@@@ BED|^demo' |
-			sed -u 's/^/  bed: /' >&2 || true
+		grep --line-buffered -E '^@@@ \[|^@@@ BED' |
+			sed -u 's/\r$//; s/^@@@ /  bed: /' >&2 || true
 	fi
 }
 

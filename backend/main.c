@@ -50,6 +50,8 @@
  *   3. The command ring evtchn is unbound and the ring unmapped.
  *   The debugfs counters (stats.c) are back to 0 afterwards.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <xen/xen.h>

@@ -194,6 +194,8 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
 
 	if (err == -EALREADY || err == -EINPROGRESS)
 		return false;
+	if (err == -EISCONN)	/* the first connect already completed */
+		err = 0;
 
 	s->connect_pending = false;
 	if (err) {

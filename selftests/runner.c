@@ -85,7 +85,7 @@ static int run_child(const struct test_pair *tp, int idx)
 			waitpid(pid, &status, 0);
 			return fail("timed out after %d s", test_timeout(tp));
 		}
-		msleep(5);
+		sleep_ms(5);
 	}
 	if (WIFSIGNALED(status))
 		return fail("killed by signal %d", WTERMSIG(status));
@@ -176,7 +176,7 @@ static int check_front_released(int num)
 		n = read_stat(FRONT_STATS, "sockets");
 		if (n == 0)
 			break;
-		msleep(100);
+		sleep_ms(100);
 	}
 	if (n == 0) {
 		printf("ok %d frontend_sockets_zero_after_suite\n", num);
@@ -204,13 +204,14 @@ static void check_back_released(void)
 		pas = read_stat(BACK_STATS, "passive_sockets");
 		if (act == 0 && pas == 0)
 			break;
-		msleep(100);
+		sleep_ms(100);
 	}
 	if (act == 0 && pas == 0)
 		printf("ok 1 dom0_backend_sockets_released_after_suite\n");
 	else
-		printf("not ok 1 dom0_backend_sockets_released_after_suite # active_sockets %lld passive_sockets %lld 30 s after the guest finished\n",
-		       act, pas);
+		printf("not ok 1 dom0_backend_sockets_released_after_suite # %s %lld %s %lld\n",
+		       "30 s after the guest left: active_sockets", act,
+		       "passive_sockets", pas);
 	fflush(stdout);
 }
 
@@ -348,7 +349,8 @@ int run_dom0(void)
 	parse_hello(line);
 	ctl_printf("HELLO");
 	/* The guest paces everything; it may take long between tests only
-	 * while one of ours runs, so an idle hour means it is gone. */
+	 * while one of ours runs, so an idle hour means it is gone.
+	 */
 	while (!ctl_readline(line, sizeof(line), 3600 * 1000)) {
 		if (!strcmp(line, "BYE"))
 			break;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +47,19 @@ static int selected(const char *name)
 	return 0;
 }
 
+/*
+ * Has the peer already reported a failed DONE for @name?  Peeks at the
+ * control socket without consuming: the child may still read the line.
+ */
+static int peer_failed_early(const char *name)
+{
+	char buf[200], want[160];
+	int n = snprintf(want, sizeof(want), "DONE %s %d", name, T_FAIL);
+	ssize_t r = recv(ctl_fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+
+	return r >= n && !strncmp(buf, want, n);
+}
+
 /* Run one side's function in a child; returns T_* and fills shm. */
 static int run_child(const struct test_pair *tp, int idx)
 {
@@ -55,12 +69,16 @@ static int run_child(const struct test_pair *tp, int idx)
 		.port_d = 7001 + idx, .port_g = 8001 + idx,
 		.arg = tp->arg,
 	};
-	double end = now_sec() + test_timeout(tp);
+	double end = now_sec() + test_timeout(tp), stop = 0;
 	int status, rc;
 	pid_t pid;
 
 	if (!fn)
 		return T_PASS;
+	/* harness self-test: PVCALLS_TEST_FAIL=name fails this side at once */
+	if (getenv("PVCALLS_TEST_FAIL") &&
+	    !strcmp(getenv("PVCALLS_TEST_FAIL"), tp->name))
+		return fail("failure injected by PVCALLS_TEST_FAIL");
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -84,6 +102,19 @@ static int run_child(const struct test_pair *tp, int idx)
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			return fail("timed out after %d s", test_timeout(tp));
+		}
+		/*
+		 * The peer's half failed and it moved on to DONE: ours may be
+		 * waiting for something that will never come.  Give it a
+		 * moment to notice by itself, then stop it, so one failure
+		 * costs seconds, not a full time limit.
+		 */
+		if (!stop && peer_failed_early(tp->name))
+			stop = now_sec() + 3;
+		if (stop && now_sec() > stop) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return fail("stopped: the peer's half failed");
 		}
 		sleep_ms(5);
 	}
@@ -128,7 +159,10 @@ static int peer_done(const char *name, int ms, char *reason, size_t len)
 static void report(int num, const char *name, int mine, int peer,
 		   const char *peer_reason)
 {
-	if (mine == T_FAIL)
+	if (mine == T_FAIL && (peer == T_FAIL || peer < 0))
+		printf("not ok %d %s # %s; dom0: %s\n", num, name, shm->reason,
+		       peer_reason);
+	else if (mine == T_FAIL)
 		printf("not ok %d %s # %s\n", num, name, shm->reason);
 	else if (peer == T_FAIL || peer < 0)
 		printf("not ok %d %s # dom0: %s\n", num, name, peer_reason);

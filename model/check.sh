@@ -45,6 +45,9 @@ run() {
 	lost)
 		# the lost-wakeup monitor fires
 		grep -q 'assertion violated 0' "$log" && ok=1 ;;
+	stuck)
+		# both sides wait for each other: invalid end state
+		grep -q 'invalid end state (' "$log" && ok=1 ;;
 	data)
 		# a byte arrives wrong or out of order
 		grep -q 'assertion violated (v==expect)' "$log" && ok=1 ;;
@@ -59,7 +62,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..22"
+echo "1..25"
 run pass "v1: both sides notify always"           -DBACK_EN=0 -DFRONT_EN=0
 run pass "mitigation: both sides enabled"         -DBACK_EN=1 -DFRONT_EN=1
 run pass "mitigation: indexes from 0, no wrap"    -DSTART=0
@@ -67,6 +70,8 @@ run pass "mitigation: 6 items, 2-slot ring"       -DN=6 -DRS=2
 run pass "mitigation: 6 items, 4-slot ring"       -DN=6 -DRS=4
 run pass "mitigation: producer waits for 2 slots" -DWANT=2
 run pass "mitigation: consumer waits for 2 items" -DNEED=2 -DN=4
+run pass "mitigation: want 2 + need 2 in 4 slots"  -DRS=4 -DN=5 -DWANT=2 -DNEED=2
+run pass "mitigation: want 3 + need 2 in 4 slots"  -DRS=4 -DN=5 -DWANT=3 -DNEED=2
 run pass "mitigation: consumer error after 1"     -DCERR=1 -DN=4
 run pass "mitigation: consumer error after 2"     -DCERR=2 -DN=4
 run pass "v1: consumer error after 2"             -DCERR=2 -DN=4 -DBACK_EN=0
@@ -80,6 +85,7 @@ run data "broken: no WMB (data -> prod) is caught"         -DNO_WMB
 run data "broken: no RMB (prod -> data) is caught"         -DNO_RMB
 run lost "broken: no event after in_error is caught"       -DNO_ERR_EVENT
 run lost "broken: no event after out_error is caught" -DNO_ERR_EVENT -DCERR=1 -DN=4
+run stuck "broken: want 3 + need 3 in 4 slots deadlock is caught" -DRS=4 -DN=5 -DWANT=3 -DNEED=3
 run lost "broken: consumer mitigates alone is caught" -DUNILATERAL_C -DSTART=0
 run lost "broken: producer mitigates alone is caught" -DUNILATERAL_P -DSTART=0
 echo "$passed passed, $failed failed"

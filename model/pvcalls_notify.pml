@@ -32,7 +32,8 @@
  * Compile-time knobs (spin -DNAME=VALUE):
  *   BACK_EN, FRONT_EN   module parameter of each side (1 = extension on)
  *   CERR                consumer fails (out_error style) after CERR items
- *   WANT, NEED          bytes a waiting producer / consumer asks for
+ *   WANT, NEED          free slots a waiting producer asks for, queued
+ *                       items a consumer waits for (a low-water mark)
  *   Broken variants, each must be caught by spin:
  *   NO_MB_P1, NO_MB_P2, NO_MB_C1, NO_MB_C2, NO_WMB, NO_RMB,
  *   NO_ERR_EVENT, UNILATERAL_C, UNILATERAL_P
@@ -297,8 +298,12 @@ loop:
 	LOAD(CO, A_PROD, p);
 	/* RMB: pairs with the producer's WMB after the slot store */
 	assert(SUB(p, c_cons) <= RS);	/* pvc_ring_readable() */
+	/*
+	 * Consume when c_need items are there (a low-water mark such as
+	 * SO_RCVLOWAT), or whatever is left after end of file.
+	 */
 	if
-	:: p != c_cons ->
+	:: SUB(p, c_cons) >= c_need || (err && p != c_cons) ->
 #ifdef NO_RMB
 		if
 		:: v = early
@@ -335,10 +340,10 @@ loop:
 		:: else -> skip
 		fi;
 		goto loop
-	:: else -> skip	/* empty */
+	:: else -> skip	/* not enough */
 	fi;
 	if
-	:: err ->
+	:: err && p == c_cons ->
 		assert(expect == N + 1);	/* EOF only after all data */
 		goto stop
 	:: else -> skip

@@ -34,8 +34,11 @@
 #include <xen-pvcalls/dring.h>
 #include <xen-pvcalls/notify.h>
 
+/* full barrier: orders earlier loads and stores before later ones */
 #define virt_mb()	atomic_thread_fence(memory_order_seq_cst)
+/* read barrier: earlier loads before later loads (acquire fence) */
 #define virt_rmb()	atomic_thread_fence(memory_order_acquire)
+/* write barrier: earlier stores before later stores (release fence) */
 #define virt_wmb()	atomic_thread_fence(memory_order_release)
 
 #ifdef __SANITIZE_THREAD__
@@ -52,6 +55,7 @@
 #ifdef BROKEN_NO_MB
 #define ext_mb()	do { } while (0)
 #else
+/* the extension's P1, P2, C1, C2: see each call site for its pair */
 #define ext_mb()	virt_mb()
 #endif
 
@@ -185,14 +189,14 @@ static void evt_wait(struct ring *r, struct evtchn *ch, const char *who)
 static void jitter(const struct ring *r, __u64 *rnd)
 {
 	__u64 x;
-	volatile unsigned int spin;
+	unsigned int spin;
 
 	if (r->ph->bulk)
 		return;
 	x = xorshift(rnd);
 	if ((x & 63) == 0) {
 		for (spin = (x >> 8) & 1023; spin; spin--)
-			;
+			__atomic_signal_fence(__ATOMIC_SEQ_CST); /* no CPU fence */
 	} else if ((x & 4095) == 1) {
 		sched_yield();
 	} else if ((x & 65535) == 2) {
@@ -213,7 +217,7 @@ static void *producer(void *arg)
 	unsigned long long h = 0xcbf29ce484222325ULL;
 
 	while (done < ph->bytes) {
-		__u32 cons, space, want, n, old, i;
+		__u32 cons, space, want, n, old, i, ev;
 		struct pvc_ring_span sp;
 		unsigned long left = ph->bytes - done;
 
@@ -271,8 +275,9 @@ static void *producer(void *arg)
 		r->publishes++;
 		if (ph->mitigate) {
 			ext_mb();	/* P1: pairs with C2 */
-			if (pvc_notify_producer_must_signal(1, old, prod,
-				READ_ONCE(EV(ix, PVC_NOTIFY_IN_PROD_EVENT))))
+			ev = READ_ONCE(EV(ix, PVC_NOTIFY_IN_PROD_EVENT));
+			if (pvc_notify_producer_must_signal(true, old, prod,
+							    ev))
 				evt_send(&r->to_cons);
 		} else {
 			evt_send(&r->to_cons);
@@ -297,7 +302,7 @@ static void *consumer(void *arg)
 	unsigned long long h = 0xcbf29ce484222325ULL;
 
 	for (;;) {
-		__u32 prod, avail, need, n, old, i;
+		__u32 prod, avail, need, n, old, i, ev;
 		struct pvc_ring_span sp;
 		__s32 err;
 
@@ -352,8 +357,9 @@ static void *consumer(void *arg)
 		r->consumes++;
 		if (ph->mitigate) {
 			ext_mb();	/* C1: pairs with P2 */
-			if (pvc_notify_consumer_must_signal(1, old, cons,
-				READ_ONCE(EV(ix, PVC_NOTIFY_IN_CONS_EVENT))))
+			ev = READ_ONCE(EV(ix, PVC_NOTIFY_IN_CONS_EVENT));
+			if (pvc_notify_consumer_must_signal(true, old, cons,
+							    ev))
 				evt_send(&r->to_prod);
 		} else {
 			evt_send(&r->to_prod);
@@ -382,8 +388,8 @@ static double now(void)
 /* Run one phase; returns events sent (both ways) or -1 on failure. */
 static long run(int tap, const struct phase *ph, unsigned long *would)
 {
-	static __u8 page[4096] __attribute__((aligned(4096)));
 	static __u8 data[MAX_RING];
+	__u8 *page = aligned_alloc(4096, 4096);
 	struct ring r;
 	pthread_t pt, ct;
 	double t0, secs, mib;
@@ -391,7 +397,11 @@ static long run(int tap, const struct phase *ph, unsigned long *would)
 	long events;
 	int ok;
 
-	memset(page, 0, sizeof(page));
+	if (!page) {
+		perror("aligned_alloc");
+		exit(2);
+	}
+	memset(page, 0, 4096);
 	memset(&r, 0, sizeof(r));
 	r.ix = (struct pvc_indexes *)page;
 	r.ix->in_prod = start;
@@ -416,13 +426,15 @@ static long run(int tap, const struct phase *ph, unsigned long *would)
 		ok = r.received >= ph->cerr_at && r.received <= ph->bytes;
 	else
 		ok = r.received == ph->bytes && r.prod_hash == r.cons_hash;
-	printf("# %s: %lu bytes in %.2fs, %lu+%lu transfers, events data %lu space %lu (%.0f/MiB; v1 would send %.0f/MiB), sleeps p %lu c %lu\n",
-	       ph->name, r.received, secs, r.publishes, r.consumes,
+	printf("# %s: %lu bytes in %.2fs, %lu+%lu transfers\n",
+	       ph->name, r.received, secs, r.publishes, r.consumes);
+	printf("#   events: data %lu space %lu, %.0f/MiB (v1: %.0f/MiB)\n",
 	       r.to_cons.sent, r.to_prod.sent,
-	       mib > 0 ? events / mib : 0.0,
-	       mib > 0 ? *would / mib : 0.0,
+	       mib > 0 ? events / mib : 0.0, mib > 0 ? *would / mib : 0.0);
+	printf("#   sleeps: producer %lu consumer %lu\n",
 	       r.to_prod.waits, r.to_cons.waits);
 	printf("%sok %d %s\n", ok && !r.failed ? "" : "not ", tap, ph->name);
+	free(page);
 	return ok && !r.failed ? events : -1;
 }
 

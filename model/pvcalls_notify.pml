@@ -26,6 +26,11 @@
  * it.  Sleeping = Linux's prepare_to_wait/schedule or the backend's
  * "return and wait for the next event".
  *
+ * Not modelled: a load overtaking an earlier load other than the NO_RMB
+ * case, and a store overtaking an earlier load (so v1's PM/CM barriers,
+ * which forbid the latter, are not checked here); several waiters on one
+ * side (the specification's "next byte" rule covers them in prose).
+ *
  * Roles: the producer is the backend and the consumer the frontend (the
  * "in" direction); "out" is the same with roles swapped.
  *

@@ -62,7 +62,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..25"
+echo "1..26"
 run pass "v1: both sides notify always"           -DBACK_EN=0 -DFRONT_EN=0
 run pass "mitigation: both sides enabled"         -DBACK_EN=1 -DFRONT_EN=1
 run pass "mitigation: indexes from 0, no wrap"    -DSTART=0
@@ -83,6 +83,7 @@ run lost "broken: no MB C1 (cons -> cons_event) is caught" -DNO_MB_C1
 run lost "broken: no MB P2 (cons_event -> cons) is caught" -DNO_MB_P2
 run data "broken: no WMB (data -> prod) is caught"         -DNO_WMB
 run data "broken: no RMB (prod -> data) is caught"         -DNO_RMB
+run data "broken: no CM (data -> cons) is caught"          -DNO_CM
 run lost "broken: no event after in_error is caught"       -DNO_ERR_EVENT
 run lost "broken: no event after out_error is caught" -DNO_ERR_EVENT -DCERR=1 -DN=4
 run stuck "broken: want 3 + need 3 in 4 slots deadlock is caught" -DRS=4 -DN=5 -DWANT=3 -DNEED=3

@@ -27,9 +27,10 @@
  * "return and wait for the next event".
  *
  * Not modelled: a load overtaking an earlier load other than the NO_RMB
- * case, and a store overtaking an earlier load (so v1's PM/CM barriers,
- * which forbid the latter, are not checked here); several waiters on one
- * side (the specification's "next byte" rule covers them in prose).
+ * case, a store overtaking an earlier load other than the NO_CM case
+ * (so v1's PM is not checked: the producer's data store is control
+ * dependent on its cons load anyway); several waiters on one side (the
+ * specification's "next byte" rule covers them in prose).
  *
  * Roles: the producer is the backend and the consumer the frontend (the
  * "in" direction); "out" is the same with roles swapped.
@@ -40,7 +41,7 @@
  *   WANT, NEED          free slots a waiting producer asks for, queued
  *                       items a consumer waits for (a low-water mark)
  *   Broken variants, each must be caught by spin:
- *   NO_MB_P1, NO_MB_P2, NO_MB_C1, NO_MB_C2, NO_WMB, NO_RMB,
+ *   NO_MB_P1, NO_MB_P2, NO_MB_C1, NO_MB_C2, NO_WMB, NO_RMB, NO_CM,
  *   NO_ERR_EVENT, UNILATERAL_C, UNILATERAL_P
  */
 
@@ -314,11 +315,21 @@ loop:
 		:: v = early
 		:: LOAD(CO, A_SLOT + c_cons % RS, v)
 		fi;
+#elif defined(NO_CM)
+		/* without CM the slot load may be satisfied after the
+		 * cons store is visible: the producer may overwrite it */
+		if
+		:: LOAD(CO, A_SLOT + c_cons % RS, v)
+		:: STORE(CO, A_CONS, ADD(c_cons, 1));
+		   MB(CO);
+		   LOAD(CO, A_SLOT + c_cons % RS, v)
+		fi;
 #else
 		LOAD(CO, A_SLOT + c_cons % RS, v);
 #endif
 		assert(v == expect);	/* every item, in order */
 		expect++;
+		/* CM: virt_mb(), the load above before the store below */
 		old = c_cons;
 		c_cons = ADD(c_cons, 1);
 		STORE(CO, A_CONS, c_cons);

@@ -60,7 +60,7 @@
 #endif
 
 #define EV(ix, off)	(*pvc_notify_field((ix), (off)))
-#define MAX_RING	4096
+#define MAX_RING	32768
 
 /* An event channel: a pending bit, and a way to sleep until it is set. */
 struct evtchn {

@@ -90,6 +90,17 @@ static inline bool pvc_notify_crossed(__u32 old, __u32 new, __u32 event)
 }
 
 /*
+ * Has free-running index @idx reached @armed (within 2^31 behind or
+ * ahead)?  For a side with several waiters: when the fresh peer index
+ * has reached the index armed before, wake all local waiters before
+ * arming again (see "Several waiters on one side").
+ */
+static inline bool pvc_notify_reached(__u32 idx, __u32 armed)
+{
+	return (__s32)(idx - armed) >= 0;
+}
+
+/*
  * Clamp a byte count a waiter asks for to 1..@size / 2.  A consumer that
  * waits for "need" queued bytes and a producer that waits for "want"
  * free bytes can both be unsatisfied only if need + want > size + 1; with

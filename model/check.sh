@@ -6,7 +6,8 @@
 # runs are deliberately broken variants and pass only when spin finds the
 # expected violation, so the suite cannot pass vacuously.
 set -u
-MODEL=$(cd "$(dirname "$0")" && pwd)/pvcalls_notify.pml
+DIR=$(cd "$(dirname "$0")" && pwd)
+MODEL=pvcalls_notify.pml	# changed below for the several-waiters model
 SPIN=${SPIN:-spin}
 CC=${CC:-gcc}
 WORK=$(mktemp -d)
@@ -21,7 +22,8 @@ run() {
 	shift 2
 	n=$((n + 1))
 	rm -f "$WORK"/pan* "$WORK"/*.trail
-	cp "$MODEL" "$WORK/m.pml"
+	cp "$DIR"/*.pml "$WORK/"
+	cp "$DIR/$MODEL" "$WORK/m.pml"
 	if ! (cd "$WORK" && "$SPIN" "$@" -a m.pml >spin.log 2>&1 &&
 	      "$CC" -O0 -w -DSAFETY -DMEMLIM=2048 -o pan pan.c); then
 		echo "not ok $n $name # spin or cc failed"

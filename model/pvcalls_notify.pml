@@ -8,15 +8,8 @@
  * Each item is one byte of the real ring; indexes are free-running and
  * wrap at 256 (START puts the wrap inside the run), like the 32-bit ones.
  *
- * Weak memory: every store of a side goes into that side's store buffer
- * and reaches shared memory later, in any order (a separate "flusher"
- * process per side commits entries), except that
- *   - a store never overtakes an older store to the same address,
- *   - a store issued after WMB never overtakes one issued before it,
- *   - MB waits until the buffer is empty (store->load order: the only
- *     reordering the Dekker-style "set event index; MB; re-check" needs
- *     forbidden).
- * Loads read the own buffer first (store forwarding), then memory.
+ * Weak memory (memmodel.pml): one store buffer per side whose entries
+ * reach memory in any order unless a barrier forbids it; MB drains it.
  * Loads are performed in program order except where NO_RMB lets the
  * consumer read a slot before it reads the producer index.
  *
@@ -29,8 +22,8 @@
  * Not modelled: a load overtaking an earlier load other than the NO_RMB
  * case, a store overtaking an earlier load other than the NO_CM case
  * (so v1's PM is not checked: the producer's data store is control
- * dependent on its cons load anyway); several waiters on one side (the
- * specification's "next byte" rule covers them in prose).
+ * dependent on its cons load anyway).  Several waiters on one side:
+ * pvcalls_notify_waiters.pml.
  *
  * Roles: the producer is the backend and the consumer the frontend (the
  * "in" direction); "out" is the same with roles swapped.
@@ -70,36 +63,11 @@
 #define NEED	1
 #endif
 
-#define MODW		256
-#define SUB(a, b)	(((a) + MODW - (b)) % MODW)
-#define ADD(a, b)	(((a) + (b)) % MODW)
-/* pvc_notify_crossed(): did old -> new move past event index e? */
-#define CROSSED(old, new, e)	(SUB(new, e) < SUB(new, old))
-
-/* shared memory: the indexes page and the ring */
-#define A_PROD	0	/* in_prod */
-#define A_CONS	1	/* in_cons */
-#define A_PEV	2	/* in_prod_event: consumer asks for data */
-#define A_CEV	3	/* in_cons_event: producer asks for space */
-#define A_PERR	4	/* in_error, written by the producer (EOF) */
-#define A_CERR	5	/* error written by the consumer (out_error) */
-#define A_SLOT	6
-#define NADDR	(A_SLOT + RS)
-#define SBN	4	/* store buffer entries per side */
-
-#define PR	0	/* side numbers */
+#define NSB	2	/* store buffers: producer, consumer */
+#define PR	0
 #define CO	1
 
-byte mem[NADDR];
-
-typedef sbuf {
-	byte a[SBN];	/* address */
-	byte v[SBN];	/* value */
-	bit f[SBN];	/* a WMB was issued right before this store */
-	byte n;
-	bit wmb;	/* WMB issued, applies to the next store */
-};
-sbuf sb[2];
+#include "memmodel.pml"
 
 bit pend_p, pend_c;	/* event pending for producer / consumer */
 bit p_mit, c_mit;	/* extension in force, each side's own view */
@@ -111,107 +79,6 @@ byte p_prod = START;	/* producer's private prod */
 byte c_cons = START;	/* consumer's private cons */
 byte c_need = NEED;	/* bytes the sleeping consumer waits for */
 byte p_want = WANT;	/* bytes of space the sleeping producer waits for */
-
-inline STORE(s, addr, val)
-{
-	d_step {
-		sb[s].n < SBN;	/* a full buffer stalls the store */
-		sb[s].a[sb[s].n] = addr;
-		sb[s].v[sb[s].n] = val;
-		sb[s].f[sb[s].n] = sb[s].wmb;
-		sb[s].wmb = 0;
-		sb[s].n++
-	}
-}
-
-/* load with store forwarding from the own buffer */
-inline LOAD(s, addr, dst)
-{
-	d_step {
-		dst = mem[addr];
-		k = 0;
-		do
-		:: k < sb[s].n ->
-			if
-			:: sb[s].a[k] == addr -> dst = sb[s].v[k]
-			:: else -> skip
-			fi;
-			k++
-		:: else -> break
-		od;
-		k = 0
-	}
-}
-
-/* virt_mb(): all earlier stores reach memory before any later access */
-#define MB(s)	(sb[s].n == 0)
-/* virt_wmb(): earlier stores reach memory before later stores */
-#define WMB(s)	sb[s].wmb = (sb[s].n > 0)
-
-/* send an event: orders the sender's earlier stores before it */
-inline SIGNAL(s, pend)
-{
-	MB(s);
-	pend = 1
-}
-
-/*
- * Commit one store of side s to memory: any entry that no WMB mark and
- * no older store to the same address holds back.
- */
-proctype flusher(byte s)
-{
-	byte j, i;
-	bit ok;
-
-end_f:
-	do
-	:: atomic {
-		sb[s].n > 0 ->
-		j = 0;
-		do
-		:: j + 1 < sb[s].n && sb[s].f[j + 1] == 0 -> j++
-		:: break
-		od;
-		ok = 1;
-		i = 0;
-		do
-		:: i < j ->
-			if
-			:: sb[s].a[i] == sb[s].a[j] -> ok = 0
-			:: else -> skip
-			fi;
-			i++
-		:: else -> break
-		od;
-		if
-		:: ok ->
-			mem[sb[s].a[j]] = sb[s].v[j];
-			i = j;
-			do
-			:: i + 1 < sb[s].n ->
-				sb[s].a[i] = sb[s].a[i + 1];
-				sb[s].v[i] = sb[s].v[i + 1];
-				sb[s].f[i] = sb[s].f[i + 1];
-				i++
-			:: else -> break
-			od;
-			sb[s].n--;
-			sb[s].a[sb[s].n] = 0;
-			sb[s].v[sb[s].n] = 0;
-			sb[s].f[sb[s].n] = 0;
-			if
-			:: j == 0 -> sb[s].f[0] = 0
-			:: else -> skip
-			fi
-		:: else -> skip
-		fi;
-		j = 0;
-		i = 0;
-		ok = 0
-	   }
-	od
-}
 
 proctype producer()
 {

@@ -64,7 +64,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..26"
+echo "1..29"
 run pass "v1: both sides notify always"           -DBACK_EN=0 -DFRONT_EN=0
 run pass "mitigation: both sides enabled"         -DBACK_EN=1 -DFRONT_EN=1
 run pass "mitigation: indexes from 0, no wrap"    -DSTART=0
@@ -91,5 +91,11 @@ run lost "broken: no event after out_error is caught" -DNO_ERR_EVENT -DCERR=1 -D
 run stuck "broken: want 3 + need 3 in 4 slots deadlock is caught" -DRS=4 -DN=5 -DWANT=3 -DNEED=3
 run lost "broken: consumer mitigates alone is caught" -DUNILATERAL_C -DSTART=0
 run lost "broken: producer mitigates alone is caught" -DUNILATERAL_P -DSTART=0
+
+# several waiters on the consumer side (a low-water reader and a poller)
+MODEL=pvcalls_notify_waiters.pml
+run pass "waiters: next-byte arming, reader (low mark 2) + poller"
+run lost "broken waiters: no wake-all when overwriting a reached index is caught" -DNO_WAKE_RULE
+run lost "broken waiters: sleeping after prod moved during arming is caught" -DNO_REARM
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

@@ -29,7 +29,9 @@
  *                        (and out_error); sleep only if still no space
  *
  * P1 pairs with C2, C1 with P2.  Whoever stores an *_error field sends
- * an event afterwards, always.
+ * an event afterwards, always.  A side with several waiters per
+ * direction arms "next byte" under a lock and follows the rules of
+ * "Several waiters on one side" (pvc_notify_reached()).
  */
 #ifndef XEN_PVCALLS_NOTIFY_H
 #define XEN_PVCALLS_NOTIFY_H

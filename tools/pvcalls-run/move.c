@@ -250,6 +250,10 @@ void handle_connect_bind(const struct config *cfg, int listener,
 	    sockopt_int(dup, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
 	    sockopt_int(dup, SOL_SOCKET, SO_PROTOCOL) != IPPROTO_TCP)
 		goto cont;
+	/* Test mode: moved sockets are AF_INET too; the mark tells them. */
+	if (cfg->substitute &&
+	    sockopt_int(dup, SOL_SOCKET, SO_PRIORITY) == SUBSTITUTE_MARK)
+		goto cont;
 
 	if (getsockname(dup, (struct sockaddr *)&bound, &blen) == 0 &&
 	    bound.sin_port) {

@@ -10,6 +10,7 @@
  *	with EPROTONOSUPPORT (programs fall back to TCP).
  *   socket(AF_INET6, SOCK_STREAM, *) with --no-ipv6: EAFNOSUPPORT.
  *   connect(), bind() in address mode, when addrlen >= 16: supervisor.
+ *   TCP Fast Open in address mode: refused (see below).
  *   io_uring_setup(): ENOSYS unless --allow-io-uring, because its socket
  *	and connect operations would not pass through this filter.
  *   everything else: allowed.
@@ -25,6 +26,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <netinet/tcp.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -40,11 +42,12 @@
 #endif
 
 #define MAX_INSNS	96
-#define MAX_LABELS	16
+#define MAX_LABELS	L_COUNT
 
 enum label {
 	L_NONE, L_X64, L_I386, L_X32, L_SOCK64, L_FOREIGN, L_INET,
 	L_NOTIFY, L_ALLOW, L_EAFNO, L_ENOSYS, L_EPROTO, L_TCP,
+	L_SENDTO, L_SENDMSG, L_SETSOCKOPT, L_EOPNOTSUPP, L_ENOPROTOOPT,
 	L_COUNT
 };
 
@@ -108,6 +111,7 @@ static int resolve(struct prog *p)
 
 #define LD_W(p, off)	emit(p, BPF_LD | BPF_W | BPF_ABS, (off), 0, 0)
 #define JEQ(p, k, t, f)	emit(p, BPF_JMP | BPF_JEQ | BPF_K, (k), (t), (f))
+#define JSET(p, k, t, f)	emit(p, BPF_JMP | BPF_JSET | BPF_K, (k), (t), (f))
 #define JGE(p, k, t, f)	emit(p, BPF_JMP | BPF_JGE | BPF_K, (k), (t), (f))
 #define RET(p, k)	emit(p, BPF_RET | BPF_K, (k), 0, 0)
 #define JMP(p, l)	emit(p, BPF_JMP | BPF_JA, 0, (l), 0)
@@ -149,8 +153,30 @@ static int build(const struct config *cfg, struct prog *p)
 	if (by_addr) {
 		JEQ(p, __NR_connect, L_TCP, 0);
 		JEQ(p, __NR_bind, L_TCP, 0);
+		JEQ(p, __NR_sendto, L_SENDTO, 0);
+		JEQ(p, __NR_sendmsg, L_SENDMSG, 0);
+		JEQ(p, __NR_setsockopt, L_SETSOCKOPT, 0);
 	}
 	JMP(p, L_ALLOW);
+
+	/*
+	 * Address mode: TCP Fast Open connects without connect(), so the
+	 * selection would not see it.  Refuse it: MSG_FASTOPEN in sendto()
+	 * or sendmsg(), setsockopt(IPPROTO_TCP, TCP_FASTOPEN_CONNECT).
+	 */
+	if (by_addr) {
+		here(p, L_SENDTO);
+		LD_W(p, ARG_LO(3));
+		JSET(p, MSG_FASTOPEN, L_EOPNOTSUPP, L_ALLOW);
+		here(p, L_SENDMSG);
+		LD_W(p, ARG_LO(2));
+		JSET(p, MSG_FASTOPEN, L_EOPNOTSUPP, L_ALLOW);
+		here(p, L_SETSOCKOPT);
+		LD_W(p, ARG_LO(1));
+		JEQ(p, IPPROTO_TCP, 0, L_ALLOW);
+		LD_W(p, ARG_LO(2));
+		JEQ(p, TCP_FASTOPEN_CONNECT, L_ENOPROTOOPT, L_ALLOW);
+	}
 
 	/* connect/bind: an AF_INET address needs at least 16 bytes */
 	here(p, L_TCP);
@@ -200,6 +226,10 @@ static int build(const struct config *cfg, struct prog *p)
 	RET(p, SECCOMP_RET_ERRNO | ENOSYS);
 	here(p, L_EPROTO);
 	RET(p, SECCOMP_RET_ERRNO | EPROTONOSUPPORT);
+	here(p, L_EOPNOTSUPP);
+	RET(p, SECCOMP_RET_ERRNO | EOPNOTSUPP);
+	here(p, L_ENOPROTOOPT);
+	RET(p, SECCOMP_RET_ERRNO | ENOPROTOOPT);
 	here(p, L_ALLOW);
 	RET(p, SECCOMP_RET_ALLOW);
 

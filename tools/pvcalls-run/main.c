@@ -43,7 +43,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void usage(FILE *f)
+static void print_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: pvcalls-run [options] [--] PROGRAM [ARGS...]\n"
@@ -124,15 +124,15 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			cfg->family = AF_INET;
 			break;
 		case 'h':
-			usage(stdout);
+			print_usage(stdout);
 			exit(0);
 		default:
-			usage(stderr);
+			print_usage(stderr);
 			return -1;
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
+		print_usage(stderr);
 		return -1;
 	}
 	return optind;
@@ -147,8 +147,9 @@ static int find_family(struct config *cfg)
 	if (!cfg->family) {
 		f = fopen(FAMILY_PARAM, "re");
 		if (!f) {
-			warnx_("the PV Calls frontend is not loaded (%s: %s); try 'modprobe xen-pvcalls-front'",
+			warnx_("the PV Calls frontend is not loaded (%s: %s)",
 			       FAMILY_PARAM, strerror(errno));
+			warnx_("load it with 'modprobe xen-pvcalls-front', or give --family");
 			return -1;
 		}
 		if (fscanf(f, "%d", &fam) != 1 || fam <= 0) {
@@ -212,7 +213,7 @@ static int recv_fd(int sock, int *err)
 	return fd;
 }
 
-static void __attribute__((noreturn))
+static void __noreturn
 child(const struct config *cfg, int sock, const sigset_t *mask, char **argv)
 {
 	int listener, err = 0;
@@ -240,11 +241,13 @@ child(const struct config *cfg, int sock, const sigset_t *mask, char **argv)
 static void explain(int err)
 {
 	if (err == EINVAL)
-		warnx_("this kernel has no seccomp user notification (SECCOMP_FILTER_FLAG_NEW_LISTENER, Linux 5.0+)");
+		warnx_("this kernel has no seccomp user notification %s",
+		       "(SECCOMP_FILTER_FLAG_NEW_LISTENER, Linux 5.0+)");
 	else if (err == ENOSYS)
 		warnx_("this kernel has no seccomp (CONFIG_SECCOMP_FILTER)");
 	else if (err == EBUSY)
-		warnx_("a seccomp listener is already installed (nested pvcalls-run or another supervisor)");
+		warnx_("a seccomp listener is already installed %s",
+		       "(nested pvcalls-run or another supervisor)");
 	else
 		warnx_("installing the seccomp filter: %s", strerror(err));
 }
@@ -266,7 +269,7 @@ int main(int argc, char **argv)
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGCHLD);
-	for (i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaddset(&block, forwarded[i]);
 	if (sigprocmask(SIG_BLOCK, &block, &old))
 		return EXIT_LAUNCHER;
@@ -300,7 +303,8 @@ int main(int argc, char **argv)
 		goto fail;
 	}
 	if (probe_listener(listener)) {
-		warnx_("this kernel cannot return an fd from a seccomp notification (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14+)");
+		warnx_("this kernel cannot return an fd from a seccomp %s",
+		       "notification (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14+)");
 		goto fail;
 	}
 	if (write(sv[0], &go, 1) != 1)

@@ -182,7 +182,7 @@ static void copy_options(int from, int to, pid_t pid)
 	size_t i;
 	int v;
 
-	for (i = 0; i < sizeof(copied_opts) / sizeof(copied_opts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(copied_opts); i++) {
 		la = sizeof(a);
 		lb = sizeof(b);
 		if (getsockopt(from, copied_opts[i].level, copied_opts[i].name,
@@ -228,8 +228,12 @@ void handle_connect_bind(const struct config *cfg, int listener,
 	local.iov_len = sizeof(sin);
 	remote.iov_base = (void *)(uintptr_t)n->data.args[1];
 	remote.iov_len = sizeof(sin);
-	if (process_vm_readv(n->pid, &local, 1, &remote, 1, 0) != sizeof(sin))
+	if (process_vm_readv(n->pid, &local, 1, &remote, 1, 0) != sizeof(sin)) {
+		/* EFAULT and the like: the kernel will say it again */
+		if (errno == EPERM)
+			goto denied;
 		goto cont;
+	}
 	/* The pid was the target's while the call is pending: check now. */
 	if (!still_valid(listener, n))
 		return;
@@ -245,6 +249,8 @@ void handle_connect_bind(const struct config *cfg, int listener,
 	if (!still_valid(listener, n))
 		goto out;
 	dup = syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+	if (dup < 0 && errno == EPERM)
+		goto denied;
 	if (dup < 0 ||
 	    sockopt_int(dup, SOL_SOCKET, SO_DOMAIN) != AF_INET ||
 	    sockopt_int(dup, SOL_SOCKET, SO_TYPE) != SOCK_STREAM ||
@@ -298,6 +304,16 @@ void handle_connect_bind(const struct config *cfg, int listener,
 cont:
 	/* The kernel now runs the call itself, on whatever tfd is. */
 	respond(listener, n, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+	goto out;
+denied:
+	/*
+	 * We may not look into the target (Yama ptrace_scope, a target
+	 * that changed its credentials): refuse rather than let a socket
+	 * that should move stay where it is.
+	 */
+	warnx_("pid %d: %s(): cannot inspect the process (EPERM): refused",
+	       n->pid, call);
+	respond(listener, n, -EPERM, 0);
 out:
 	if (s >= 0)
 		close(s);

@@ -7,7 +7,7 @@
 #define PVCALLS_RUN_H
 
 #include <stdbool.h>
-#include <stdint.h>
+#include <linux/types.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 
@@ -18,11 +18,15 @@
 
 #define MAX_RULES	32
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define __noreturn	__attribute__((noreturn))
+
 /* One --only/--except selector: ADDR[/PREFIX][:PORT]. */
 struct rule {
-	uint32_t addr;		/* network byte order, already masked */
-	uint32_t mask;		/* network byte order */
-	uint16_t port;		/* host byte order, 0 = any */
+	__be32 addr;		/* already masked */
+	__be32 mask;
+	__u16 port;		/* host byte order, 0 = any */
 };
 
 struct config {
@@ -66,8 +70,7 @@ void handle_connect_bind(const struct config *cfg, int listener,
 			 const void *req);
 
 /* log.c */
-void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void vlog(const struct config *cfg, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+__printf(1, 2) void warnx_(const char *fmt, ...);
+__printf(2, 3) void vlog(const struct config *cfg, const char *fmt, ...);
 
 #endif /* PVCALLS_RUN_H */

@@ -287,6 +287,12 @@ t_bound() {
 }
 check "only-bound-then-connect-is-EOPNOTSUPP" t_bound
 
+t_tfo() {
+	has "$($RUN --only 127.0.0.0/8 -- "$PROBE" tfo 127.0.0.1 $((P + 2)))" \
+		"tfo-sendto errno=EOPNOTSUPP" "tfo-connect errno=ENOPROTOOPT"
+}
+check "only-refuses-tcp-fast-open" t_tfo
+
 t_only_curl() {
 	local out
 

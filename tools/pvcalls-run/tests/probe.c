@@ -236,6 +236,31 @@ static int cmd_bindconnect(const char *addr, int port)
 	return 0;
 }
 
+/* TCP Fast Open: sendto(MSG_FASTOPEN), setsockopt(TCP_FASTOPEN_CONNECT) */
+static int cmd_tfo(const char *addr, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	inet_pton(AF_INET, addr, &sin.sin_addr);
+	if (sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin,
+		   sizeof(sin)) < 0)
+		printf("tfo-sendto errno=%s\n", strerrorname_np(errno));
+	else
+		printf("tfo-sendto sent\n");
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+		       sizeof(one)))
+		printf("tfo-connect errno=%s\n", strerrorname_np(errno));
+	else
+		printf("tfo-connect set\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -259,5 +284,7 @@ int main(int argc, char **argv)
 		return cmd_nbconnect(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "bindconnect") && argc > 3)
 		return cmd_bindconnect(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "tfo") && argc > 3)
+		return cmd_tfo(argv[2], atoi(argv[3]));
 	return 2;
 }

@@ -7,7 +7,8 @@
 # static and dynamic programs and selection are all exercised for real.
 # Servers listen on 127.0.0.1 only.  Prints TAP lines and a summary.
 #
-# Needs: busybox (static); uses curl, socat, iperf3 when installed.
+# Needs: busybox (static); uses curl, socat, iperf3 and Go (golang-go,
+# to build a static Go program) when installed, and skips what is missing.
 # PORT_BASE (default 47100) picks the ports, 30 of them.
 
 cd "$(dirname "$0")" || exit 1
@@ -254,6 +255,37 @@ if command -v iperf3 >/dev/null; then
 	check "iperf3-client" t_iperf
 else
 	skip "iperf3-client" "iperf3 not installed"
+fi
+
+if command -v go >/dev/null &&
+	GOCACHE="$T/gocache" GO111MODULE=off CGO_ENABLED=0 \
+	go build -o tests/goprobe-bin ./tests/goprobe 2>"$T/go.log"; then
+	t_go_client() {
+		local out
+
+		out=$($RUN -v -- tests/goprobe-bin get http://127.0.0.1:$((P + 1))/ 2>"$T/g.log")
+		[ "$out" = "hello from httpd" ] &&
+			grep -q "SOCK_NONBLOCK|SOCK_CLOEXEC) = .*moved" "$T/g.log" ||
+			{ cat "$T/g.log"; return 1; }
+	}
+	check "static-go-client" t_go_client
+	t_go_server() {
+		local out pid
+
+		$RUN -v --no-ipv6 -- tests/goprobe-bin serve 127.0.0.1:$((P + 8)) 2>"$T/gs.log" &
+		pid=$!
+		PIDS+=($pid)
+		listening $((P + 8)) || return 1
+		out=$(busybox wget -q -O - http://127.0.0.1:$((P + 8))/)
+		kill "$pid"
+		wait "$pid"
+		[ "$out" = "hello from go" ] && grep -q moved "$T/gs.log" ||
+			{ cat "$T/gs.log"; return 1; }
+	}
+	check "static-go-server-no-ipv6" t_go_server
+else
+	skip "static-go-client" "no Go toolchain"
+	skip "static-go-server-no-ipv6" "no Go toolchain"
 fi
 
 # 3. address mode: --only / --except, decided at connect()/bind()

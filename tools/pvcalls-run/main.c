@@ -131,6 +131,9 @@ static int parse_args(int argc, char **argv, struct config *cfg)
 			return -1;
 		}
 	}
+	/* the test mode wins over --family, in whatever order they came */
+	if (cfg->substitute)
+		cfg->family = AF_INET;
 	if (optind >= argc) {
 		print_usage(stderr);
 		return -1;

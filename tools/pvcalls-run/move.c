@@ -29,19 +29,26 @@
 #define SYS_pidfd_getfd 438
 #endif
 
+/* Test mode: let the tests tell a moved socket from an untouched one. */
+static int mark(const struct config *cfg, int fd)
+{
+	int prio = SUBSTITUTE_MARK;
+
+	if (!cfg->substitute)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &prio, sizeof(prio));
+}
+
 /* Our own copy is always close-on-exec; the target's flags are separate. */
 int new_socket(const struct config *cfg, int nonblock)
 {
 	int type = SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0);
-	int mark = SUBSTITUTE_MARK;
 	int fd;
 
 	fd = socket(cfg->family, type, 0);
 	if (fd < 0)
 		return -1;
-	/* Test mode: let the tests tell a moved socket from an untouched one. */
-	if (cfg->substitute &&
-	    setsockopt(fd, SOL_SOCKET, SO_PRIORITY, &mark, sizeof(mark))) {
+	if (mark(cfg, fd)) {
 		close(fd);
 		return -1;
 	}
@@ -153,7 +160,12 @@ static int sockopt_int(int fd, int level, int name)
 	return v;
 }
 
-/* Options a program commonly sets before connect() or bind(). */
+/*
+ * Options a program may set before connect() or bind().  Each one whose
+ * value differs from a fresh IPv4 TCP socket's is set again on the new
+ * socket, which is what the program would have got in socket mode; the
+ * frontend refuses what PV Calls v1 cannot carry, and we say so.
+ */
 static const struct {
 	int level, name;
 	const char *str;
@@ -168,27 +180,47 @@ static const struct {
 	{ SOL_SOCKET, SO_RCVLOWAT, "SO_RCVLOWAT", false },
 	{ SOL_SOCKET, SO_SNDBUF, "SO_SNDBUF", true },
 	{ SOL_SOCKET, SO_RCVBUF, "SO_RCVBUF", true },
+	{ SOL_SOCKET, SO_MARK, "SO_MARK", false },
+	{ SOL_SOCKET, SO_BINDTOIFINDEX, "SO_BINDTOIFINDEX", false },
+	{ SOL_SOCKET, SO_OOBINLINE, "SO_OOBINLINE", false },
+	{ SOL_IP, IP_TOS, "IP_TOS", false },
+	{ SOL_IP, IP_TTL, "IP_TTL", false },
+	{ SOL_IP, IP_FREEBIND, "IP_FREEBIND", false },
+	{ SOL_IP, IP_TRANSPARENT, "IP_TRANSPARENT", false },
+	{ SOL_IP, IP_BIND_ADDRESS_NO_PORT, "IP_BIND_ADDRESS_NO_PORT", false },
 	{ IPPROTO_TCP, TCP_NODELAY, "TCP_NODELAY", false },
+	{ IPPROTO_TCP, TCP_CORK, "TCP_CORK", false },
 	{ IPPROTO_TCP, TCP_KEEPIDLE, "TCP_KEEPIDLE", false },
 	{ IPPROTO_TCP, TCP_KEEPINTVL, "TCP_KEEPINTVL", false },
 	{ IPPROTO_TCP, TCP_KEEPCNT, "TCP_KEEPCNT", false },
+	{ IPPROTO_TCP, TCP_USER_TIMEOUT, "TCP_USER_TIMEOUT", false },
+	{ IPPROTO_TCP, TCP_SYNCNT, "TCP_SYNCNT", false },
+	{ IPPROTO_TCP, TCP_DEFER_ACCEPT, "TCP_DEFER_ACCEPT", false },
+	{ IPPROTO_TCP, TCP_LINGER2, "TCP_LINGER2", false },
+	{ IPPROTO_TCP, TCP_MAXSEG, "TCP_MAXSEG", false },
+	{ IPPROTO_TCP, TCP_CONGESTION, "TCP_CONGESTION", false },
+	{ IPPROTO_TCP, TCP_FASTOPEN, "TCP_FASTOPEN", false },
 };
 
-/* Copies what differs from a fresh socket's defaults; says what failed. */
+/* Copies what the program changed; says what could not be carried. */
 static void copy_options(int from, int to, pid_t pid)
 {
 	unsigned char a[32], b[32];
 	socklen_t la, lb;
 	size_t i;
-	int v;
+	int ref, v;
 
+	/* A fresh socket of the kind the program made holds the defaults. */
+	ref = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ref < 0)
+		ref = to;
 	for (i = 0; i < ARRAY_SIZE(copied_opts); i++) {
 		la = sizeof(a);
 		lb = sizeof(b);
 		if (getsockopt(from, copied_opts[i].level, copied_opts[i].name,
 			       a, &la))
 			continue;
-		if (!getsockopt(to, copied_opts[i].level, copied_opts[i].name,
+		if (!getsockopt(ref, copied_opts[i].level, copied_opts[i].name,
 				b, &lb) && la == lb && !memcmp(a, b, la))
 			continue;
 		if (copied_opts[i].halve && la == sizeof(int)) {
@@ -201,6 +233,8 @@ static void copy_options(int from, int to, pid_t pid)
 			warnx_("pid %d: %s set before the move is lost: %s",
 			       pid, copied_opts[i].str, strerror(errno));
 	}
+	if (ref != to)
+		close(ref);
 }
 
 /*
@@ -286,6 +320,8 @@ void handle_connect_bind(const struct config *cfg, int listener,
 		goto out;
 	}
 	copy_options(dup, s, n->pid);
+	/* IP_TOS changes the priority: mark again */
+	mark(cfg, s);
 
 	memset(&addfd, 0, sizeof(addfd));
 	addfd.id = n->id;

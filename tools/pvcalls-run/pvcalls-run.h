@@ -42,7 +42,7 @@ struct config {
 };
 
 /* Socket priority that marks a moved socket in the test mode. */
-#define SUBSTITUTE_MARK	6
+#define SUBSTITUTE_MARK	5
 
 /* True when sockets are chosen at connect()/bind() time. */
 static inline bool cfg_by_address(const struct config *cfg)

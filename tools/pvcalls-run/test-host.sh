@@ -3,7 +3,7 @@
 #
 # Host tests of pvcalls-run, without Xen: the test mode
 # --substitute-family inet moves sockets to plain AF_INET sockets marked
-# with priority 6, so interception, fd passing, flags, threads, children,
+# with priority 5, so interception, fd passing, flags, threads, children,
 # static and dynamic programs and selection are all exercised for real.
 # Servers listen on 127.0.0.1 only.  Prints TAP lines and a summary.
 #
@@ -291,19 +291,19 @@ fi
 # 3. address mode: --only / --except, decided at connect()/bind()
 t_only() {
 	has "$($RUN --only 127.0.0.1:$((P + 2)) -- "$PROBE" connect 127.0.0.1 $((P + 2)))" \
-		"connect moved=1 fd=3 rcvtimeo=7 nodelay=1 reply=ping" &&
+		"connect moved=1 fd=3 rcvtimeo=7 nodelay=1 tos=16 reply=ping" &&
 	has "$($RUN --only 127.0.0.1:$((P + 1)) -- "$PROBE" connect 127.0.0.1 $((P + 2)))" \
-		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 reply=ping"
+		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 tos=16 reply=ping"
 }
 check "only-selects-by-address-and-keeps-options" t_only
 
 t_except() {
 	has "$($RUN --except :$((P + 2)) -- "$PROBE" connect 127.0.0.1 $((P + 2)))" \
-		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 reply=ping" &&
+		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 tos=16 reply=ping" &&
 	has "$($RUN --except 10.0.0.0/8 -- "$PROBE" connect 127.0.0.1 $((P + 2)))" \
-		"connect moved=1 fd=3 rcvtimeo=7 nodelay=1 reply=ping" &&
+		"connect moved=1 fd=3 rcvtimeo=7 nodelay=1 tos=16 reply=ping" &&
 	has "$($RUN --only 127.0.0.0/8 --except 127.0.0.1/32:$((P + 2)) -- "$PROBE" connect 127.0.0.1 $((P + 2)))" \
-		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 reply=ping"
+		"connect moved=0 fd=3 rcvtimeo=7 nodelay=1 tos=16 reply=ping"
 }
 check "except-and-prefixes" t_except
 

@@ -2,8 +2,8 @@
 /*
  * Test helper for test-host.sh, run under pvcalls-run in its test mode
  * (--substitute-family inet), where a moved socket is a plain AF_INET
- * socket with priority 6.  Each command prints one line of key=value
- * words that the script compares.
+ * socket with priority 5 (IP_TOS only ever sets 0, 2, 4 or 6).  Each
+ * command prints one line of key=value words that the script compares.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +14,14 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
-#define MARK 6
+#define MARK 5
 
 static int moved(int fd)
 {
@@ -179,12 +180,14 @@ static int cmd_connect(const char *addr, int port)
 {
 	struct timeval tv = { 7, 0 }, got;
 	socklen_t len = sizeof(got);
-	int one = 1, nodelay = 0, fd;
+	int one = 1, nodelay = 0, tos = 0x10, fd;
 	char buf[16];
 
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, SOL_IP, IP_TOS, &tos, sizeof(tos));
+	tos = 0;
 	if (connect_to(fd, addr, port)) {
 		printf("connect errno=%s\n", strerrorname_np(errno));
 		return 0;
@@ -192,13 +195,15 @@ static int cmd_connect(const char *addr, int port)
 	getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &got, &len);
 	len = sizeof(nodelay);
 	getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &len);
+	len = sizeof(tos);
+	getsockopt(fd, SOL_IP, IP_TOS, &tos, &len);
 	if (write(fd, "ping\n", 5) != 5)
 		return 1;
 	memset(buf, 0, sizeof(buf));
 	if (read(fd, buf, 5) != 5)
 		buf[0] = 0;
-	printf("connect moved=%d fd=%d rcvtimeo=%ld nodelay=%d reply=%.4s\n",
-	       moved(fd), fd, (long)got.tv_sec, !!nodelay, buf);
+	printf("connect moved=%d fd=%d rcvtimeo=%ld nodelay=%d tos=%d reply=%.4s\n",
+	       moved(fd), fd, (long)got.tv_sec, !!nodelay, tos, buf);
 	return 0;
 }
 
@@ -261,6 +266,26 @@ static int cmd_tfo(const char *addr, int port)
 	return 0;
 }
 
+/* Cost of socket() + close(): the supervisor's round trip. */
+static int cmd_bench(int count)
+{
+	struct timespec a, b;
+	int i, fd;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < count; i++) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return 1;
+		close(fd);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("bench socket+close %.1f us\n",
+	       ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) /
+	       count / 1e3);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -284,6 +309,8 @@ int main(int argc, char **argv)
 		return cmd_nbconnect(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "bindconnect") && argc > 3)
 		return cmd_bindconnect(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "bench") && argc > 2)
+		return cmd_bench(atoi(argv[2]));
 	if (!strcmp(argv[1], "tfo") && argc > 3)
 		return cmd_tfo(argv[2], atoi(argv[3]));
 	return 2;

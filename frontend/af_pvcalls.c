@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The PV Calls socket family: TCP-like stream sockets whose calls are
+ * carried out by a transport (pvcalls_transport_ops, transport.h).
+ *
+ * Sockets and states.  struct pvc_sock embeds the struct sock; ->t is
+ * its transport socket.  sock->state and sk->sk_state follow inet:
+ *   SS_UNCONNECTED/TCP_CLOSE     new, or after a failed connect
+ *   SS_CONNECTING/TCP_SYN_SENT   connect in flight
+ *   SS_CONNECTED/TCP_ESTABLISHED connected or accepted
+ *   SS_UNCONNECTED/TCP_LISTEN    listening
+ * A connect finishing in the background moves TCP_SYN_SENT on only when
+ * a caller holding the socket lock looks (pvc_sync_state()); poll()
+ * derives the same answer without the lock (pvc_state()).
+ *
+ * Locking order: the socket lock (lock_sock) is taken by connect, bind,
+ * listen, accept, shutdown, getname and release, and is dropped while
+ * they wait.  sendmsg and recvmsg do not take it: the transport
+ * serialises senders and receivers itself, so a blocked reader never
+ * holds up a writer.  Transport upcalls run in interrupt or workqueue
+ * context and only touch sk_err and the wait queue, never the socket
+ * lock, so the transport can never wait on a socket lock holder.
+ *
+ * Reference counts: the socket holds one sock reference, the transport
+ * another from set_owner() until its ->released() upcall, which comes
+ * only once the backend has answered PVC_CMD_RELEASE (or the device is
+ * gone).  So the struct sock outlives every upcall.  Each struct sock
+ * pins the module through pvc_proto.owner, each socket file through
+ * the family's owner, so the module cannot go while a socket exists.
+ *
+ * Blocking: every wait is wait_event_interruptible_timeout() on
+ * sk_sleep() with a condition asked of the transport; timeouts come
+ * from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/sock_sndtimeo), signals
+ * give sock_intr_errno() (EINTR, or ERESTARTSYS honouring SA_RESTART).
+ * Close while another thread sleeps in recv/accept/poll on the same
+ * socket cannot free anything under it: the VFS keeps the file, hence
+ * the socket, until that call returns (as with TCP, it keeps waiting
+ * for data, a timeout or a signal).
+ *
+ * What v1 cannot carry and is emulated here (documented for users):
+ *  - shutdown(SHUT_WR) stops local sends (EPIPE) but sends no FIN: the
+ *    peer sees end of file only at close.  shutdown(SHUT_RD) makes
+ *    reads return 0 once the ring is empty.
+ *  - TCP-level options (TCP_NODELAY...) are accepted and remembered,
+ *    with no effect; SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are
+ *    stored by the generic code only.
+ *  - getsockname() gives the bound address (0.0.0.0:0 before bind or
+ *    for a kernel-chosen port); getpeername() of an accepted socket
+ *    gives 0.0.0.0:0 since v1 does not report the peer.
+ */
+#include <linux/in.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/tcp.h>
+#include <net/sock.h>
+#include <net/tcp_states.h>
+
+#include "transport.h"
+
+/* Longest a nonblocking accept waits for an answer it knows is coming. */
+#define PVC_NB_ACCEPT_WAIT	(5 * HZ)
+/* Longest bind/listen wait for the backend. */
+#define PVC_OP_TIMEOUT		(30 * HZ)
+
+struct pvc_sock {
+	struct sock sk;		/* first: sk_alloc() allocates pvc_sock */
+	struct pvct_sock *t;
+	struct sockaddr_in local, peer;
+	bool op_pending;	/* an interrupted bind/listen still runs */
+	int tcp_nodelay, tcp_cork;
+};
+
+static const struct pvcalls_transport_ops *tops;
+
+static inline struct pvc_sock *pvc_sk(struct sock *sk)
+{
+	return container_of(sk, struct pvc_sock, sk);
+}
+
+static const struct proto_ops pvc_ops;
+
+static struct proto pvc_proto = {
+	.name = "PVCALLS",
+	.owner = THIS_MODULE,
+	.obj_size = sizeof(struct pvc_sock),
+};
+
+static struct net_proto_family pvc_family_ops;
+
+static void pvc_wake(struct sock *sk, __poll_t mask)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, mask);
+	rcu_read_unlock();
+}
+
+static void pvc_up_event(void *owner, unsigned int ev, int err)
+{
+	struct sock *sk = owner;
+	__poll_t mask = 0;
+
+	/* Only a failed connect passes @err: it is what SO_ERROR gives. */
+	if (err)
+		WRITE_ONCE(sk->sk_err, -err);
+	if (ev & PVCT_EV_RX)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (ev & PVCT_EV_TX)
+		mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
+	if (ev & PVCT_EV_STATE)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM |
+			EPOLLERR | EPOLLHUP | EPOLLRDHUP;
+	pvc_wake(sk, mask);
+}
+
+static void pvc_up_released(void *owner)
+{
+	sock_put(owner);
+}
+
+static const struct pvcalls_upcalls pvc_upcalls = {
+	.event = pvc_up_event,
+	.released = pvc_up_released,
+};
+
+/* Effective state, without the socket lock. */
+static int pvc_state(struct sock *sk)
+{
+	int state = READ_ONCE(sk->sk_state);
+	int r;
+
+	if (state != TCP_SYN_SENT)
+		return state;
+	r = tops->op_result(pvc_sk(sk)->t);
+	if (r == -EINPROGRESS)
+		return state;
+	return r ? TCP_CLOSE : TCP_ESTABLISHED;
+}
+
+/* Under lock_sock: make a finished background connect visible. */
+static void pvc_sync_state(struct sock *sk)
+{
+	WRITE_ONCE(sk->sk_state, pvc_state(sk));
+}
+
+static struct sock *pvc_sk_alloc(struct net *net, struct socket *sock,
+				 struct pvct_sock *t, int kern)
+{
+	struct sock *sk;
+
+	sk = sk_alloc(net, pvc_family_ops.family, GFP_KERNEL, &pvc_proto, kern);
+	if (!sk)
+		return NULL;
+	sock_init_data(sock, sk);
+	sock->ops = &pvc_ops;
+	sk->sk_protocol = IPPROTO_TCP;
+	pvc_sk(sk)->t = t;
+	pvc_sk(sk)->local.sin_family = AF_INET;
+	pvc_sk(sk)->peer.sin_family = AF_INET;
+	sock_hold(sk);		/* the transport's, until ->released() */
+	tops->set_owner(t, sk, &pvc_upcalls);
+	return sk;
+}
+
+static int pvc_create(struct net *net, struct socket *sock, int protocol,
+		      int kern)
+{
+	struct pvct_sock *t;
+
+	if (sock->type != SOCK_STREAM)
+		return -ESOCKTNOSUPPORT;
+	if (protocol && protocol != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	sock->state = SS_UNCONNECTED;
+	t = tops->create();
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	if (!pvc_sk_alloc(net, sock, t, kern)) {
+		tops->release(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int pvc_release(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	if (!sk)
+		return 0;
+	lock_sock(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_state_change(sk);	/* wake anyone left */
+	sock_orphan(sk);
+	release_sock(sk);
+	tops->release(pvc_sk(sk)->t);
+	sock->sk = NULL;
+	sock_put(sk);
+	return 0;
+}
+
+static int pvc_check_addr(const struct sockaddr *addr, int len)
+{
+	if (len < (int)sizeof(struct sockaddr_in))
+		return -EINVAL;
+	if (addr->sa_family != AF_INET)
+		return -EAFNOSUPPORT;
+	return 0;
+}
+
+static bool pvc_op_done(struct pvc_sock *ps)
+{
+	return tops->op_result(ps->t) != -EINPROGRESS;
+}
+
+static bool pvc_accept_ready(struct sock *sk)
+{
+	return !tops->accept_busy(pvc_sk(sk)->t) ||
+		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
+ * Wait for the transport's bind/listen; called and returns with the
+ * socket lock held.
+ */
+static int pvc_wait_op(struct sock *sk)
+{
+	struct pvc_sock *ps = pvc_sk(sk);
+	long left;
+
+	release_sock(sk);
+	left = wait_event_interruptible_timeout(*sk_sleep(sk),
+						pvc_op_done(ps),
+						PVC_OP_TIMEOUT);
+	lock_sock(sk);
+	if (left < 0) {
+		ps->op_pending = true;
+		return sock_intr_errno(MAX_SCHEDULE_TIMEOUT);
+	}
+	if (!left) {
+		ps->op_pending = true;
+		return -ETIMEDOUT;
+	}
+	ps->op_pending = false;
+	return tops->op_result(ps->t);
+}
+
+static int pvc_bind(struct socket *sock, struct sockaddr *addr, int len)
+{
+	struct sock *sk = sock->sk;
+	struct pvc_sock *ps = pvc_sk(sk);
+	struct sockaddr_in sin;
+	int err;
+
+	err = pvc_check_addr(addr, len);
+	if (err)
+		return err;
+	memcpy(&sin, addr, sizeof(sin));
+	memset(sin.sin_zero, 0, sizeof(sin.sin_zero));
+	lock_sock(sk);
+	if (!ps->op_pending) {
+		err = -EINVAL;
+		if (sk->sk_state != TCP_CLOSE || sock->state != SS_UNCONNECTED)
+			goto out;
+		err = tops->bind(ps->t, &sin);
+		if (err)
+			goto out;
+	}
+	err = pvc_wait_op(sk);
+	if (!err)
+		ps->local = sin;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int pvc_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct pvc_sock *ps = pvc_sk(sk);
+	int err = -EINVAL;
+
+	lock_sock(sk);
+	if (sock->state != SS_UNCONNECTED)
+		goto out;
+	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
+		goto out;
+	if (!ps->op_pending) {
+		err = tops->listen(ps->t, backlog);
+		if (err)
+			goto out;
+	}
+	err = pvc_wait_op(sk);
+	if (!err) {
+		sk->sk_max_ack_backlog = backlog;
+		sk->sk_state = TCP_LISTEN;
+	}
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
+		       int flags)
+{
+	struct sock *sk = sock->sk;
+	struct pvc_sock *ps = pvc_sk(sk);
+	struct sockaddr_in sin;
+	long timeo, left;
+	int err;
+
+	err = pvc_check_addr(addr, len);
+	if (err)
+		return err;
+	memcpy(&sin, addr, sizeof(sin));
+	memset(sin.sin_zero, 0, sizeof(sin.sin_zero));
+
+	lock_sock(sk);
+	pvc_sync_state(sk);
+	switch (sock->state) {
+	case SS_CONNECTED:
+		err = -EISCONN;
+		goto out;
+	case SS_CONNECTING:
+		err = -EALREADY;
+		break;
+	default:
+		err = -EISCONN;
+		if (sk->sk_state != TCP_CLOSE || ps->op_pending)
+			goto out;
+		WRITE_ONCE(sk->sk_err, 0);
+		err = tops->connect(ps->t, &sin);
+		if (err)
+			goto out;
+		ps->peer = sin;
+		sock->state = SS_CONNECTING;
+		/* Even if the answer is in already: pvc_sync_state() sorts it. */
+		sk->sk_state = TCP_SYN_SENT;
+		pvc_sync_state(sk);
+		err = -EINPROGRESS;
+		break;
+	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if (sk->sk_state == TCP_SYN_SENT) {
+		if (!timeo)
+			goto out;
+		release_sock(sk);
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_op_done(ps), timeo);
+		lock_sock(sk);
+		pvc_sync_state(sk);
+		if (sk->sk_state == TCP_SYN_SENT) {
+			err = left < 0 ? sock_intr_errno(timeo) : -EINPROGRESS;
+			goto out;
+		}
+	}
+	if (sk->sk_state == TCP_CLOSE) {
+		/* sk_err was set with the result: read and clear it. */
+		err = sock_error(sk) ?: -ECONNABORTED;
+		sock->state = SS_UNCONNECTED;
+		goto out;
+	}
+	sock->state = SS_CONNECTED;
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int pvc_accept(struct socket *sock, struct socket *newsock, int flags,
+		      bool kern)
+{
+	struct sock *sk = sock->sk, *newsk;
+	struct pvc_sock *ps = pvc_sk(sk);
+	bool nonblock = flags & O_NONBLOCK;
+	struct pvct_sock *child;
+	long timeo, wait, left;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, nonblock);
+	for (;;) {
+		err = -EINVAL;
+		if (sk->sk_state != TCP_LISTEN ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN))
+			goto out;
+		err = tops->accept(ps->t, nonblock, &child);
+		if (err != -EINPROGRESS)
+			break;
+		wait = nonblock ? PVC_NB_ACCEPT_WAIT : timeo;
+		err = -EAGAIN;
+		if (!wait)
+			goto out;
+		release_sock(sk);
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_accept_ready(sk),
+							wait);
+		lock_sock(sk);
+		if (left < 0) {
+			err = sock_intr_errno(timeo);
+			goto out;
+		}
+		if (!left)
+			goto out;	/* -EAGAIN, as TCP on SO_RCVTIMEO */
+		if (!nonblock)
+			timeo = left;
+	}
+	if (err)
+		goto out;
+
+	newsk = pvc_sk_alloc(sock_net(sk), newsock, child, kern);
+	if (!newsk) {
+		tops->release(child);
+		err = -ENOMEM;
+		goto out;
+	}
+	pvc_sk(newsk)->local = ps->local;
+	newsk->sk_state = TCP_ESTABLISHED;
+	newsock->state = SS_CONNECTED;
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
+{
+	struct sock *sk = sock->sk;
+	struct pvc_sock *ps = pvc_sk(sk);
+	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+	int err = sizeof(*sin);
+
+	lock_sock(sk);
+	pvc_sync_state(sk);
+	if (peer) {
+		if (sk->sk_state != TCP_ESTABLISHED)
+			err = -ENOTCONN;
+		else
+			*sin = ps->peer;
+	} else {
+		*sin = ps->local;
+	}
+	release_sock(sk);
+	return err;
+}
+
+static __poll_t pvc_poll(struct file *file, struct socket *sock,
+			 poll_table *wait)
+{
+	struct sock *sk = sock->sk;
+	struct pvct_sock *t = pvc_sk(sk)->t;
+	int state, shutdown;
+	__poll_t mask = 0, tmask;
+
+	sock_poll_wait(file, sock, wait);
+	state = pvc_state(sk);
+	shutdown = READ_ONCE(sk->sk_shutdown);
+
+	if (READ_ONCE(sk->sk_err))
+		mask |= EPOLLERR;
+	if (shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+
+	switch (state) {
+	case TCP_LISTEN:
+		mask |= tops->poll(t, 0);
+		break;
+	case TCP_ESTABLISHED:
+		tmask = tops->poll(t, sock_rcvlowat(sk, 0, INT_MAX));
+		if (tmask & EPOLLERR)
+			tmask |= EPOLLHUP;
+		if ((tmask & EPOLLRDHUP) && (shutdown & SEND_SHUTDOWN))
+			tmask |= EPOLLHUP;
+		mask |= tmask;
+		break;
+	case TCP_CLOSE:
+		mask |= EPOLLOUT | EPOLLWRNORM;
+		break;
+	default:
+		break;
+	}
+	return mask;
+}
+
+/* Not connecting and not connected: a waiting caller must look again. */
+static bool pvc_gone(struct sock *sk)
+{
+	int state = pvc_state(sk);
+
+	return state != TCP_SYN_SENT && state != TCP_ESTABLISHED;
+}
+
+static bool pvc_tx_ready(struct sock *sk)
+{
+	return (tops->poll(pvc_sk(sk)->t, 1) & (EPOLLOUT | EPOLLERR)) ||
+		READ_ONCE(sk->sk_err) || pvc_gone(sk) ||
+		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
+}
+
+static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+{
+	struct sock *sk = sock->sk;
+	struct pvct_sock *t = pvc_sk(sk)->t;
+	int flags = msg->msg_flags;
+	size_t sent = 0;
+	long timeo, left;
+	ssize_t n;
+	int err = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
+	while (sent < len || !len) {
+		if (READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN) {
+			err = -EPIPE;
+			break;
+		}
+		if (!len) {
+			/* A zero-byte send only reports the state. */
+			if (pvc_state(sk) != TCP_ESTABLISHED)
+				err = -EPIPE;
+			break;
+		}
+		n = tops->send(t, msg, len - sent);
+		if (n > 0) {
+			sent += n;
+			continue;
+		}
+		if (n == -ENOTCONN && pvc_state(sk) == TCP_SYN_SENT)
+			n = -EAGAIN;	/* wait for the connection */
+		else if (n == -ENOTCONN)
+			n = -EPIPE;
+		if (n != -EAGAIN) {
+			err = n;
+			break;
+		}
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_tx_ready(sk), timeo);
+		if (left < 0) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		if (!left)
+			break;
+		timeo = left;
+		err = 0;
+	}
+	if (sent)
+		return sent;
+	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+	return err;
+}
+
+static bool pvc_rx_ready(struct sock *sk, int target)
+{
+	return (tops->poll(pvc_sk(sk)->t, target) &
+		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
+		READ_ONCE(sk->sk_err) ||
+		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);
+}
+
+static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+		       int flags)
+{
+	struct sock *sk = sock->sk;
+	struct pvct_sock *t = pvc_sk(sk)->t;
+	bool peek = flags & MSG_PEEK;
+	size_t copied = 0;
+	long timeo, left;
+	int target, need, err = 0;
+	ssize_t n;
+
+	if (flags & MSG_OOB)
+		return -EINVAL;
+	if (pvc_state(sk) == TCP_LISTEN)
+		return -ENOTCONN;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+	while (copied < len) {
+		n = tops->recv(t, msg, len - copied, peek);
+		if (n > 0) {
+			copied += n;
+			if (peek || copied >= target)
+				break;
+			continue;
+		}
+		if (!n)
+			break;		/* end of file */
+		if (n == -ENOTCONN && pvc_state(sk) == TCP_SYN_SENT)
+			n = -EAGAIN;
+		if (n != -EAGAIN) {
+			err = n;
+			break;
+		}
+		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		need = target - copied;
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_rx_ready(sk, need),
+							timeo);
+		if (left < 0) {
+			err = sock_intr_errno(timeo);
+			break;
+		}
+		if (!left)
+			break;
+		timeo = left;
+		err = 0;
+	}
+	return copied ?: err;
+}
+
+static int pvc_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	int err = 0;
+
+	/* SHUT_RD 0, SHUT_WR 1, SHUT_RDWR 2 -> RCV_, SEND_, both bits */
+	how++;
+	if (how < RCV_SHUTDOWN || how > SHUTDOWN_MASK)
+		return -EINVAL;
+	lock_sock(sk);
+	pvc_sync_state(sk);
+	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_LISTEN)
+		err = -ENOTCONN;
+	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+static int pvc_setsockopt(struct socket *sock, int level, int optname,
+			  sockptr_t optval, unsigned int optlen)
+{
+	struct pvc_sock *ps = pvc_sk(sock->sk);
+	int val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(&val, optval, sizeof(val)))
+		return -EFAULT;
+	/* v1 has no way to pass these on: accepted, remembered, no-op. */
+	switch (optname) {
+	case TCP_NODELAY:
+		ps->tcp_nodelay = !!val;
+		return 0;
+	case TCP_CORK:
+		ps->tcp_cork = !!val;
+		return 0;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+	case TCP_KEEPCNT:
+	case TCP_QUICKACK:
+	case TCP_USER_TIMEOUT:
+	case TCP_DEFER_ACCEPT:
+	case TCP_LINGER2:
+	case TCP_SYNCNT:
+		return 0;
+	default:
+		return -ENOPROTOOPT;
+	}
+}
+
+static int pvc_getsockopt(struct socket *sock, int level, int optname,
+			  char __user *optval, int __user *optlen)
+{
+	struct pvc_sock *ps = pvc_sk(sock->sk);
+	int len, val;
+
+	if (level != SOL_TCP)
+		return -ENOPROTOOPT;
+	if (get_user(len, optlen))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	switch (optname) {
+	case TCP_NODELAY:
+		val = ps->tcp_nodelay;
+		break;
+	case TCP_CORK:
+		val = ps->tcp_cork;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	len = min_t(unsigned int, len, sizeof(int));
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct proto_ops pvc_ops = {
+	.owner = THIS_MODULE,
+	.release = pvc_release,
+	.bind = pvc_bind,
+	.connect = pvc_connect,
+	.socketpair = sock_no_socketpair,
+	.accept = pvc_accept,
+	.getname = pvc_getname,
+	.poll = pvc_poll,
+	.ioctl = sock_no_ioctl,
+	.listen = pvc_listen,
+	.shutdown = pvc_shutdown,
+	.setsockopt = pvc_setsockopt,
+	.getsockopt = pvc_getsockopt,
+	.sendmsg = pvc_sendmsg,
+	.recvmsg = pvc_recvmsg,
+	.mmap = sock_no_mmap,
+	.sendpage = sock_no_sendpage,
+};
+
+static struct net_proto_family pvc_family_ops = {
+	.create = pvc_create,
+	.owner = THIS_MODULE,
+};
+
+static int pvcalls_family;
+module_param_named(family, pvcalls_family, int, 0444);
+MODULE_PARM_DESC(family,
+		 "socket family number (0: first free of 19, 25, 13); shows the one in use");
+
+int pvcalls_family_init(const struct pvcalls_transport_ops *ops)
+{
+	static const int candidates[] = { 19, 25, 13 };
+	int i, err;
+
+	tops = ops;
+	err = proto_register(&pvc_proto, 1);
+	if (err)
+		return err;
+	if (pvcalls_family) {
+		pvc_family_ops.family = pvcalls_family;
+		err = sock_register(&pvc_family_ops);
+	} else {
+		err = -EEXIST;
+		for (i = 0; i < ARRAY_SIZE(candidates) && err; i++) {
+			pvc_family_ops.family = candidates[i];
+			err = sock_register(&pvc_family_ops);
+		}
+	}
+	if (err) {
+		pr_err("pvcalls: cannot register a socket family (%d)\n", err);
+		proto_unregister(&pvc_proto);
+		return err;
+	}
+	pvcalls_family = pvc_family_ops.family;
+	pr_info("pvcalls: socket family %d\n", pvcalls_family);
+	return 0;
+}
+
+void pvcalls_family_exit(void)
+{
+	sock_unregister(pvc_family_ops.family);
+	proto_unregister(&pvc_proto);
+}

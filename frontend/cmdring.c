@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The command ring: one shared page of 32 request/response slots.
+ *
+ * Every request in flight owns one slot of @slots, named on the wire by
+ * req_id = slot index | generation << 8.  A slot is freed only when its
+ * response arrives, when it is cancelled (its owner knows the backend
+ * will never answer) or when the device goes away; the generation makes
+ * a late or forged response for a freed slot harmless.  Responses are
+ * copied out of shared memory before they are looked at, and anything
+ * unexpected (req_id out of range, unknown, duplicate, wrong command)
+ * is logged and ignored.
+ *
+ * Responses are handled in process context, on the ordered workqueue
+ * pvc_wq: the interrupt handler only queues the work.  Completion
+ * callbacks therefore may sleep (unbind irqs, free rings) and run one
+ * at a time, in ring order.  Nobody sleeps waiting for a particular
+ * response here: callers get a callback and keep their own state, so a
+ * signal in a waiter never frees anything the response still needs.
+ *
+ * Locking: @lock (irqsave) protects the ring producer, the slots and
+ * @live.  Callbacks run without it.
+ */
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include <xen/xen.h>
+
+#include "front.h"
+
+#define PVC_SLOT_BITS	8
+#define PVC_SLOT_MASK	((1U << PVC_SLOT_BITS) - 1)
+
+struct pvc_slot {
+	bool busy;
+	u32 gen;
+	u32 cmd;
+	pvc_cmd_cb cb;
+	void *ctx;
+};
+
+struct pvc_done {
+	pvc_cmd_cb cb;
+	void *ctx;
+	struct pvc_response rsp;
+};
+
+static struct {
+	spinlock_t lock;	/* ring producer, slots, live, broken */
+	bool live;		/* ring set up: submissions allowed */
+	bool broken;		/* backend misbehaved on the ring */
+	struct pvc_front_ring ring;
+	struct pvc_slot slots[PVC_NR_SLOTS];
+	unsigned int nr_busy;
+	u32 gen;
+	wait_queue_head_t slot_wq;
+	int irq;
+	grant_ref_t ref;
+	struct work_struct work;
+	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
+} cr = {
+	.lock = __SPIN_LOCK_UNLOCKED(cr.lock),
+	.slot_wq = __WAIT_QUEUE_HEAD_INITIALIZER(cr.slot_wq),
+	.irq = -1,
+};
+
+struct workqueue_struct *pvc_wq, *pvc_sock_wq;
+
+static bool pvc_slot_free_locked(void)
+{
+	return cr.live && cr.nr_busy < PVC_NR_SLOTS && !RING_FULL(&cr.ring);
+}
+
+static bool pvc_slot_available(void)
+{
+	unsigned long flags;
+	bool ok;
+
+	spin_lock_irqsave(&cr.lock, flags);
+	ok = !cr.live || pvc_slot_free_locked();
+	spin_unlock_irqrestore(&cr.lock, flags);
+	return ok;
+}
+
+/*
+ * Queue @req.  @cb(@ctx, rsp) runs exactly once iff this returns 0.
+ * Without @may_sleep, a full ring gives -EAGAIN; with it, we wait
+ * (interruptibly, bounded) for a slot.
+ */
+int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
+		   bool may_sleep, u32 *req_id)
+{
+	struct pvc_request *slotreq;
+	unsigned long flags;
+	unsigned int i;
+	int notify;
+	long left;
+
+	for (;;) {
+		spin_lock_irqsave(&cr.lock, flags);
+		if (!cr.live || cr.broken) {
+			spin_unlock_irqrestore(&cr.lock, flags);
+			return -ENETDOWN;
+		}
+		if (pvc_slot_free_locked())
+			break;
+		spin_unlock_irqrestore(&cr.lock, flags);
+		if (!may_sleep)
+			return -EAGAIN;
+		left = wait_event_interruptible_timeout(cr.slot_wq,
+							pvc_slot_available(),
+							PVC_CMD_TIMEOUT);
+		if (left < 0)
+			return left;
+		if (!left)
+			return -ETIMEDOUT;
+	}
+
+	for (i = 0; i < PVC_NR_SLOTS; i++)
+		if (!cr.slots[i].busy)
+			break;
+	cr.slots[i].busy = true;
+	cr.slots[i].gen = ++cr.gen & (U32_MAX >> PVC_SLOT_BITS);
+	cr.slots[i].cmd = req->cmd;
+	cr.slots[i].cb = cb;
+	cr.slots[i].ctx = ctx;
+	cr.nr_busy++;
+	req->req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
+	if (req_id)
+		*req_id = req->req_id;
+
+	slotreq = RING_GET_REQUEST(&cr.ring, cr.ring.req_prod_pvt);
+	memcpy(slotreq, req, sizeof(*req));
+	cr.ring.req_prod_pvt++;
+	/* The macro's virt_wmb() publishes the request before req_prod. */
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&cr.ring, notify);
+	if (notify)
+		notify_remote_via_irq(cr.irq);
+	spin_unlock_irqrestore(&cr.lock, flags);
+	atomic64_inc(&pvc_stats.commands);
+	return 0;
+}
+
+/* Look @req_id up and free its slot; the caller gets cb/ctx. */
+static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
+				 pvc_cmd_cb *cb, void **ctx)
+{
+	u32 idx = req_id & PVC_SLOT_MASK;
+	struct pvc_slot *s;
+
+	if (idx >= PVC_NR_SLOTS)
+		return false;
+	s = &cr.slots[idx];
+	if (!s->busy || s->gen != req_id >> PVC_SLOT_BITS)
+		return false;
+	if (check_cmd && s->cmd != cmd)
+		return false;
+	*cb = s->cb;
+	*ctx = s->ctx;
+	s->busy = false;
+	s->cb = NULL;
+	s->ctx = NULL;
+	cr.nr_busy--;
+	return true;
+}
+
+/*
+ * Forget a command the backend will never answer (an accept or poll on
+ * a socket it has released).  Its callback is not called; a response
+ * that still arrives finds a stale generation and is dropped.
+ */
+bool pvc_cmd_cancel(u32 req_id)
+{
+	unsigned long flags;
+	pvc_cmd_cb cb;
+	void *ctx;
+	bool ok;
+
+	spin_lock_irqsave(&cr.lock, flags);
+	ok = pvc_slot_take_locked(req_id, 0, false, &cb, &ctx);
+	spin_unlock_irqrestore(&cr.lock, flags);
+	if (ok)
+		wake_up(&cr.slot_wq);
+	return ok;
+}
+
+static void pvc_cmd_work(struct work_struct *work)
+{
+	unsigned int n, i;
+	unsigned long flags;
+	RING_IDX prod, cons;
+	int more;
+
+again:
+	n = 0;
+	spin_lock_irqsave(&cr.lock, flags);
+	if (!cr.live || cr.broken) {
+		spin_unlock_irqrestore(&cr.lock, flags);
+		return;
+	}
+	prod = READ_ONCE(cr.ring.sring->rsp_prod);
+	/* Pairs with the backend's virt_wmb() before it moved rsp_prod. */
+	virt_rmb();
+	if (prod - cr.ring.rsp_cons > cr.ring.req_prod_pvt - cr.ring.rsp_cons) {
+		cr.broken = true;
+		spin_unlock_irqrestore(&cr.lock, flags);
+		pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
+		wake_up(&cr.slot_wq);
+		return;
+	}
+	for (cons = cr.ring.rsp_cons; cons != prod; cons++) {
+		struct pvc_done *d = &cr.done[n];
+
+		/* A private copy: the backend may rewrite the slot. */
+		RING_COPY_RESPONSE(&cr.ring, cons, &d->rsp);
+		if (pvc_slot_take_locked(d->rsp.req_id, d->rsp.cmd, true,
+					 &d->cb, &d->ctx))
+			n++;
+		else
+			pr_warn_ratelimited("pvcalls: ignoring response with unknown req_id %#x cmd %u\n",
+					    d->rsp.req_id, d->rsp.cmd);
+	}
+	cr.ring.rsp_cons = cons;
+	RING_FINAL_CHECK_FOR_RESPONSES(&cr.ring, more);
+	spin_unlock_irqrestore(&cr.lock, flags);
+
+	if (n)
+		wake_up(&cr.slot_wq);
+	for (i = 0; i < n; i++)
+		cr.done[i].cb(cr.done[i].ctx, &cr.done[i].rsp);
+	if (more)
+		goto again;
+}
+
+static irqreturn_t pvc_cmd_interrupt(int irq, void *dev_id)
+{
+	queue_work(pvc_wq, &cr.work);
+	return IRQ_HANDLED;
+}
+
+/* Allocate, grant and bind the command ring (device not live yet). */
+int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
+			evtchn_port_t *port)
+{
+	struct pvc_sring *sring;
+	int ret, irq;
+
+	ret = xenbus_setup_ring(dev, GFP_KERNEL, (void **)&sring, 1, &cr.ref);
+	if (ret)
+		return ret;
+	XEN_FRONT_RING_INIT(&cr.ring, sring, XEN_PAGE_SIZE);
+	ret = xenbus_alloc_evtchn(dev, port);
+	if (ret)
+		goto err_ring;
+	irq = bind_evtchn_to_irqhandler(*port, pvc_cmd_interrupt, 0,
+					"pvcalls-front", &cr);
+	if (irq < 0) {
+		xenbus_free_evtchn(dev, *port);
+		ret = irq;
+		goto err_ring;
+	}
+	cr.irq = irq;
+	*ref = cr.ref;
+	return 0;
+
+err_ring:
+	xenbus_teardown_ring((void **)&sring, 1, &cr.ref);
+	cr.ring.sring = NULL;
+	return ret;
+}
+
+void pvc_cmdring_set_live(bool live)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&cr.lock, flags);
+	cr.live = live && cr.ring.sring;
+	cr.broken = false;
+	spin_unlock_irqrestore(&cr.lock, flags);
+	if (live)
+		queue_work(pvc_wq, &cr.work);
+}
+
+/*
+ * Device going away: stop the ring, then finish every command still in
+ * flight with -ENETDOWN so that its owner frees what it holds.  Runs
+ * in process context, not on pvc_wq.
+ */
+void pvc_cmdring_disconnect(struct xenbus_device *dev)
+{
+	struct pvc_response rsp = { .ret = -ENETDOWN };
+	unsigned long flags;
+	unsigned int i;
+	pvc_cmd_cb cb;
+	void *ctx;
+
+	spin_lock_irqsave(&cr.lock, flags);
+	cr.live = false;
+	spin_unlock_irqrestore(&cr.lock, flags);
+
+	if (cr.irq >= 0) {
+		/* Closes the event channel; waits for a running handler. */
+		unbind_from_irqhandler(cr.irq, &cr);
+		cr.irq = -1;
+	}
+	flush_work(&cr.work);
+
+	for (i = 0; i < PVC_NR_SLOTS; i++) {
+		spin_lock_irqsave(&cr.lock, flags);
+		if (!cr.slots[i].busy) {
+			spin_unlock_irqrestore(&cr.lock, flags);
+			continue;
+		}
+		rsp.req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
+		rsp.cmd = cr.slots[i].cmd;
+		pvc_slot_take_locked(rsp.req_id, rsp.cmd, true, &cb, &ctx);
+		spin_unlock_irqrestore(&cr.lock, flags);
+		cb(ctx, &rsp);
+	}
+	wake_up(&cr.slot_wq);
+
+	if (cr.ring.sring) {
+		struct pvc_sring *sring = cr.ring.sring;
+
+		/* Ends the grant; the page is freed once unmapped. */
+		xenbus_teardown_ring((void **)&sring, 1, &cr.ref);
+		cr.ring.sring = NULL;
+	}
+}
+
+int pvc_workqueue_init(void)
+{
+	INIT_WORK(&cr.work, pvc_cmd_work);
+	pvc_wq = alloc_ordered_workqueue("pvcalls-front", WQ_MEM_RECLAIM);
+	if (!pvc_wq)
+		return -ENOMEM;
+	pvc_sock_wq = alloc_workqueue("pvcalls-front-sock", WQ_MEM_RECLAIM, 0);
+	if (!pvc_sock_wq) {
+		destroy_workqueue(pvc_wq);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Waits for work still running after the last socket went away. */
+void pvc_workqueue_exit(void)
+{
+	destroy_workqueue(pvc_sock_wq);
+	destroy_workqueue(pvc_wq);
+}

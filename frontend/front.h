@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internals of the Xen transport of the PV Calls frontend: the device
+ * (xenbus.c), the command ring (cmdring.c), the per-socket data rings
+ * (dataring.c) and the transport sockets (tsock.c, tsock_listen.c).
+ */
+#ifndef PVCALLS_FRONT_H
+#define PVCALLS_FRONT_H
+
+#include <linux/atomic.h>
+#include <linux/interrupt.h>
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <xen/grant_table.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/ring.h>
+#include <xen-pvcalls/wire.h>
+#include <xen-pvcalls/dring.h>
+
+#include "transport.h"
+
+DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
+
+#define PVC_NR_SLOTS	__CONST_RING_SIZE(pvc, XEN_PAGE_SIZE)
+/* How long a command may stay unanswered before a waiter gives up. */
+#define PVC_CMD_TIMEOUT	(30 * HZ)
+
+/* Counters shown in debugfs. */
+struct pvc_stats {
+	atomic_t sockets;
+	atomic64_t commands;
+	atomic64_t bytes_sent;
+	atomic64_t bytes_received;
+};
+
+extern struct pvc_stats pvc_stats;
+extern unsigned int pvc_ring_order_param;
+
+/* ---- command ring (cmdring.c) ---- */
+
+/*
+ * Called once per submitted command, in process context with no lock
+ * held: with the backend's response, or with a made-up one (ret
+ * -ENETDOWN) when the device goes away first or the command is
+ * cancelled.
+ */
+typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
+
+int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
+		   bool may_sleep, u32 *req_id);
+bool pvc_cmd_cancel(u32 req_id);
+int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
+			evtchn_port_t *port);
+void pvc_cmdring_set_live(bool live);
+void pvc_cmdring_disconnect(struct xenbus_device *dev);
+int pvc_workqueue_init(void);
+void pvc_workqueue_exit(void);
+/*
+ * pvc_wq (ordered): command responses.  pvc_sock_wq: per-socket work
+ * that may wait for a command ring slot, so never on pvc_wq.
+ */
+extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
+
+/* ---- device (xenbus.c) ---- */
+
+/* Backend domain and ring order in use; valid while the device is up. */
+struct pvc_dev_info {
+	domid_t domid;
+	unsigned int max_order;
+};
+
+int pvc_dev_get(struct pvc_dev_info *info);
+int pvc_xenbus_init(void);
+void pvc_xenbus_exit(void);
+
+/* ---- data rings (dataring.c) ---- */
+
+struct pvc_dring {
+	struct pvc_indexes *intf;	/* indexes page, shared */
+	void *data;			/* in[] then out[], shared */
+	unsigned int order;
+	u32 size;			/* bytes of one direction */
+	grant_ref_t iref;
+	grant_ref_t refs[1 << PVC_MAX_RING_ORDER];
+	evtchn_port_t port;
+	int irq;			/* < 0 when not bound */
+	void *irq_arg;
+	/* Only the interrupt handler touches these two. */
+	u32 seen_in_prod, seen_out_cons;
+	s32 seen_in_error;
+};
+
+int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg);
+void pvc_dring_free(struct pvc_dring *d);
+void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
+ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
+ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
+		       bool peek);
+__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat);
+
+/* ---- transport sockets (tsock.c, tsock_listen.c) ---- */
+
+enum pvct_state {
+	PVCT_NEW,		/* nothing at the backend, or a failed connect */
+	PVCT_CONNECTING,
+	PVCT_CONNECTED,
+	PVCT_BINDING,
+	PVCT_BOUND,
+	PVCT_LISTENING,		/* listen in flight or done: see op_ret */
+};
+
+enum pvct_lstate {
+	PVCT_L_IDLE,		/* nothing outstanding */
+	PVCT_L_POLLING,		/* PVC_CMD_POLL in flight */
+	PVCT_L_READY,		/* the backend has a connection for us */
+	PVCT_L_ACCEPTING,	/* PVC_CMD_ACCEPT in flight for @child */
+	PVCT_L_DONE,		/* @child accepted, not yet taken */
+};
+
+struct pvct_sock {
+	struct kref ref;	/* one per outstanding command + one for life */
+	u64 id;			/* wire id: opaque handle */
+	u32 xa_id;
+	spinlock_t lock;	/* everything below; taken in hard irq */
+	enum pvct_state state, prev_state;
+	int op_ret;		/* -EINPROGRESS or result of the last op */
+	bool sock_sent;		/* PVC_CMD_SOCKET submitted */
+	bool releasing;		/* close started; no new commands */
+	bool dead;		/* device gone or protocol error */
+	int dead_err;
+	bool has_ring;
+	void *owner;
+	const struct pvcalls_upcalls *up;
+	struct pvc_request pending;	/* command to send after SOCKET */
+	struct work_struct submit_work;	/* sends @pending */
+	struct work_struct release_work;
+	struct pvc_dring ring;
+	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
+	/* listening sockets */
+	enum pvct_lstate lstate;
+	struct pvct_sock *child;
+	u32 lreq_id;		/* req_id of the outstanding poll/accept */
+	int lerr;		/* failed poll/accept, reported once */
+	struct work_struct poll_work;
+	struct pvct_sock *parent;	/* a child being accepted */
+};
+
+struct pvct_sock *pvct_alloc(void);
+void pvct_put(struct pvct_sock *t);
+void pvct_event(struct pvct_sock *t, unsigned int ev, int err);
+int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
+		bool may_sleep, u32 *req_id);
+void pvct_destroy(struct pvct_sock *t);
+void pvct_destroy_async(struct pvct_sock *t);
+int pvct_ring_setup(struct pvct_sock *t);
+void pvct_kill_all(int err);
+
+int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child);
+bool pvct_accept_busy(struct pvct_sock *t);
+__poll_t pvct_listen_poll(struct pvct_sock *t);
+void pvct_listen_release(struct pvct_sock *t);
+void pvct_poll_work(struct work_struct *work);
+
+#endif /* PVCALLS_FRONT_H */

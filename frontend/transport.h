@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one interface between the PV Calls socket family (af_pvcalls.c) and
+ * its transport (the Xen command ring and data rings).  The family never
+ * touches Xen; the transport never touches struct socket.  A fake
+ * transport implementing these ops is enough to exercise the family.
+ *
+ * A transport socket (struct pvct_sock) is opaque to the family.  Its
+ * owner is the family's struct sock: the transport calls the upcalls
+ * with that pointer until it calls ->released(), after which it never
+ * touches the owner again.  The family keeps the owner alive (a sock
+ * reference) until ->released() runs.
+ *
+ * Return conventions: 0 or a negative errno; -EINPROGRESS means "an
+ * operation is in flight, wait for an upcall and ask again".
+ */
+#ifndef PVCALLS_FRONT_TRANSPORT_H
+#define PVCALLS_FRONT_TRANSPORT_H
+
+#include <linux/types.h>
+#include <linux/poll.h>
+
+struct msghdr;
+struct sockaddr_in;
+struct pvct_sock;
+
+/* Events passed to pvcalls_upcalls.event(). */
+#define PVCT_EV_RX	0x1	/* new data, EOF, error or a connection */
+#define PVCT_EV_TX	0x2	/* space in the send ring */
+#define PVCT_EV_STATE	0x4	/* connect/bind/listen finished or failed */
+
+struct pvcalls_upcalls {
+	/*
+	 * Something changed.  @err is a negative errno when an operation
+	 * failed asynchronously (for SO_ERROR), else 0.  Called from
+	 * hard interrupt or workqueue context: must not sleep.
+	 */
+	void (*event)(void *owner, unsigned int ev, int err);
+	/* The transport is done with @owner; called once, may sleep. */
+	void (*released)(void *owner);
+};
+
+struct pvcalls_transport_ops {
+	/* New unconnected socket, no backend state yet; ERR_PTR on error. */
+	struct pvct_sock *(*create)(void);
+	/* Attach the family's socket; before it, no upcall is made. */
+	void (*set_owner)(struct pvct_sock *t, void *owner,
+			  const struct pvcalls_upcalls *up);
+	/* Close: the transport frees everything, then calls ->released(). */
+	void (*release)(struct pvct_sock *t);
+
+	/* Start connect/bind/listen; completion is seen via op_result(). */
+	int (*connect)(struct pvct_sock *t, const struct sockaddr_in *sin);
+	int (*bind)(struct pvct_sock *t, const struct sockaddr_in *sin);
+	int (*listen)(struct pvct_sock *t, int backlog);
+	/* -EINPROGRESS while the last operation runs, then its result. */
+	int (*op_result)(struct pvct_sock *t);
+
+	/*
+	 * Take an accepted connection.  @nonblock: only ask the backend
+	 * whether one is pending (PVC_CMD_POLL) unless it already said so.
+	 * Returns 0 and *@child, -EAGAIN (nothing yet), -EINPROGRESS (an
+	 * accept is in flight) or an error.
+	 */
+	int (*accept)(struct pvct_sock *t, bool nonblock,
+		      struct pvct_sock **child);
+	/* True while accept() would return -EINPROGRESS. */
+	bool (*accept_busy)(struct pvct_sock *t);
+
+	/*
+	 * Readiness of a connected or listening socket: EPOLLIN,
+	 * EPOLLOUT, EPOLLRDHUP (peer closed), EPOLLERR (peer error or
+	 * protocol error).  Never sleeps.  @rcvlowat: bytes for EPOLLIN.
+	 */
+	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat);
+
+	/*
+	 * Copy to/from the data ring, never blocking.  send: bytes queued,
+	 * -EAGAIN when the ring is full, or an errno.  recv: bytes copied,
+	 * 0 at end of file, -EAGAIN when empty, or an errno.
+	 */
+	ssize_t (*send)(struct pvct_sock *t, struct msghdr *msg, size_t len);
+	ssize_t (*recv)(struct pvct_sock *t, struct msghdr *msg, size_t len,
+			bool peek);
+};
+
+extern const struct pvcalls_transport_ops pvcalls_xen_transport;
+
+/* Family core, af_pvcalls.c */
+int pvcalls_family_init(const struct pvcalls_transport_ops *ops);
+void pvcalls_family_exit(void);
+
+#endif /* PVCALLS_FRONT_TRANSPORT_H */

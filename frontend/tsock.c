@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transport sockets: the Xen side of one PV Calls socket.
+ *
+ * A pvct_sock is named on the wire by @id, an xarray index plus a
+ * generation in the upper 32 bits, never a pointer.  The backend's
+ * socket is created lazily: the first connect, bind or listen sends
+ * PVC_CMD_SOCKET and, when that succeeds, the command itself (from
+ * @submit_work, since the response handler must not wait for a ring
+ * slot it may itself be holding up).
+ *
+ * Lifetime: @ref counts one "alive" reference, dropped when release
+ * completes, plus one per outstanding command or queued work.  Close
+ * sends PVC_CMD_RELEASE; only its answer (or the device going away)
+ * unbinds the event channel and ends the grants of the data ring, and
+ * only then is the owner told (->released) that we are done with it.
+ *
+ * @lock protects the state fields and is taken from the data ring's
+ * interrupt handler, so always with interrupts off.  Lock order:
+ * the xarray lock, then pvct_sock.lock, then the command ring lock.
+ */
+#include <linux/in.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "front.h"
+
+static DEFINE_XARRAY_FLAGS(pvct_xa, XA_FLAGS_ALLOC1);
+static atomic_t pvct_gen = ATOMIC_INIT(0);
+
+static void pvct_submit_work(struct work_struct *work);
+static void pvct_release_work(struct work_struct *work);
+
+static int pvc_ret(const struct pvc_response *rsp)
+{
+	/* The backend's errno is data: anything odd becomes EIO. */
+	if (rsp->ret > 0 || rsp->ret < -MAX_ERRNO)
+		return -EIO;
+	return rsp->ret;
+}
+
+struct pvct_sock *pvct_alloc(void)
+{
+	struct pvct_sock *t;
+	int ret;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	kref_init(&t->ref);
+	spin_lock_init(&t->lock);
+	mutex_init(&t->rx_mutex);
+	mutex_init(&t->tx_mutex);
+	INIT_WORK(&t->poll_work, pvct_poll_work);
+	INIT_WORK(&t->submit_work, pvct_submit_work);
+	INIT_WORK(&t->release_work, pvct_release_work);
+	t->ring.irq = -1;
+	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
+	if (ret) {
+		kfree(t);
+		return NULL;
+	}
+	t->id = (u64)(u32)atomic_inc_return(&pvct_gen) << 32 | t->xa_id;
+	atomic_inc(&pvc_stats.sockets);
+	return t;
+}
+
+static void pvct_free(struct kref *ref)
+{
+	struct pvct_sock *t = container_of(ref, struct pvct_sock, ref);
+
+	xa_erase(&pvct_xa, t->xa_id);
+	atomic_dec(&pvc_stats.sockets);
+	kfree(t);
+}
+
+void pvct_put(struct pvct_sock *t)
+{
+	kref_put(&t->ref, pvct_free);
+}
+
+/* Tell the owner; under @lock so that release cannot race with it. */
+static void pvct_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+{
+	lockdep_assert_held(&t->lock);
+	if (t->up)
+		t->up->event(t->owner, ev, err);
+}
+
+void pvct_event(struct pvct_sock *t, unsigned int ev, int err)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	pvct_event_locked(t, ev, err);
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+/* Submit a command holding a reference for its callback. */
+int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
+		bool may_sleep, u32 *req_id)
+{
+	int ret;
+
+	kref_get(&t->ref);
+	ret = pvc_cmd_submit(req, cb, t, may_sleep, req_id);
+	if (ret)
+		pvct_put(t);
+	return ret;
+}
+
+static irqreturn_t pvct_data_interrupt(int irq, void *arg)
+{
+	struct pvct_sock *t = arg;
+	unsigned int ev = 0;
+	bool rx, tx;
+
+	pvc_dring_events(&t->ring, &rx, &tx);
+	if (rx)
+		ev |= PVCT_EV_RX;
+	if (tx)
+		ev |= PVCT_EV_TX;
+	if (ev)
+		pvct_event(t, ev, 0);
+	return IRQ_HANDLED;
+}
+
+int pvct_ring_setup(struct pvct_sock *t)
+{
+	int ret;
+
+	ret = pvc_dring_alloc(&t->ring, pvct_data_interrupt, t);
+	if (ret)
+		return ret;
+	spin_lock_irq(&t->lock);
+	t->has_ring = true;
+	spin_unlock_irq(&t->lock);
+	return 0;
+}
+
+/* Give the ring back unless someone else already did. */
+static void pvct_ring_put(struct pvct_sock *t)
+{
+	bool had;
+
+	spin_lock_irq(&t->lock);
+	had = t->has_ring;
+	t->has_ring = false;
+	spin_unlock_irq(&t->lock);
+	if (had)
+		pvc_dring_free(&t->ring);
+}
+
+/* The operation in flight failed: back to @prev_state, report @err. */
+static void pvct_op_failed(struct pvct_sock *t, int err)
+{
+	bool connecting;
+
+	spin_lock_irq(&t->lock);
+	connecting = t->state == PVCT_CONNECTING;
+	t->state = t->prev_state;
+	t->op_ret = err;
+	/*
+	 * Together with op_ret, so that a caller seeing the failure also
+	 * sees SO_ERROR; only connect reports through SO_ERROR.
+	 */
+	pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, connecting ? err : 0);
+	spin_unlock_irq(&t->lock);
+	if (connecting)
+		pvct_ring_put(t);
+}
+
+static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvct_sock *t = ctx;
+	int ret = pvc_ret(rsp);
+
+	if (ret) {
+		pvct_op_failed(t, ret);
+	} else {
+		spin_lock_irq(&t->lock);
+		switch (t->state) {
+		case PVCT_CONNECTING:
+			t->state = PVCT_CONNECTED;
+			break;
+		case PVCT_BINDING:
+			t->state = PVCT_BOUND;
+			break;
+		default:
+			break;
+		}
+		t->op_ret = 0;
+		pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, 0);
+		spin_unlock_irq(&t->lock);
+	}
+	pvct_put(t);
+}
+
+static void pvct_submit_work(struct work_struct *work)
+{
+	struct pvct_sock *t = container_of(work, struct pvct_sock,
+					   submit_work);
+	bool releasing;
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	releasing = t->releasing;
+	spin_unlock_irq(&t->lock);
+	ret = releasing ? -ECONNABORTED :
+		pvct_submit(t, &t->pending, pvct_op_done, true, NULL);
+	if (ret)
+		pvct_op_failed(t, ret);
+	pvct_put(t);
+}
+
+static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvct_sock *t = ctx;
+	int ret = pvc_ret(rsp);
+
+	if (ret) {
+		pvct_op_failed(t, ret);
+		pvct_put(t);
+		return;
+	}
+	/* Our reference moves to the work. */
+	if (!queue_work(pvc_sock_wq, &t->submit_work))
+		pvct_put(t);
+}
+
+/*
+ * Start @req (connect/bind/listen) in state @busy, creating the backend
+ * socket first if needed.  Called with no lock held.
+ */
+static int pvct_start(struct pvct_sock *t, struct pvc_request *req)
+{
+	struct pvc_request sreq = {
+		.cmd = PVC_CMD_SOCKET,
+		.u.socket = {
+			.id = t->id,
+			.domain = PVC_AF_INET,
+			.type = PVC_SOCK_STREAM,
+			.protocol = 0,
+		},
+	};
+	bool first;
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	first = !t->sock_sent;
+	t->sock_sent = true;
+	t->pending = *req;
+	spin_unlock_irq(&t->lock);
+
+	if (first)
+		ret = pvct_submit(t, &sreq, pvct_socket_done, true, NULL);
+	else
+		ret = pvct_submit(t, &t->pending, pvct_op_done, true, NULL);
+	if (ret && first) {
+		spin_lock_irq(&t->lock);
+		t->sock_sent = false;
+		spin_unlock_irq(&t->lock);
+	}
+	return ret;
+}
+
+/* Move to @busy from an allowed state; returns 0 or the errno. */
+static int pvct_enter(struct pvct_sock *t, enum pvct_state busy)
+{
+	int ret = 0;
+
+	spin_lock_irq(&t->lock);
+	if (t->dead) {
+		ret = t->dead_err;
+	} else if (t->op_ret == -EINPROGRESS) {
+		ret = busy == PVCT_CONNECTING && t->state == busy ?
+			-EALREADY : -EINVAL;
+	} else if (busy == PVCT_CONNECTING) {
+		if (t->state == PVCT_CONNECTED || t->state == PVCT_LISTENING)
+			ret = -EISCONN;
+		else if (t->state != PVCT_NEW && t->state != PVCT_BOUND)
+			ret = -EINVAL;
+	} else if (busy == PVCT_BINDING) {
+		if (t->state != PVCT_NEW)
+			ret = -EINVAL;
+	} else if (busy == PVCT_LISTENING) {
+		if (t->state != PVCT_NEW && t->state != PVCT_BOUND)
+			ret = -EINVAL;
+	}
+	if (!ret) {
+		t->prev_state = t->state;
+		t->state = busy;
+		t->op_ret = -EINPROGRESS;
+	}
+	spin_unlock_irq(&t->lock);
+	return ret;
+}
+
+static void pvct_leave(struct pvct_sock *t, int err)
+{
+	spin_lock_irq(&t->lock);
+	t->state = t->prev_state;
+	t->op_ret = err;
+	spin_unlock_irq(&t->lock);
+}
+
+static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_CONNECT };
+	int ret;
+
+	ret = pvct_enter(t, PVCT_CONNECTING);
+	if (ret)
+		return ret;
+	ret = pvct_ring_setup(t);
+	if (ret) {
+		pvct_leave(t, ret);
+		return ret;
+	}
+	req.u.connect.id = t->id;
+	memcpy(req.u.connect.addr, sin, sizeof(*sin));
+	req.u.connect.len = sizeof(*sin);
+	req.u.connect.ref = t->ring.iref;
+	req.u.connect.evtchn = t->ring.port;
+	ret = pvct_start(t, &req);
+	if (ret) {
+		pvct_leave(t, ret);
+		pvct_ring_put(t);
+	}
+	return ret;
+}
+
+static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_BIND };
+	int ret;
+
+	ret = pvct_enter(t, PVCT_BINDING);
+	if (ret)
+		return ret;
+	req.u.bind.id = t->id;
+	memcpy(req.u.bind.addr, sin, sizeof(*sin));
+	req.u.bind.len = sizeof(*sin);
+	ret = pvct_start(t, &req);
+	if (ret)
+		pvct_leave(t, ret);
+	return ret;
+}
+
+static int pvct_listen(struct pvct_sock *t, int backlog)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_LISTEN };
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	ret = t->state == PVCT_LISTENING && !t->op_ret;
+	spin_unlock_irq(&t->lock);
+	if (ret)
+		return 0;	/* v1 cannot change the backlog later */
+	ret = pvct_enter(t, PVCT_LISTENING);
+	if (ret)
+		return ret;
+	req.u.listen.id = t->id;
+	req.u.listen.backlog = clamp(backlog, 0, SOMAXCONN);
+	ret = pvct_start(t, &req);
+	if (ret)
+		pvct_leave(t, ret);
+	return ret;
+}
+
+static int pvct_op_result(struct pvct_sock *t)
+{
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	ret = t->op_ret;
+	spin_unlock_irq(&t->lock);
+	return ret;
+}
+
+static struct pvct_sock *pvct_create(void)
+{
+	return pvct_alloc() ?: ERR_PTR(-ENOMEM);
+}
+
+static void pvct_set_owner(struct pvct_sock *t, void *owner,
+			   const struct pvcalls_upcalls *up)
+{
+	spin_lock_irq(&t->lock);
+	t->owner = owner;
+	t->up = up;
+	spin_unlock_irq(&t->lock);
+}
+
+static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvct_sock *t = ctx;
+	const struct pvcalls_upcalls *up;
+	void *owner;
+
+	if (rsp->ret && rsp->ret != -ENETDOWN)
+		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
+	pvct_listen_release(t);
+	/* The backend has let go of the ring (or is gone): free it. */
+	pvct_ring_put(t);
+	spin_lock_irq(&t->lock);
+	up = t->up;
+	owner = t->owner;
+	t->up = NULL;
+	t->owner = NULL;
+	spin_unlock_irq(&t->lock);
+	if (up)
+		up->released(owner);
+	pvct_put(t);	/* the command's reference */
+	pvct_put(t);	/* the socket's life */
+}
+
+/* Close: also used for accepted children nobody took. */
+void pvct_destroy(struct pvct_sock *t)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
+	struct pvc_response rsp = { .ret = -ENETDOWN };
+	bool sent;
+
+	spin_lock_irq(&t->lock);
+	t->releasing = true;
+	sent = t->sock_sent;
+	spin_unlock_irq(&t->lock);
+	if (cancel_work_sync(&t->poll_work))
+		pvct_put(t);
+
+	req.u.release.id = t->id;
+	if (sent && !pvct_submit(t, &req, pvct_release_done, true, NULL))
+		return;
+	/* Nothing at the backend, or no way to tell it: finish here. */
+	kref_get(&t->ref);
+	pvct_release_done(t, &rsp);
+}
+
+static void pvct_release_work(struct work_struct *work)
+{
+	pvct_destroy(container_of(work, struct pvct_sock, release_work));
+}
+
+/* Close from a command callback, which must not wait for a ring slot. */
+void pvct_destroy_async(struct pvct_sock *t)
+{
+	queue_work(pvc_sock_wq, &t->release_work);
+}
+
+void pvct_kill_all(int err)
+{
+	struct pvct_sock *t;
+	unsigned long idx;
+
+	xa_lock(&pvct_xa);
+	xa_for_each(&pvct_xa, idx, t) {
+		spin_lock_irq(&t->lock);
+		t->dead = true;
+		t->dead_err = err;
+		if (t->up)
+			t->up->event(t->owner,
+				     PVCT_EV_RX | PVCT_EV_TX | PVCT_EV_STATE, 0);
+		spin_unlock_irq(&t->lock);
+	}
+	xa_unlock(&pvct_xa);
+}
+
+/*
+ * 0 when the data ring may be used; *@dead is then 0 or the error the
+ * socket died of (device gone, protocol error).
+ */
+static int pvct_usable(struct pvct_sock *t, int *dead)
+{
+	int ret = 0;
+
+	spin_lock_irq(&t->lock);
+	if (t->state != PVCT_CONNECTED || !t->has_ring)
+		ret = -ENOTCONN;
+	*dead = t->dead ? t->dead_err : 0;
+	spin_unlock_irq(&t->lock);
+	return ret;
+}
+
+static void pvct_protocol_error(struct pvct_sock *t)
+{
+	spin_lock_irq(&t->lock);
+	if (!t->dead) {
+		t->dead = true;
+		t->dead_err = -EIO;
+		pr_warn_ratelimited("pvcalls: impossible data ring index from backend on socket %#llx\n",
+				    t->id);
+	}
+	spin_unlock_irq(&t->lock);
+}
+
+static ssize_t pvct_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
+{
+	ssize_t ret;
+	int dead;
+
+	ret = pvct_usable(t, &dead);
+	if (ret || dead)
+		return ret ?: dead;
+	if (mutex_lock_interruptible(&t->tx_mutex))
+		return -ERESTARTSYS;
+	ret = pvc_dring_send(&t->ring, msg, len);
+	mutex_unlock(&t->tx_mutex);
+	if (ret > 0)
+		atomic64_add(ret, &pvc_stats.bytes_sent);
+	if (ret == -EIO)
+		pvct_protocol_error(t);
+	return ret;
+}
+
+static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
+			 bool peek)
+{
+	ssize_t ret;
+	int dead;
+
+	ret = pvct_usable(t, &dead);
+	if (ret)
+		return ret;
+	if (mutex_lock_interruptible(&t->rx_mutex))
+		return -ERESTARTSYS;
+	/* After a protocol error the indexes mean nothing: stop reading. */
+	ret = dead == -EIO ? -EIO : pvc_dring_recv(&t->ring, msg, len, peek);
+	mutex_unlock(&t->rx_mutex);
+	if (ret > 0 && !peek)
+		atomic64_add(ret, &pvc_stats.bytes_received);
+	if (ret == -EIO)
+		pvct_protocol_error(t);
+	/* Bytes already in the ring stay readable after the device died. */
+	if (ret == -EAGAIN && dead)
+		return dead;
+	return ret;
+}
+
+static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat)
+{
+	enum pvct_state state;
+	bool ring, dead;
+	__poll_t mask;
+
+	spin_lock_irq(&t->lock);
+	state = t->state;
+	ring = t->has_ring;
+	dead = t->dead;
+	spin_unlock_irq(&t->lock);
+
+	if (state == PVCT_LISTENING)
+		return pvct_listen_poll(t);
+	if (state != PVCT_CONNECTED || !ring)
+		return 0;
+	mask = pvc_dring_poll(&t->ring, rcvlowat);
+	if (dead)
+		mask |= EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP;
+	return mask;
+}
+
+const struct pvcalls_transport_ops pvcalls_xen_transport = {
+	.create = pvct_create,
+	.set_owner = pvct_set_owner,
+	.release = pvct_destroy,
+	.connect = pvct_connect,
+	.bind = pvct_bind,
+	.listen = pvct_listen,
+	.op_result = pvct_op_result,
+	.accept = pvct_accept,
+	.accept_busy = pvct_accept_busy,
+	.poll = pvct_poll,
+	.send = pvct_send,
+	.recv = pvct_recv,
+};

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Listening transport sockets: accept and readiness.
+ *
+ * v1 lets at most one PVC_CMD_ACCEPT or PVC_CMD_POLL be outstanding on
+ * a passive socket, and the backend answers an accept only once a
+ * connection has arrived.  So a listener runs a small state machine
+ * (enum pvct_lstate):
+ *
+ *   IDLE --poll()/nonblocking accept--> POLLING --answer--> READY
+ *   IDLE or READY --accept--> ACCEPTING --answer--> DONE --taken--> IDLE
+ *
+ * A blocking accept sends ACCEPT straight away; a nonblocking one (and
+ * poll/epoll) sends POLL to learn that a connection is waiting, then
+ * ACCEPT, which the backend can answer at once.  The child socket of an
+ * ACCEPT (its ring granted to the backend) belongs to the listener until
+ * taken; an accept interrupted by a signal leaves it there for the next
+ * call.  On close, once the backend has answered RELEASE for the
+ * listener it can no longer answer its accept or poll: we cancel that
+ * slot (a late answer is then ignored) and release the child.
+ */
+#include <linux/module.h>
+
+#include "front.h"
+
+static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvct_sock *t = ctx;
+
+	spin_lock_irq(&t->lock);
+	if (t->lstate == PVCT_L_POLLING) {
+		if (!rsp->ret) {
+			t->lstate = PVCT_L_READY;
+		} else {
+			t->lstate = PVCT_L_IDLE;
+			if (!t->releasing)
+				t->lerr = rsp->ret < 0 && rsp->ret >= -MAX_ERRNO ?
+					rsp->ret : -EIO;
+		}
+	}
+	spin_unlock_irq(&t->lock);
+	pvct_event(t, PVCT_EV_RX, 0);
+	pvct_put(t);
+}
+
+static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvct_sock *t = ctx, *drop = NULL, *c;
+
+	spin_lock_irq(&t->lock);
+	c = t->child;
+	if (t->lstate == PVCT_L_ACCEPTING && c) {
+		spin_lock(&c->lock);
+		if (!rsp->ret && !t->releasing) {
+			c->state = PVCT_CONNECTED;
+			t->lstate = PVCT_L_DONE;
+		} else {
+			t->child = NULL;
+			t->lstate = PVCT_L_IDLE;
+			drop = c;
+			if (rsp->ret && !t->releasing)
+				t->lerr = rsp->ret < 0 &&
+					rsp->ret >= -MAX_ERRNO ? rsp->ret : -EIO;
+		}
+		spin_unlock(&c->lock);
+	}
+	spin_unlock_irq(&t->lock);
+	if (drop)
+		pvct_destroy_async(drop);
+	pvct_event(t, PVCT_EV_RX, 0);
+	pvct_put(t);
+}
+
+void pvct_poll_work(struct work_struct *work)
+{
+	struct pvct_sock *t = container_of(work, struct pvct_sock, poll_work);
+	struct pvc_request req = { .cmd = PVC_CMD_POLL };
+	bool go;
+
+	spin_lock_irq(&t->lock);
+	go = t->lstate == PVCT_L_IDLE && !t->releasing && !t->lerr &&
+		!t->dead;
+	if (go)
+		t->lstate = PVCT_L_POLLING;
+	spin_unlock_irq(&t->lock);
+	if (go) {
+		req.u.poll.id = t->id;
+		if (pvct_submit(t, &req, pvct_poll_done, true, &t->lreq_id)) {
+			spin_lock_irq(&t->lock);
+			t->lstate = PVCT_L_IDLE;
+			spin_unlock_irq(&t->lock);
+		}
+	}
+	pvct_put(t);
+}
+
+/* Ask for readiness in the background; never sleeps. */
+static void pvct_kick_poll(struct pvct_sock *t)
+{
+	kref_get(&t->ref);
+	if (!queue_work(pvc_sock_wq, &t->poll_work))
+		pvct_put(t);	/* already queued: not the last reference */
+}
+
+static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_ACCEPT };
+	struct pvct_sock *c;
+	int ret;
+
+	c = pvct_alloc();
+	if (!c) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = pvct_ring_setup(c);
+	if (ret)
+		goto fail_child;
+	c->sock_sent = true;	/* the backend creates it on accept */
+	c->state = PVCT_NEW;
+	req.u.accept.id = t->id;
+	req.u.accept.id_new = c->id;
+	req.u.accept.ref = c->ring.iref;
+	req.u.accept.evtchn = c->ring.port;
+
+	spin_lock_irq(&t->lock);
+	t->child = c;
+	spin_unlock_irq(&t->lock);
+	ret = pvct_submit(t, &req, pvct_accept_done, true, &t->lreq_id);
+	if (!ret)
+		return -EINPROGRESS;
+	spin_lock_irq(&t->lock);
+	t->child = NULL;
+	spin_unlock_irq(&t->lock);
+	c->sock_sent = false;
+fail_child:
+	pvct_destroy(c);
+fail:
+	spin_lock_irq(&t->lock);
+	t->lstate = was;
+	spin_unlock_irq(&t->lock);
+	return ret;
+}
+
+int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
+{
+	struct pvc_request req = { .cmd = PVC_CMD_POLL };
+	enum pvct_lstate was;
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	if (t->state != PVCT_LISTENING || t->op_ret) {
+		spin_unlock_irq(&t->lock);
+		return -EINVAL;
+	}
+	if (t->dead) {
+		spin_unlock_irq(&t->lock);
+		return t->dead_err;
+	}
+	was = t->lstate;
+	switch (was) {
+	case PVCT_L_DONE:
+		*child = t->child;
+		t->child = NULL;
+		t->lstate = PVCT_L_IDLE;
+		spin_unlock_irq(&t->lock);
+		return 0;
+	case PVCT_L_ACCEPTING:
+		spin_unlock_irq(&t->lock);
+		return -EINPROGRESS;
+	case PVCT_L_POLLING:
+		spin_unlock_irq(&t->lock);
+		return nonblock ? -EAGAIN : -EINPROGRESS;
+	case PVCT_L_IDLE:
+		if (t->lerr) {
+			ret = t->lerr;
+			t->lerr = 0;
+			spin_unlock_irq(&t->lock);
+			return ret;
+		}
+		if (nonblock) {
+			t->lstate = PVCT_L_POLLING;
+			spin_unlock_irq(&t->lock);
+			req.u.poll.id = t->id;
+			ret = pvct_submit(t, &req, pvct_poll_done, true,
+					  &t->lreq_id);
+			if (ret) {
+				spin_lock_irq(&t->lock);
+				t->lstate = PVCT_L_IDLE;
+				spin_unlock_irq(&t->lock);
+				return ret == -EAGAIN ? -EAGAIN : ret;
+			}
+			return -EAGAIN;
+		}
+		fallthrough;
+	case PVCT_L_READY:
+		t->lstate = PVCT_L_ACCEPTING;
+		spin_unlock_irq(&t->lock);
+		return pvct_start_accept(t, was);
+	}
+	spin_unlock_irq(&t->lock);
+	return -EINVAL;
+}
+
+bool pvct_accept_busy(struct pvct_sock *t)
+{
+	bool busy;
+
+	spin_lock_irq(&t->lock);
+	busy = !t->dead && (t->lstate == PVCT_L_ACCEPTING ||
+			    t->lstate == PVCT_L_POLLING);
+	spin_unlock_irq(&t->lock);
+	return busy;
+}
+
+__poll_t pvct_listen_poll(struct pvct_sock *t)
+{
+	__poll_t mask = 0;
+	bool kick = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	/* Nothing to say while listen() is in flight or failed. */
+	if (t->op_ret)
+		mask = 0;
+	else if (t->dead || t->lerr)
+		mask = EPOLLERR;
+	else if (t->lstate == PVCT_L_READY || t->lstate == PVCT_L_DONE)
+		mask = EPOLLIN | EPOLLRDNORM;
+	else if (t->lstate == PVCT_L_IDLE && !t->releasing)
+		kick = true;
+	spin_unlock_irqrestore(&t->lock, flags);
+	if (kick)
+		pvct_kick_poll(t);
+	return mask;
+}
+
+/*
+ * The backend answered RELEASE for listener @t (or is gone): forget its
+ * outstanding poll/accept and release a child nobody will take.
+ */
+void pvct_listen_release(struct pvct_sock *t)
+{
+	struct pvct_sock *c = NULL;
+	bool cancelled = false;
+
+	spin_lock_irq(&t->lock);
+	if (t->lstate == PVCT_L_POLLING || t->lstate == PVCT_L_ACCEPTING) {
+		cancelled = pvc_cmd_cancel(t->lreq_id);
+		if (cancelled) {
+			c = t->child;
+			t->child = NULL;
+			t->lstate = PVCT_L_IDLE;
+		}
+	} else if (t->lstate == PVCT_L_DONE) {
+		c = t->child;
+		t->child = NULL;
+		t->lstate = PVCT_L_IDLE;
+	}
+	spin_unlock_irq(&t->lock);
+	if (cancelled)
+		pvct_put(t);	/* the cancelled command's reference */
+	if (c)
+		pvct_destroy_async(c);
+}

@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The pvcalls xenbus device: probe, handshake, teardown.
+ *
+ * There is one PV Calls frontend per domain.  Handshake (v1):
+ *   backend InitWait: read "versions" (must list 1), "max-page-order"
+ *     (>= 1) and "function-calls" (1); set up the command ring; write
+ *     "version", "ring-ref", "port"; switch to Initialised.
+ *   backend Connected: the command ring goes live; we are Connected.
+ * Any other answer is logged and the device is not connected.
+ *
+ * Teardown lives in pvc_front_down() only: it stops the command ring
+ * (finishing outstanding commands with -ENETDOWN) and marks every
+ * socket dead.  Data rings stay allocated until their socket closes.
+ */
+#include <linux/module.h>
+#include <linux/string.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+
+#include "front.h"
+
+static DEFINE_MUTEX(pvc_dev_lock);	/* the fields below */
+static struct xenbus_device *pvc_xdev;
+static struct pvc_dev_info pvc_info;
+static bool pvc_up;
+
+int pvc_dev_get(struct pvc_dev_info *info)
+{
+	int ret = -ENETDOWN;
+
+	mutex_lock(&pvc_dev_lock);
+	if (pvc_up) {
+		*info = pvc_info;
+		ret = 0;
+	}
+	mutex_unlock(&pvc_dev_lock);
+	return ret;
+}
+
+static bool pvc_versions_ok(const char *versions)
+{
+	char *copy, *p, *tok;
+	bool ok = false;
+
+	copy = kstrdup(versions, GFP_KERNEL);
+	if (!copy)
+		return false;
+	p = copy;
+	while ((tok = strsep(&p, ",")))
+		if (!strcmp(strim(tok), "1"))
+			ok = true;
+	kfree(copy);
+	return ok;
+}
+
+/* Read and check the backend's keys; 0 or an errno, logged. */
+static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order)
+{
+	unsigned int calls;
+	char *versions;
+	int ret = 0;
+
+	versions = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_VERSIONS, NULL);
+	if (IS_ERR(versions)) {
+		dev_err(&dev->dev, "backend %s has no \"%s\" key\n",
+			dev->otherend, PVC_XS_VERSIONS);
+		return -EPROTO;
+	}
+	if (!pvc_versions_ok(versions)) {
+		dev_err(&dev->dev, "backend versions \"%s\" do not include 1\n",
+			versions);
+		ret = -EPROTO;
+	}
+	kfree(versions);
+	if (ret)
+		return ret;
+
+	if (xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_MAX_PAGE_ORDER, "%u",
+			 order) != 1 || *order < 1) {
+		dev_err(&dev->dev, "backend \"%s\" missing or below 1\n",
+			PVC_XS_MAX_PAGE_ORDER);
+		return -EPROTO;
+	}
+	if (xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_FUNCTION_CALLS, "%u",
+			 &calls) != 1 || calls != 1) {
+		dev_err(&dev->dev, "backend \"%s\" missing or not 1\n",
+			PVC_XS_FUNCTION_CALLS);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+static int pvc_publish(struct xenbus_device *dev, grant_ref_t ref,
+		       evtchn_port_t port)
+{
+	struct xenbus_transaction xbt;
+	int ret;
+
+again:
+	ret = xenbus_transaction_start(&xbt);
+	if (ret)
+		return ret;
+	ret = xenbus_printf(xbt, dev->nodename, PVC_XS_VERSION, "%u",
+			    PVC_PROTOCOL_VERSION);
+	if (!ret)
+		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_RING_REF, "%u",
+				    ref);
+	if (!ret)
+		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_PORT, "%u",
+				    port);
+	if (ret) {
+		xenbus_transaction_end(xbt, 1);
+		return ret;
+	}
+	ret = xenbus_transaction_end(xbt, 0);
+	if (ret == -EAGAIN)
+		goto again;
+	return ret;
+}
+
+static void pvc_front_init(struct xenbus_device *dev)
+{
+	unsigned int order;
+	evtchn_port_t port;
+	grant_ref_t ref;
+	int ret;
+
+	ret = pvc_read_backend(dev, &order);
+	if (ret) {
+		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
+		return;
+	}
+	ret = pvc_cmdring_connect(dev, &ref, &port);
+	if (ret) {
+		xenbus_dev_fatal(dev, ret, "setting up the command ring");
+		return;
+	}
+	ret = pvc_publish(dev, ref, port);
+	if (ret) {
+		pvc_cmdring_disconnect(dev);
+		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
+		return;
+	}
+	mutex_lock(&pvc_dev_lock);
+	pvc_info.domid = dev->otherend_id;
+	pvc_info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
+	mutex_unlock(&pvc_dev_lock);
+	xenbus_switch_state(dev, XenbusStateInitialised);
+}
+
+static void pvc_front_connect(struct xenbus_device *dev)
+{
+	mutex_lock(&pvc_dev_lock);
+	pvc_up = true;
+	mutex_unlock(&pvc_dev_lock);
+	pvc_cmdring_set_live(true);
+	xenbus_switch_state(dev, XenbusStateConnected);
+	dev_info(&dev->dev, "connected to backend domain %u, ring order %u\n",
+		 pvc_info.domid, min(pvc_ring_order_param, pvc_info.max_order));
+}
+
+/* The one place that takes the device down. */
+static void pvc_front_down(struct xenbus_device *dev)
+{
+	mutex_lock(&pvc_dev_lock);
+	pvc_up = false;
+	mutex_unlock(&pvc_dev_lock);
+	pvc_cmdring_disconnect(dev);
+	pvct_kill_all(-ENETDOWN);
+}
+
+static void pvc_backend_changed(struct xenbus_device *dev,
+				enum xenbus_state backend_state)
+{
+	switch (backend_state) {
+	case XenbusStateInitWait:
+		if (dev->state == XenbusStateInitialising)
+			pvc_front_init(dev);
+		break;
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateInitialising)
+			pvc_front_init(dev);
+		if (dev->state == XenbusStateInitialised)
+			pvc_front_connect(dev);
+		break;
+	case XenbusStateClosed:
+		if (dev->state == XenbusStateClosed)
+			break;
+		fallthrough;
+	case XenbusStateClosing:
+		pvc_front_down(dev);
+		xenbus_frontend_closed(dev);
+		break;
+	default:
+		break;
+	}
+}
+
+static int pvc_probe(struct xenbus_device *dev,
+		     const struct xenbus_device_id *id)
+{
+	mutex_lock(&pvc_dev_lock);
+	if (pvc_xdev) {
+		mutex_unlock(&pvc_dev_lock);
+		dev_err(&dev->dev, "only one PV Calls device per domain\n");
+		return -EBUSY;
+	}
+	pvc_xdev = dev;
+	mutex_unlock(&pvc_dev_lock);
+	/* The otherend watch calls pvc_backend_changed() with its state. */
+	return 0;
+}
+
+static void pvc_remove(struct xenbus_device *dev)
+{
+	pvc_front_down(dev);
+	mutex_lock(&pvc_dev_lock);
+	pvc_xdev = NULL;
+	mutex_unlock(&pvc_dev_lock);
+}
+
+static const struct xenbus_device_id pvc_ids[] = {
+	{ "pvcalls" },
+	{ "" }
+};
+
+static struct xenbus_driver pvc_driver = {
+	.name = "pvcalls",
+	.ids = pvc_ids,
+	.probe = pvc_probe,
+	.remove = pvc_remove,
+	.otherend_changed = pvc_backend_changed,
+	.not_essential = true,
+};
+
+int pvc_xenbus_init(void)
+{
+	int ret;
+
+	ret = xenbus_register_frontend(&pvc_driver);
+	if (ret == -EBUSY)
+		pr_err("pvcalls: another PV Calls frontend (e.g. the in-tree pvcalls_front) already owns the pvcalls xenbus device\n");
+	return ret;
+}
+
+void pvc_xenbus_exit(void)
+{
+	xenbus_unregister_driver(&pvc_driver);
+}

@@ -19,9 +19,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <uapi/pvcalls.h>
+
 #include "pvcalls-run.h"
 
-#define FAMILY_PARAM "/sys/module/xen_pvcalls_front/parameters/family"
+/*
+ * pvcalls_family() falls back to the default family when the module is
+ * not loaded; we want to say that it is not, so we read the file here.
+ */
+#define FAMILY_PARAM PVCALLS_FAMILY_PARAM
 
 /* Signals we pass on to PROGRAM (SIGCHLD is ours). */
 static const int forwarded[] = {

@@ -271,8 +271,14 @@ void handle_connect_bind(const struct config *cfg, int listener,
 	/* The pid was the target's while the call is pending: check now. */
 	if (!still_valid(listener, n))
 		return;
-	if (sin.sin_family != AF_INET || !select_address(cfg, &sin))
+	if (sin.sin_family != AF_INET)
 		goto cont;
+	if (!select_address(cfg, &sin)) {
+		inet_ntop(AF_INET, &sin.sin_addr, str, sizeof(str));
+		vlog(cfg, "pid %d: %s(%d, %s:%u): not selected, left alone",
+		     n->pid, call, tfd, str, ntohs(sin.sin_port));
+		goto cont;
+	}
 
 	tgid = tgid_of(n->pid);
 	if (tgid < 0)

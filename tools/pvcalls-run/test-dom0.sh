@@ -102,13 +102,19 @@ if [ $up = 0 ]; then
 fi
 tap 0 guest-servers-up
 
+rm -f /tmp/pvcalls-run-gpage
 if $BB timeout 60 $BB wget -q -O /tmp/pvcalls-run-gpage \
-	http://127.0.0.1:8502/page.html &&
+	http://127.0.0.1:8502/page.html 2>/tmp/pvcalls-run-gpage.err &&
 	[ "$(mkpage | $BB md5sum | cut -d' ' -f1)" = \
 	  "$($BB md5sum </tmp/pvcalls-run-gpage | cut -d' ' -f1)" ]; then
 	tap 0 wget-guest-busybox-httpd
 else
-	tap 1 wget-guest-busybox-httpd "page missing or different"
+	sed 's/^/# wget: /' /tmp/pvcalls-run-gpage.err
+	got=$($BB wc -c </tmp/pvcalls-run-gpage 2>/dev/null)
+	raw=$(printf 'GET /page.html HTTP/1.0\r\n\r\n' |
+		$BB timeout 60 $BB nc 127.0.0.1 8502 | $BB wc -c)
+	tap 1 wget-guest-busybox-httpd \
+		"got ${got:-no} bytes of $(mkpage | $BB wc -c); raw GET: $raw bytes"
 fi
 
 if have iperf3; then

@@ -135,10 +135,13 @@ else
 fi
 
 if have socat; then
-	out=$(echo socat | $BB timeout 30 $RUN -v -- socat - TCP:127.0.0.1:7502 2>"$T/l4")
+	# -t 30: wait that long for the answer after our end of input
+	out=$(echo socat | $BB timeout 60 $RUN -v -- socat -t 30 - \
+		TCP:127.0.0.1:7502 2>"$T/l4")
 	if [ "$out" = "echo:socat" ] && moved "$T/l4"; then
 		tap 0 socat-dynamic
 	else
+		sed 's/^/# /' "$T/l4" | tail -n 5
 		tap 1 socat-dynamic "got '$out'"
 	fi
 else

@@ -301,6 +301,10 @@ void handle_connect_bind(const struct config *cfg, int listener,
 	    sockopt_int(dup, SOL_SOCKET, SO_PRIORITY) == SUBSTITUTE_MARK)
 		goto cont;
 
+	/* Connected already: the kernel answers EISCONN itself. */
+	if (getpeername(dup, (struct sockaddr *)&bound, &blen) == 0)
+		goto cont;
+	blen = sizeof(bound);
 	if (getsockname(dup, (struct sockaddr *)&bound, &blen) == 0 &&
 	    bound.sin_port) {
 		/*

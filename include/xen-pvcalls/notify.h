@@ -48,27 +48,17 @@
 #define PVC_NOTIFY_VERSION	1
 
 /*
- * Byte offsets of the event indexes in struct pvc_indexes.  They lie in
- * pad1/pad2, which v1 peers neither read nor write.  (Proposed for
- * wire.h: fields in_prod_event, in_cons_event, out_prod_event,
- * out_cons_event at these offsets, pad1/pad2 shrunk to 44 bytes.)
+ * The event indexes are fields of struct pvc_indexes (wire.h), carved
+ * from the padding that v1 peers neither read nor write.
  */
-#define PVC_NOTIFY_IN_PROD_EVENT	12	/* frontend writes */
-#define PVC_NOTIFY_IN_CONS_EVENT	16	/* backend writes */
-#define PVC_NOTIFY_OUT_PROD_EVENT	76	/* backend writes */
-#define PVC_NOTIFY_OUT_CONS_EVENT	80	/* frontend writes */
-
-/* (stated without pad1/pad2, so that wire.h may name the fields) */
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_error) + 4 ==
-		  PVC_NOTIFY_IN_PROD_EVENT, "in events follow in_error");
-PVC_STATIC_ASSERT(PVC_NOTIFY_IN_CONS_EVENT + 4 <=
-		  __builtin_offsetof(struct pvc_indexes, out_cons),
-		  "in events before out_cons");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_error) + 4 ==
-		  PVC_NOTIFY_OUT_PROD_EVENT, "out events follow out_error");
-PVC_STATIC_ASSERT(PVC_NOTIFY_OUT_CONS_EVENT + 4 <=
-		  __builtin_offsetof(struct pvc_indexes, ring_order),
-		  "out events before ring_order");
+#define PVC_NOTIFY_IN_PROD_EVENT \
+	__builtin_offsetof(struct pvc_indexes, in_prod_event)	/* frontend */
+#define PVC_NOTIFY_IN_CONS_EVENT \
+	__builtin_offsetof(struct pvc_indexes, in_cons_event)	/* backend */
+#define PVC_NOTIFY_OUT_PROD_EVENT \
+	__builtin_offsetof(struct pvc_indexes, out_prod_event)	/* backend */
+#define PVC_NOTIFY_OUT_CONS_EVENT \
+	__builtin_offsetof(struct pvc_indexes, out_cons_event)	/* frontend */
 
 /*
  * The event index at byte offset @off of an indexes page (4-byte

@@ -8,6 +8,8 @@
 #   make install         modules_install into /lib/modules/$KVER/updates + depmod
 #   make check           the whole test suite (what .ci/run runs)
 #   make demo            boot the test bed and show PV Calls at work
+#   make bench           boot the test bed once and measure PV Calls, netfront and
+#                        dom0 loopback side by side (bench/results.{json,md})
 #   make lint            checkpatch.pl --strict + sparse over all module sources
 
 # Kernel tree: KDIR= wins; else the running kernel's headers; else the
@@ -30,7 +32,7 @@ INSTALL_MOD_DIR ?= updates
 # Targets that need no kernel tree.
 NOKDIR_GOALS := clean help deps
 
-.PHONY: all modules install clean check demo lint dkms-test deps help need-kdir
+.PHONY: all modules install clean check demo bench lint dkms-test deps help need-kdir
 
 all: modules
 
@@ -77,6 +79,10 @@ check:
 
 demo:
 	testbed/demo.sh
+
+# Not part of check: figures under emulation, never a pass/fail.
+bench:
+	bench/run.sh
 
 lint:
 	testbed/lint.sh

@@ -165,13 +165,14 @@ name = "$g_name"
 type = "pv"
 kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.gz"
-memory = 256
+memory = ${G_MEMORY:-256}
 vcpus = 2
 extra = "console=hvc0 quiet pvcalls_scenario=$2"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "destroy"
 on_crash = "destroy"
+${G_CFG_EXTRA:-}
 CFG
 	rm -f /tmp/dom0-$1.log
 	if [ -x /opt/pvcalls/run-dom0.sh ]; then
@@ -266,6 +267,10 @@ suite)
 	guest_end lifecycle
 	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
+	;;
+bench)
+	# make bench: see bench/dom0.sh
+	. /opt/pvcalls/bench/dom0.sh
 	;;
 *)
 	guest_start "$SCENARIO" "$SCENARIO"

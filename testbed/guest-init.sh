@@ -98,6 +98,9 @@ lifecycle)
 		tap OK "frontend module gone after rmmod"
 	fi
 	;;
+bench)
+	/opt/pvcalls/bench/guest.sh 2>&1	# make bench
+	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then
 		/opt/pvcalls/run-guest.sh "$SCENARIO" 2>&1

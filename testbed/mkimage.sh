@@ -93,6 +93,11 @@ if [ -f "$TOP/selftests/Makefile" ]; then
 	chmod +x "$BUILD"/opt/* 2>/dev/null || true
 fi
 
+# The bench (bench/, make bench): pvbench and its scripts.
+if [ -f "$TOP/bench/Makefile" ]; then
+	make -s -C "$TOP/bench" bed DEST="$BUILD/opt/bench" >&2
+fi
+
 # The bed's own guest helper: holds sockets open for the xl destroy check.
 gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 
@@ -103,6 +108,7 @@ cp "$VMLINUZ" "$BUILD/vmlinuz"
 G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
+[ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
 
@@ -112,6 +118,7 @@ skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
+[ -d "$BUILD/opt/bench" ] && put_kmods "$D" xen-netback	# bench: netback
 for t in xl xenstored xenconsoled xen-init-dom0; do
 	put_exe "$D" "$XENBIN/$t" "/usr/lib/xen/bin/$t"
 done

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turns the BENCH lines of a bench run into results.json, results.md and
+throughput.png.
+
+    bench/report.py LOGDIR OUTDIR
+
+LOGDIR is build/logs/bench (the bed's sections: bench-dom0.txt holds the
+dom0-loopback client, guest-log-bench.txt the guest's clients).  Every
+figure is the median of the repetitions, with min and max.  Missing or
+failed figures are left out (and listed under "errors"), never fatal.
+"""
+import glob
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+TRANSPORTS = ["pvcalls", "pvcalls-v1", "netfront", "dom0-loopback"]
+TESTS = ["stream-guest-to-dom0", "stream-dom0-to-guest", "rr", "crr",
+         "concurrent-16"]
+PVCALLS = ("pvcalls", "pvcalls-v1")
+GIB = float(1 << 30)
+MIB = float(1 << 20)
+
+SENT = re.compile(r"sent|tx|send|kick|raised|notif(y|ies)$")
+RECV = re.compile(r"recv|rx|received|irq|handled")
+
+
+def read_lines(logdir):
+    rows, errors, notes = [], [], []
+    files = sorted(glob.glob(os.path.join(logdir, "*.txt")))
+    for f in files:
+        with open(f, errors="replace") as fh:
+            for line in fh:
+                line = line.strip().replace("\r", "")
+                for tag, out in (("BENCH ", rows), ("BENCH-ERROR ", errors),
+                                 ("BENCH-NOTE ", notes)):
+                    i = line.find(tag + "{")
+                    if i < 0:
+                        continue
+                    try:
+                        out.append(json.loads(line[i + len(tag):]))
+                    except ValueError:
+                        pass
+                    break
+    return rows, errors, notes
+
+
+def stat(vals):
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return None
+    return {"median": statistics.median(vals), "min": min(vals),
+            "max": max(vals), "n": len(vals)}
+
+
+def events_dir(ev, mib):
+    """Events per MiB each way, from the front/back debugfs counters."""
+    if not ev:
+        return None
+    f2b = b2f = None
+    # The sender's own count first, else the receiver's.
+    for side, d in (("front", "f2b"), ("back", "b2f")):
+        for k, v in ev.items():
+            s, name = k.split(":", 1)
+            if s == side and SENT.search(name):
+                if d == "f2b":
+                    f2b = (f2b or 0) + v
+                else:
+                    b2f = (b2f or 0) + v
+    for side, d in (("back", "f2b"), ("front", "b2f")):
+        for k, v in ev.items():
+            s, name = k.split(":", 1)
+            if s == side and RECV.search(name) and not SENT.search(name):
+                if d == "f2b" and f2b is None:
+                    f2b = v
+                elif d == "b2f" and b2f is None:
+                    b2f = v
+    return {"guest_to_dom0": None if f2b is None else f2b / mib,
+            "dom0_to_guest": None if b2f is None else b2f / mib,
+            "raw_per_mib": {k: v / mib for k, v in ev.items()}}
+
+
+def aggregate(rows):
+    groups = {}
+    for r in rows:
+        if r["test"] == "scale":
+            continue
+        key = (r["transport"], r["test"], r["metric"], r["msg_size"])
+        groups.setdefault(key, []).append(r)
+    out = []
+    for (tr, test, metric, size), rs in groups.items():
+        s = stat([r["value"] for r in rs])
+        e = {"transport": tr, "test": test, "metric": metric,
+             "msg_size": size, "median": s["median"], "min": s["min"],
+             "max": s["max"], "reps": s["n"], "unit": rs[0]["unit"]}
+        if metric == "throughput":
+            for side in ("guest", "dom0"):
+                k = "cpu_%s_s" % side
+                e["cpu_%s_s_per_gib" % side] = stat(
+                    [r[k] / (r["bytes"] / GIB) for r in rs
+                     if k in r and r["bytes"] > 0])
+        if tr in PVCALLS:
+            evs = [events_dir(r.get("events"), r["bytes"] / MIB)
+                   for r in rs if r.get("bytes")]
+            evs = [x for x in evs if x]
+            if evs:
+                e["events_per_mib"] = {
+                    d: stat([x[d] for x in evs])
+                    for d in ("guest_to_dom0", "dom0_to_guest")}
+                e["events_per_mib"]["raw"] = evs[0]["raw_per_mib"]
+            else:
+                e["events_per_mib"] = None
+        out.append(e)
+
+    def order(e):
+        t = TRANSPORTS.index(e["transport"]) \
+            if e["transport"] in TRANSPORTS else 99
+        return (TESTS.index(e["test"]) if e["test"] in TESTS else 99,
+                e["msg_size"], e["metric"], t)
+    out.sort(key=order)
+    return out
+
+
+def aggregate_scale(rows):
+    groups = {}
+    for r in rows:
+        if r["test"] != "scale":
+            continue
+        groups.setdefault((r["transport"], r["metric"]), []).append(r)
+    out = []
+    for (tr, metric), rs in sorted(groups.items()):
+        s = stat([r["value"] for r in rs])
+        e = {"transport": tr, "metric": metric, "median": s["median"],
+             "min": s["min"], "max": s["max"], "reps": s["n"],
+             "unit": rs[0]["unit"], "connections": rs[0]["msg_size"]}
+        if metric == "max-connections":
+            e["limit"] = rs[0].get("limit")
+            e["stats_at_max"] = rs[0].get("stats_at_max")
+            e["seconds"] = rs[0].get("secs")
+        out.append(e)
+    return out
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    a = abs(v)
+    if a >= 100:
+        return "%.0f" % v
+    if a >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def cell(s):
+    if not s:
+        return "-"
+    return "%s (%s-%s)" % (fmt(s["median"]), fmt(s["min"]), fmt(s["max"]))
+
+
+def size_name(n):
+    if n >= 1024 and n % 1024 == 0:
+        return "%d KiB" % (n // 1024)
+    return "%d B" % n
+
+
+def markdown(res, scale, notes, errors, transports):
+    L = ["# PV Calls bench: results", "",
+         "Test bed: Xen + dom0 + PV guest under QEMU TCG (software "
+         "emulation). Only ratios between transports of the same run "
+         "mean anything. Each cell: median (min-max) of the repetitions.",
+         ""]
+    for n in notes:
+        L.append("- **%s**: %s" % (n.get("transport"), n.get("note")))
+    L.append("")
+    hdr = "| test | size | metric | " + " | ".join(transports) + " |"
+    sep = "|" + "---|" * (3 + len(transports))
+    byk = {(e["test"], e["msg_size"], e["metric"], e["transport"]): e
+           for e in res}
+    keys = []
+    for e in res:
+        k = (e["test"], e["msg_size"], e["metric"])
+        if k not in keys:
+            keys.append(k)
+
+    L += ["## Throughput, latency, rates", "", hdr, sep]
+    for k in keys:
+        unit = next(e["unit"] for e in res if (e["test"], e["msg_size"],
+                                                e["metric"]) == k)
+        row = ["%s" % k[0], size_name(k[1]) if k[1] else "-",
+               "%s [%s]" % (k[2], unit)]
+        for t in transports:
+            row.append(cell(byk.get(k + (t,))))
+        L.append("| " + " | ".join(row) + " |")
+
+    L += ["", "## CPU seconds per GiB moved (guest / dom0)", "",
+          "Busy time of the whole domain from /proc/stat (user + nice + "
+          "system + irq + softirq, all vCPUs) between snapshots taken "
+          "just before and after each transfer; dom0's snapshot comes "
+          "from the server over a short INFO connection.  It includes the "
+          "benchmark processes, the PV Calls frontend/backend or "
+          "netfront/netback work and anything else the domain ran.  "
+          "dom0-loopback: both ends are in dom0, so only dom0 is given.",
+          "", hdr, sep]
+    for k in keys:
+        if k[2] != "throughput":
+            continue
+        row = [k[0], size_name(k[1]), "guest / dom0 s/GiB"]
+        for t in transports:
+            e = byk.get(k + (t,))
+            if not e:
+                row.append("-")
+                continue
+            g = e.get("cpu_guest_s_per_gib")
+            d = e.get("cpu_dom0_s_per_gib")
+            row.append("%s / %s" % (fmt(g["median"]) if g else "-",
+                                    fmt(d["median"]) if d else "-"))
+        L.append("| " + " | ".join(row) + " |")
+
+    L += ["", "## Events per MiB (PV Calls)", ""]
+    evs = [e for e in res if e.get("events_per_mib")]
+    if not evs:
+        L.append("null: neither /sys/kernel/debug/xen-pvcalls-front/stats "
+                 "nor /sys/kernel/debug/xen-pvcalls-back/stats exposes an "
+                 "event counter in this build, so events_per_mib is null.")
+    else:
+        L += ["| transport | test | size | guest->dom0 | dom0->guest |",
+              "|---|---|---|---|---|"]
+        for e in evs:
+            x = e["events_per_mib"]
+            L.append("| %s | %s | %s | %s | %s |" % (
+                e["transport"], e["test"], size_name(e["msg_size"]),
+                cell(x.get("guest_to_dom0")), cell(x.get("dom0_to_guest"))))
+
+    L += ["", "## Scale: held connections", "",
+          "Memory per connection: MemFree drop and Slab growth in each "
+          "domain while N connections are held open (both ends of every "
+          "connection are in dom0 for dom0-loopback), divided by N.", "",
+          "| transport | metric | N | median (min-max) | unit |",
+          "|---|---|---|---|---|"]
+    for e in scale:
+        if e["metric"] == "max-connections":
+            continue
+        L.append("| %s | %s | %s | %s | %s |" % (
+            e["transport"], e["metric"], e["connections"] or "-",
+            cell(e), e["unit"]))
+    L += ["", "| transport | largest number of concurrent connections | "
+          "what stopped it |", "|---|---|---|"]
+    for e in scale:
+        if e["metric"] == "max-connections":
+            L.append("| %s | %d (target %d) | %s |" % (
+                e["transport"], e["median"], e["connections"], e["limit"]))
+    if errors:
+        L += ["", "## Errors", ""]
+        for x in errors:
+            L.append("- %s %s %s: %s: %s" % (
+                x.get("transport"), x.get("test"), x.get("msg_size"),
+                x.get("what"), x.get("error")))
+    L.append("")
+    return "\n".join(L)
+
+
+def plot(res, transports, out):
+    if not shutil.which("gnuplot"):
+        print("report: no gnuplot (apt-get install gnuplot-nox): no plot",
+              file=sys.stderr)
+        return
+    tmp = tempfile.mkdtemp()
+    plots = {}
+    for d in ("stream-guest-to-dom0", "stream-dom0-to-guest"):
+        parts = []
+        for t in transports:
+            pts = sorted((e["msg_size"], e["median"], e["min"], e["max"])
+                         for e in res if e["test"] == d and
+                         e["transport"] == t and e["metric"] == "throughput")
+            if not pts:
+                continue
+            fn = os.path.join(tmp, "%s-%s.dat" % (d, t))
+            with open(fn, "w") as fh:
+                for p in pts:
+                    fh.write("%d %g %g %g\n" % p)
+            parts.append("'%s' using 1:2:3:4 with yerrorlines lw 2 "
+                         "pt 7 title '%s'" % (fn, t))
+        plots[d] = parts
+    script = ["set terminal pngcairo size 1400,560 font 'Sans,11'",
+              "set output '%s'" % out,
+              "set multiplot layout 1,2 title 'PV Calls bench under QEMU "
+              "TCG: stream throughput (median, bars: min-max)'",
+              "set logscale xy", "set grid",
+              "set xlabel 'message size (bytes)'",
+              "set ylabel 'Mbit/s'",
+              "set key bottom right",
+              "set xtics ('64' 64, '1K' 1024, '16K' 16384, '64K' 65536, "
+              "'256K' 262144)", "set xrange [40:400000]"]
+    for d, title in (("stream-guest-to-dom0", "guest -> dom0"),
+                     ("stream-dom0-to-guest", "dom0 -> guest")):
+        script.append("set title '%s'" % title)
+        if plots.get(d):
+            script.append("plot " + ", ".join(plots[d]))
+        else:
+            script.append("set label 1 'no data' at graph 0.5,0.5; "
+                          "plot 1/0 notitle; unset label 1")
+    script.append("unset multiplot")
+    sf = os.path.join(tmp, "plot.gp")
+    with open(sf, "w") as fh:
+        fh.write("\n".join(script) + "\n")
+    subprocess.run(["gnuplot", sf], check=False)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    logdir, outdir = sys.argv[1], sys.argv[2]
+    rows, errors, notes = read_lines(logdir)
+    res = aggregate(rows)
+    scale = aggregate_scale(rows)
+    seen = {r["transport"] for r in rows}
+    transports = [t for t in TRANSPORTS if t in seen] + \
+        sorted(seen - set(TRANSPORTS))
+    knobs = {}
+    kf = os.path.join(logdir, "..", "..", "opt", "bench", "knobs.env")
+    if os.path.exists(kf):
+        for line in open(kf):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                knobs[k] = v.strip('"')
+    secs = None
+    sf = os.path.join(logdir, "seconds")
+    if os.path.exists(sf):
+        secs = int(open(sf).read().strip() or 0)
+    doc = {
+        "bed": "Xen + dom0 + PV guest under QEMU TCG, -smp 2; "
+               "figures are only comparable within one run",
+        "bed_seconds": secs,
+        "knobs": knobs,
+        "cpu_measure": "busy jiffies of the whole domain from /proc/stat "
+                       "(user+nice+system+irq+softirq, all vCPUs) between "
+                       "snapshots just before and after each transfer, "
+                       "per GiB moved; dom0's from the server via an INFO "
+                       "connection; dom0-loopback has both ends in dom0",
+        "events_measure": "deltas of counters whose names contain "
+                          "event/notif/kick/irq in the frontend and backend "
+                          "debugfs stats; null when none exist",
+        "notes": notes,
+        "results": res,
+        "scale": scale,
+        "errors": errors,
+    }
+    os.makedirs(outdir, exist_ok=True)
+    with open(os.path.join(outdir, "results.json"), "w") as fh:
+        json.dump(doc, fh, indent=1)
+        fh.write("\n")
+    with open(os.path.join(outdir, "results.md"), "w") as fh:
+        fh.write(markdown(res, scale, notes, errors, transports))
+    plot(res, transports, os.path.join(outdir, "throughput.png"))
+    print("report: %d figures, %d scale figures, %d errors -> %s/results.*"
+          % (len(res), len(scale), len(errors), outdir), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -321,9 +321,9 @@ def main():
     rows, errors, notes = read_lines(logdir)
     res = aggregate(rows)
     scale = aggregate_scale(rows)
-    seen = {r["transport"] for r in rows}
-    transports = [t for t in TRANSPORTS if t in seen] + \
-        sorted(seen - set(TRANSPORTS))
+    seen = {r["transport"] for r in rows + errors}
+    # all four always: a transport without figures shows as "-" (see errors)
+    transports = TRANSPORTS + sorted(seen - set(TRANSPORTS))
     knobs = {}
     kf = os.path.join(logdir, "..", "..", "opt", "bench", "knobs.env")
     if os.path.exists(kf):

@@ -162,13 +162,12 @@ check "no-fd-leaks-into-program" t_nofdleak
 # 2. real programs against servers on 127.0.0.1
 echo "hello from httpd" >"$T/index.html"
 bg busybox httpd -f -p 127.0.0.1:$((P + 1)) -h "$T"
-bg socat TCP-LISTEN:$((P + 2)),bind=127.0.0.1,reuseaddr,fork EXEC:cat
+bg "$PROBE" echoserver $((P + 2))
 listening $((P + 1))
 listening $((P + 2))
 
 t_nc() {
 	# busybox nc -l cannot bind to 127.0.0.1 only: socat is the server
-	command -v socat >/dev/null || { echo "needs socat"; return 1; }
 	bg socat -u TCP-LISTEN:$((P + 3)),bind=127.0.0.1,reuseaddr \
 		OPEN:"$T/nc.out",creat
 	listening $((P + 3)) || return 1
@@ -177,7 +176,11 @@ t_nc() {
 	grep -q "moved" "$T/nc.log" && [ "$(cat "$T/nc.out")" = "hello nc" ] ||
 		{ cat "$T/nc.log" "$T/nc.out"; return 1; }
 }
-check "static-busybox-nc-client" t_nc
+if command -v socat >/dev/null; then
+	check "static-busybox-nc-client" t_nc
+else
+	skip "static-busybox-nc-client" "socat not installed (the server)"
+fi
 
 t_wget() {
 	local out

@@ -433,6 +433,29 @@ t_keep() {
 }
 check "keep-serves-descendants" t_keep
 
+t_daemon() {
+	local out pid dpid
+
+	# busybox httpd without -f forks into the background and its parent
+	# exits: --keep serves it, and ends when it does.
+	$RUN -k -v -- busybox httpd -p 127.0.0.1:$((P + 9)) -h "$T" 2>"$T/dm.log" &
+	pid=$!
+	PIDS+=($pid)
+	listening $((P + 9)) || return 1
+	out=$(busybox wget -q -O - http://127.0.0.1:$((P + 9))/)
+	kill -0 "$pid" || { echo "launcher left before the daemon"; return 1; }
+	dpid=$(ss -Hltnp "sport = :$((P + 9))" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2)
+	[ -n "$dpid" ] && kill "$dpid"
+	wait "$pid" || { echo "launcher exit $?"; return 1; }
+	[ "$out" = "hello from httpd" ] && grep -q moved "$T/dm.log" ||
+		{ cat "$T/dm.log"; return 1; }
+}
+if command -v ss >/dev/null; then
+	check "keep-serves-a-daemon-until-it-exits" t_daemon
+else
+	skip "keep-serves-a-daemon-until-it-exits" "no ss to find the daemon"
+fi
+
 echo "1..$N"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

@@ -28,7 +28,7 @@ GIB = float(1 << 30)
 MIB = float(1 << 20)
 
 SENT = re.compile(r"sent|tx|send|kick|raised|notif(y|ies)$")
-RECV = re.compile(r"recv|rx|received|irq|handled")
+RECV = re.compile(r"recv|rx|received|irq|handled|^events$")
 
 
 def read_lines(logdir):

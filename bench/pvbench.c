@@ -1036,7 +1036,9 @@ int main(int argc, char **argv)
 		int err = remote_info(&in);
 
 		if (err) {
-			emit_error("all", 0, "server unreachable: no figures for this transport", -err);
+			emit_error("all", 0,
+				   "server unreachable: no figures for this transport",
+				   -err);
 			return 0;
 		}
 	}

@@ -170,8 +170,9 @@ def size_name(n):
     return "%d B" % n
 
 
-def markdown(res, scale, notes, errors, transports):
+def markdown(res, scale, notes, errors, transports, src=None):
     L = ["# PV Calls bench: results", "",
+         "Measured tree: %s" % (src or "unknown"), "",
          "Test bed: Xen + dom0 + PV guest under QEMU TCG (software "
          "emulation). Only ratios between transports of the same run "
          "mean anything. Each cell: median (min-max) of the repetitions.",
@@ -335,7 +336,12 @@ def main():
     sf = os.path.join(logdir, "seconds")
     if os.path.exists(sf):
         secs = int(open(sf).read().strip() or 0)
+    src = None
+    sf = os.path.join(logdir, "source")
+    if os.path.exists(sf):
+        src = " ".join(open(sf).read().split("\n")).strip()
     doc = {
+        "source": src,
         "bed": "Xen + dom0 + PV guest under QEMU TCG, -smp 2; "
                "figures are only comparable within one run",
         "bed_seconds": secs,
@@ -358,7 +364,7 @@ def main():
         json.dump(doc, fh, indent=1)
         fh.write("\n")
     with open(os.path.join(outdir, "results.md"), "w") as fh:
-        fh.write(markdown(res, scale, notes, errors, transports))
+        fh.write(markdown(res, scale, notes, errors, transports, src))
     plot(res, transports, os.path.join(outdir, "throughput.png"))
     print("report: %d figures, %d scale figures, %d errors -> %s/results.*"
           % (len(res), len(scale), len(errors), outdir), file=sys.stderr)

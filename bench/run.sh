@@ -19,4 +19,8 @@ export GUEST_TIMEOUT=${BENCH_GUEST_TIMEOUT:-3000}
 t0=$(date +%s)
 testbed/run.sh bench
 echo "bench: bed run took $(($(date +%s) - t0)) s" >&2
+# which tree was measured (uncommitted changes included: "dirty")
+{ git log -1 --format='%h %s' 2>/dev/null
+  git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo dirty
+} > "$BUILD/logs/bench/source" || true
 python3 bench/report.py "$BUILD/logs/bench" bench

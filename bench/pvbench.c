@@ -905,6 +905,10 @@ static void test_scale(int n, int max)
 	if (!err)
 		snprintf(why, sizeof(why), "reached the target (--scale-max %d)",
 			 max);
+	else if (err == ETIME)
+		snprintf(why, sizeof(why),
+			 "time bound (--scale-max-seconds %.0f) reached at %.1f connections/s, nothing refused",
+			 scale_max_secs, nh / t);
 	{
 		size_t o = 0;
 		int i;
@@ -923,10 +927,6 @@ static void test_scale(int n, int max)
 				      s1.loc.key[i], s1.loc.val[i]);
 		snprintf(extra + o, sizeof(extra) - o, "}");
 	}
-	if (err == ETIME)
-		snprintf(why, sizeof(why),
-			 "time bound (--scale-max-seconds %.0f) reached at %.1f connections/s, nothing refused",
-			 scale_max_secs, nh / t);
 	emit("scale", "max-connections", max, 0, nh, "connections", 0, t,
 	     NULL, NULL, extra);
 	release_all();

@@ -231,7 +231,13 @@ def markdown(res, scale, notes, errors, transports, src=None):
                  "nor /sys/kernel/debug/xen-pvcalls-back/stats exposes an "
                  "event counter in this build, so events_per_mib is null.")
     else:
-        L += ["| transport | test | size | guest->dom0 | dom0->guest |",
+        L += ["Events are counted where a counter exists: the backend's "
+              "`events` (interrupts it took) gives guest->dom0; \"-\" "
+              "means no counter for that direction (the frontend exposes "
+              "none in this build).  Command-ring events of the INFO "
+              "snapshots are not included (they fall outside the "
+              "snapshots) but the data connection's set-up is.", "",
+              "| transport | test | size | guest->dom0 | dom0->guest |",
               "|---|---|---|---|---|"]
         for e in evs:
             x = e["events_per_mib"]

@@ -234,9 +234,9 @@ def markdown(res, scale, notes, errors, transports, src=None):
         L += ["Events are counted where a counter exists: the backend's "
               "`events` (interrupts it took) gives guest->dom0; \"-\" "
               "means no counter for that direction (the frontend exposes "
-              "none in this build).  Command-ring events of the INFO "
-              "snapshots are not included (they fall outside the "
-              "snapshots) but the data connection's set-up is.", "",
+              "none in this build).  Each delta also holds the command-ring "
+              "events of the data connection's set-up and of about one "
+              "short INFO connection (a handful of events).", "",
               "| transport | test | size | guest->dom0 | dom0->guest |",
               "|---|---|---|---|---|"]
         for e in evs:

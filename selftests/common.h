@@ -17,6 +17,9 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 enum side { SIDE_GUEST, SIDE_DOM0 };
 
 /* Test results, also the exit codes of the per-test child processes. */
@@ -46,6 +49,7 @@ struct shared {
 	char reason[256];	/* why the test failed or was skipped */
 	char peer_done[256];	/* peer's DONE line if a child consumed it */
 };
+
 extern struct shared *shm;
 
 struct tctx {
@@ -71,9 +75,9 @@ extern const struct test_pair test_table[];
 extern const int test_count;
 
 /* --- reporting (util.c) --- */
-int fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-int skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int fail(const char *fmt, ...) __printf(1, 2);
+int skip(const char *fmt, ...) __printf(1, 2);
+void diag(const char *fmt, ...) __printf(1, 2);
 #define CHECK(cond, ...) do { if (!(cond)) return fail(__VA_ARGS__); } while (0)
 /* Expect a call to fail with errno @e. */
 #define CHECK_ERRNO(call, e) do {					\
@@ -84,7 +88,7 @@ void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 } while (0)
 const char *errname(int e);
 double now_sec(void);
-void msleep(int ms);
+void sleep_ms(int ms);
 
 /* --- sockets (util.c) --- */
 int test_socket(void);		/* guest: socket of opt.family */
@@ -121,7 +125,8 @@ int64_t pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed);
 int xfer_send(int fd, uint64_t total, size_t chunk, uint64_t seed,
 	      uint64_t *hash, int ms);
 /* Receive exactly @total bytes of pattern @seed and verify; then EOF if
- * @want_eof. Returns 0 or fails the test. */
+ * @want_eof. Returns 0 or fails the test.
+ */
 int xfer_recv(int fd, uint64_t total, uint64_t seed, uint64_t *hash,
 	      int want_eof, int ms);
 /* Echo everything until EOF (dom0 echo servers). */
@@ -136,7 +141,8 @@ long read_param(const char *path, long dflt);
 /* accept4() after waiting up to @ms for a connection. */
 int accept4_timeout(int lfd, int ms, int flags);
 /* Both sides' usual opening: dom0 listens on port_d and signals, the
- * guest waits and connects.  Return an fd, or -1 having failed the test. */
+ * guest waits and connects.  Return an fd, or -1 having failed the test.
+ */
 int dom0_accept_one(struct tctx *t);
 int guest_connect_dom0(struct tctx *t);
 /* Guest listens on port_g and signals; dom0 waits and connects. */
@@ -152,7 +158,7 @@ extern int ctl_fd;
 int ctl_open_guest(int wait_secs);
 int ctl_listen_dom0(void);
 int ctl_accept_dom0(int lfd, int wait_secs);
-int ctl_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int ctl_printf(const char *fmt, ...) __printf(1, 2);
 /* Read one line (without newline) waiting up to @ms; -1 on EOF/timeout. */
 int ctl_readline(char *buf, size_t len, int ms);
 /* In-test barrier: tell the peer @tag (with a value). */

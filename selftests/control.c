@@ -56,7 +56,7 @@ int ctl_open_guest(int wait_secs)
 		if (e != ECONNREFUSED && e != EINPROGRESS && e != ETIMEDOUT &&
 		    e != EAGAIN)
 			break;
-		msleep(500);
+		sleep_ms(500);
 	}
 	errno = e ? e : ETIMEDOUT;
 	return -1;

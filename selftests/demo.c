@@ -124,7 +124,8 @@ static int fetch(int port, const char *url)
 		return 1;
 	}
 	buf[n] = 0;
-	sscanf(buf, "HTTP/%*s %d", &status);
+	if (sscanf(buf, "HTTP/%*s %d", &status) != 1)
+		status = 0;
 	body = strstr(buf, "\r\n\r\n");
 	body = body ? body + 4 : buf + n;
 	dt = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -217,18 +218,30 @@ int main(int argc, char **argv)
 	int port = 0, wait_secs = 180, c, rc;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: pvcalls-demo fetch|serve [-f fam] [-p port] [-u url] [-w secs] [-n tap]\n");
+		fprintf(stderr, "usage: %s fetch|serve %s\n", argv[0],
+			"[-f fam] [-p port] [-u url] [-w secs] [-n tap]");
 		return 2;
 	}
 	optind = 2;
 	while ((c = getopt(argc, argv, "f:p:u:w:n:")) != -1) {
 		switch (c) {
-		case 'f': fam = optarg; break;
-		case 'p': port = atoi(optarg); break;
-		case 'u': url = optarg; break;
-		case 'w': wait_secs = atoi(optarg); break;
-		case 'n': tapnum = atoi(optarg); break;
-		default: return 2;
+		case 'f':
+			fam = optarg;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'w':
+			wait_secs = atoi(optarg);
+			break;
+		case 'n':
+			tapnum = atoi(optarg);
+			break;
+		default:
+			return 2;
 		}
 	}
 	family = !strcmp(fam, "inet") ? AF_INET :

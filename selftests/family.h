@@ -6,8 +6,8 @@
 #ifndef PVC_SELFTEST_FAMILY_H
 #define PVC_SELFTEST_FAMILY_H
 
-#if __has_include(<uapi/pvcalls.h>)
-#include <uapi/pvcalls.h>
+#if __has_include("../include/uapi/pvcalls.h")
+#include "../include/uapi/pvcalls.h"
 #else
 #include <stdio.h>
 #define AF_PVCALLS_DEFAULT 19

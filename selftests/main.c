@@ -30,7 +30,7 @@ struct options opt = {
 	.wait_secs = 600,
 };
 
-static void usage(void)
+static void help(void)
 {
 	fprintf(stderr,
 		"usage: pvcalls_test --side guest|dom0 [options]\n"
@@ -54,11 +54,12 @@ static uint64_t parse_size(const char *s)
 	char *end;
 	uint64_t v = strtoull(s, &end, 0);
 
-	switch (*end) {
-	case 'G': case 'g': v <<= 10; /* fall through */
-	case 'M': case 'm': v <<= 10; /* fall through */
-	case 'K': case 'k': v <<= 10;
-	}
+	if (*end == 'G' || *end == 'g')
+		return v << 30;
+	if (*end == 'M' || *end == 'm')
+		return v << 20;
+	if (*end == 'K' || *end == 'k')
+		return v << 10;
 	return v;
 }
 
@@ -86,24 +87,48 @@ int main(int argc, char **argv)
 			if (!strcmp(optarg, "dom0"))
 				opt.side = SIDE_DOM0;
 			else if (strcmp(optarg, "guest"))
-				usage();
+				help();
 			break;
-		case 'f': fam = optarg; break;
-		case 'b': opt.big = parse_size(optarg); break;
-		case 'H': opt.big = 1ull << 30; opt.max_writes = 1ull << 31; break;
-		case 'w': opt.max_writes = parse_size(optarg); break;
-		case 'n': opt.wrap_n = strtoul(optarg, NULL, 0); break;
-		case 'S': opt.max_sockets = atoi(optarg); break;
-		case 'o': opt.only = optarg; break;
-		case 'p': opt.ctl_port = atoi(optarg); break;
-		case 'a': opt.ctl_addr = optarg; break;
-		case 'W': opt.wait_secs = atoi(optarg); break;
-		case 'v': opt.verbose = 1; break;
+		case 'f':
+			fam = optarg;
+			break;
+		case 'b':
+			opt.big = parse_size(optarg);
+			break;
+		case 'H':
+			opt.big = 1ull << 30;
+			opt.max_writes = 1ull << 31;
+			break;
+		case 'w':
+			opt.max_writes = parse_size(optarg);
+			break;
+		case 'n':
+			opt.wrap_n = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			opt.max_sockets = atoi(optarg);
+			break;
+		case 'o':
+			opt.only = optarg;
+			break;
+		case 'p':
+			opt.ctl_port = atoi(optarg);
+			break;
+		case 'a':
+			opt.ctl_addr = optarg;
+			break;
+		case 'W':
+			opt.wait_secs = atoi(optarg);
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
 		case 'l':
 			for (i = 0; i < test_count; i++)
 				printf("%s\n", test_table[i].name);
 			return 0;
-		default: usage();
+		default:
+			help();
 		}
 	}
 	if (!strcmp(fam, "inet"))

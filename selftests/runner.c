@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -46,6 +47,19 @@ static int selected(const char *name)
 	return 0;
 }
 
+/*
+ * Has the peer already reported a failed DONE for @name?  Peeks at the
+ * control socket without consuming: the child may still read the line.
+ */
+static int peer_failed_early(const char *name)
+{
+	char buf[200], want[160];
+	int n = snprintf(want, sizeof(want), "DONE %s %d", name, T_FAIL);
+	ssize_t r = recv(ctl_fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+
+	return r >= n && !strncmp(buf, want, n);
+}
+
 /* Run one side's function in a child; returns T_* and fills shm. */
 static int run_child(const struct test_pair *tp, int idx)
 {
@@ -55,12 +69,16 @@ static int run_child(const struct test_pair *tp, int idx)
 		.port_d = 7001 + idx, .port_g = 8001 + idx,
 		.arg = tp->arg,
 	};
-	double end = now_sec() + test_timeout(tp);
+	double end = now_sec() + test_timeout(tp), stop = 0;
 	int status, rc;
 	pid_t pid;
 
 	if (!fn)
 		return T_PASS;
+	/* harness self-test: PVCALLS_TEST_FAIL=name fails this side at once */
+	if (getenv("PVCALLS_TEST_FAIL") &&
+	    !strcmp(getenv("PVCALLS_TEST_FAIL"), tp->name))
+		return fail("failure injected by PVCALLS_TEST_FAIL");
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
@@ -85,7 +103,20 @@ static int run_child(const struct test_pair *tp, int idx)
 			waitpid(pid, &status, 0);
 			return fail("timed out after %d s", test_timeout(tp));
 		}
-		msleep(5);
+		/*
+		 * The peer's half failed and it moved on to DONE: ours may be
+		 * waiting for something that will never come.  Give it a
+		 * moment to notice by itself, then stop it, so one failure
+		 * costs seconds, not a full time limit.
+		 */
+		if (!stop && peer_failed_early(tp->name))
+			stop = now_sec() + 3;
+		if (stop && now_sec() > stop) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return fail("stopped: the peer's half failed");
+		}
+		sleep_ms(5);
 	}
 	if (WIFSIGNALED(status))
 		return fail("killed by signal %d", WTERMSIG(status));
@@ -128,7 +159,10 @@ static int peer_done(const char *name, int ms, char *reason, size_t len)
 static void report(int num, const char *name, int mine, int peer,
 		   const char *peer_reason)
 {
-	if (mine == T_FAIL)
+	if (mine == T_FAIL && (peer == T_FAIL || peer < 0))
+		printf("not ok %d %s # %s; dom0: %s\n", num, name, shm->reason,
+		       peer_reason);
+	else if (mine == T_FAIL)
 		printf("not ok %d %s # %s\n", num, name, shm->reason);
 	else if (peer == T_FAIL || peer < 0)
 		printf("not ok %d %s # dom0: %s\n", num, name, peer_reason);
@@ -176,7 +210,7 @@ static int check_front_released(int num)
 		n = read_stat(FRONT_STATS, "sockets");
 		if (n == 0)
 			break;
-		msleep(100);
+		sleep_ms(100);
 	}
 	if (n == 0) {
 		printf("ok %d frontend_sockets_zero_after_suite\n", num);
@@ -204,13 +238,14 @@ static void check_back_released(void)
 		pas = read_stat(BACK_STATS, "passive_sockets");
 		if (act == 0 && pas == 0)
 			break;
-		msleep(100);
+		sleep_ms(100);
 	}
 	if (act == 0 && pas == 0)
 		printf("ok 1 dom0_backend_sockets_released_after_suite\n");
 	else
-		printf("not ok 1 dom0_backend_sockets_released_after_suite # active_sockets %lld passive_sockets %lld 30 s after the guest finished\n",
-		       act, pas);
+		printf("not ok 1 dom0_backend_sockets_released_after_suite # %s %lld %s %lld\n",
+		       "30 s after the guest left: active_sockets", act,
+		       "passive_sockets", pas);
 	fflush(stdout);
 }
 
@@ -348,7 +383,8 @@ int run_dom0(void)
 	parse_hello(line);
 	ctl_printf("HELLO");
 	/* The guest paces everything; it may take long between tests only
-	 * while one of ours runs, so an idle hour means it is gone. */
+	 * while one of ours runs, so an idle hour means it is gone.
+	 */
 	while (!ctl_readline(line, sizeof(line), 3600 * 1000)) {
 		if (!strcmp(line, "BYE"))
 			break;

@@ -89,4 +89,4 @@ const struct test_pair test_table[] = {
 	TX("sockets_until_enobufs_then_all_freed", g_enobufs, d_enobufs, 600, 0, 0),
 };
 
-const int test_count = sizeof(test_table) / sizeof(test_table[0]);
+const int test_count = ARRAY_SIZE(test_table);

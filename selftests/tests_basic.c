@@ -117,7 +117,8 @@ int g_connect_nonblocking(struct tctx *t)
 	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
 	e = errno;
 	/* Linux: EALREADY while pending; once established, the first
-	 * connect() after that reports success (0), later ones EISCONN */
+	 * connect() after that reports success (0), later ones EISCONN
+	 */
 	CHECK(r == 0 || (r == -1 && (e == EALREADY || e == EISCONN)),
 	      "second connect = %d %s, want EALREADY, 0 or EISCONN", r,
 	      errname(e));
@@ -149,7 +150,7 @@ int d_connect_ealready(struct tctx *t)
 	CHECK(lfd >= 0, "listen: %s", errname(errno));
 	filler = connect_to(0, t->port_d);
 	CHECK(filler >= 0, "filler connect: %s", errname(errno));
-	msleep(100);
+	sleep_ms(100);
 	if (ctl_signal("listening", 0) || ctl_wait("accept", NULL, SYNC_MS))
 		return T_FAIL;
 	fd1 = accept_timeout(lfd, SYNC_MS);
@@ -365,7 +366,7 @@ int d_connect_twice(struct tctx *t)
 		return T_FAIL;
 	a = connect_to(0, t->port_g);
 	CHECK(a >= 0, "connect 1: %s", errname(errno));
-	msleep(100);
+	sleep_ms(100);
 	b = connect_to(0, t->port_g);
 	CHECK(b >= 0, "connect 2: %s", errname(errno));
 	rc = ctl_wait("done", NULL, SYNC_MS);

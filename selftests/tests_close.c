@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -27,7 +28,8 @@ int d_send_then_wait_close(struct tctx *t)
 		return T_FAIL;
 	/* Linux resets a connection closed with unread data; a transport
 	 * that had already consumed it may end with a FIN instead.  Either
-	 * way the peer must see the end, and soon. */
+	 * way the peer must see the end, and soon.
+	 */
 	r = wait_fd(fd, POLLIN, SYNC_MS);
 	CHECK(r > 0, "no event after the guest closed");
 	r = recv(fd, &c, 1, 0);
@@ -48,7 +50,7 @@ int g_close_unread(struct tctx *t)
 		return T_FAIL;
 	CHECK(recv_all(fd, buf, sizeof(buf), SYNC_MS) == sizeof(buf),
 	      "recv: %s", errname(errno));
-	msleep(200);	/* let the rest arrive unread */
+	sleep_ms(200);	/* let the rest arrive unread */
 	t0 = now_sec();
 	CHECK(!close(fd), "close: %s", errname(errno));
 	CHECK(now_sec() - t0 < 2, "close took %.1f s", now_sec() - t0);
@@ -60,7 +62,7 @@ enum blocked_call { B_RECV, B_ACCEPT, B_POLL };
 struct blocker {
 	int fd;
 	enum blocked_call call;
-	volatile int done;
+	atomic_int done;
 	int ret, err;
 };
 
@@ -101,14 +103,14 @@ static int close_while_blocked(int fd, enum blocked_call call, int do_shutdown)
 	int i;
 
 	CHECK(!pthread_create(&th, NULL, block_thread, &b), "pthread_create");
-	msleep(300);
+	sleep_ms(300);
 	CHECK(!b.done, "call returned before close: %d %s", b.ret,
 	      errname(b.err));
 	if (do_shutdown)
 		shutdown(fd, SHUT_RDWR);
 	CHECK(!close(fd), "close: %s", errname(errno));
 	for (i = 0; i < 1000 && !b.done; i++)
-		msleep(10);
+		sleep_ms(10);
 	CHECK(b.done, "blocked call still blocked 10 s after close");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ts.tv_sec += 5;
@@ -116,8 +118,8 @@ static int close_while_blocked(int fd, enum blocked_call call, int do_shutdown)
 	diag("blocked call returned %d %s", b.ret, errname(b.err));
 	switch (call) {
 	case B_RECV:
-		CHECK(b.ret == 0 || (b.ret < 0 && (b.err == EAGAIN ||
-						     b.err == EBADF)),
+		CHECK(b.ret == 0 ||
+		      (b.ret < 0 && (b.err == EAGAIN || b.err == EBADF)),
 		      "recv returned %d %s", b.ret, errname(b.err));
 		break;
 	case B_ACCEPT:
@@ -167,7 +169,8 @@ int g_close_blocked_accept(struct tctx *t)
 	return close_while_blocked(lfd, B_ACCEPT, 1);
 }
 
-static volatile sig_atomic_t signals;
+/* lock-free atomics are async-signal-safe, unlike plain ints */
+static atomic_int signals;
 
 static void on_signal(int sig)
 {
@@ -184,10 +187,10 @@ static void *kick_thread(void *arg)
 {
 	struct kicker *k = arg;
 
-	msleep(300);
+	sleep_ms(300);
 	pthread_kill(k->target, SIGUSR1);
 	if (k->then_request) {
-		msleep(300);
+		sleep_ms(300);
 		ctl_signal("send", 1);
 	}
 	return NULL;
@@ -240,7 +243,7 @@ int g_signal_restart(struct tctx *t)
 	return recv_with_signal(t, 1);
 }
 
-static volatile sig_atomic_t sigpipes;
+static atomic_int sigpipes;
 
 static void on_sigpipe(int sig)
 {
@@ -271,12 +274,13 @@ int g_epipe_sigpipe(struct tctx *t)
 		return T_FAIL;
 	CHECK(recv_all(fd, &c, 1, SYNC_MS) == 0, "no EOF after the peer closed");
 	/* the first send may still be accepted (TCP learns of the closed
-	 * peer from its reset); then EPIPE and SIGPIPE */
+	 * peer from its reset); then EPIPE and SIGPIPE
+	 */
 	for (i = 0; i < 200; i++) {
 		n = send(fd, "x", 1, 0);
 		if (n < 0)
 			break;
-		msleep(20);
+		sleep_ms(20);
 	}
 	CHECK(n < 0 && errno == EPIPE, "send to a closed peer: %zd %s", n,
 	      n < 0 ? errname(errno) : "(accepted 200 times)");

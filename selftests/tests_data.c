@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Data integrity and volume: large transfers, ring wrap, EOF ordering,
- * full rings, many connections, running out of resources. */
+ * full rings, many connections, running out of resources.
+ */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -169,7 +170,7 @@ int g_eof_after_data(struct tctx *t)
 		return T_FAIL;
 	if (ctl_wait("closed", &want, SYNC_MS))
 		return T_FAIL;
-	msleep(300);
+	sleep_ms(300);
 	rc = xfer_recv(fd, t->arg, 61, &hash, 1, SYNC_MS);
 	if (rc)
 		return rc;
@@ -179,7 +180,8 @@ int g_eof_after_data(struct tctx *t)
 }
 
 /* The guest closes right after its last write: all of it still arrives
- * (Linux flushes queued data before the FIN). */
+ * (Linux flushes queued data before the FIN).
+ */
 int g_send_close(struct tctx *t)
 {
 	uint64_t hash;
@@ -264,7 +266,7 @@ int d_full_ring(struct tctx *t)
 		return T_FAIL;
 	if (ctl_wait("full", &total, 120000))
 		return T_FAIL;
-	msleep(500);	/* stay full a little longer */
+	sleep_ms(500);	/* stay full a little longer */
 	rc = xfer_recv(fd, total, t->arg, &hash, 0, SYNC_MS);
 	if (rc)
 		return rc;
@@ -445,7 +447,7 @@ int g_enobufs(struct tctx *t)
 		now = front_sockets();
 		if (now == base)
 			break;
-		msleep(100);
+		sleep_ms(100);
 	}
 	CHECK(now == base, "frontend 'sockets' is %lld after closing all, was %lld before",
 	      now, base);

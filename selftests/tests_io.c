@@ -80,7 +80,7 @@ int d_send_pieces(struct tctx *t)
 	pattern(buf, sizeof(buf), 0, 7);
 	/* three pieces apart in time: MSG_WAITALL must wait for all */
 	for (i = 0; i < 3; i++) {
-		msleep(200);
+		sleep_ms(200);
 		CHECK(send_all(fd, buf + i * 1000, 1000, SYNC_MS) == 1000,
 		      "send: %s", errname(errno));
 	}
@@ -128,7 +128,7 @@ int g_msg_peek(struct tctx *t)
 	if (fd < 0)
 		return T_FAIL;
 	CHECK(wait_fd(fd, POLLIN, SYNC_MS) > 0, "no data");
-	msleep(200);	/* all 8 bytes arrive together, but let them land */
+	sleep_ms(200);	/* all 8 bytes arrive together, but let them land */
 	n = recv(fd, buf, 3, MSG_PEEK);
 	CHECK(n == 3 && !memcmp(buf, "abc", 3), "peek 3 = %zd", n);
 	n = recv(fd, buf, sizeof(buf), MSG_PEEK);
@@ -370,7 +370,7 @@ int d_so_rcvlowat(struct tctx *t)
 		CHECK(send_all(fd, buf, n, SYNC_MS) == (ssize_t)n, "send: %s",
 		      errname(errno));
 		off += n;
-		msleep(100);
+		sleep_ms(100);
 		if (ctl_signal("sent", 0))
 			return T_FAIL;
 	}

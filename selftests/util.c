@@ -84,7 +84,7 @@ const char *errname(int e)
 	static char buf[32];
 	size_t i;
 
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		if (names[i].e == e)
 			return names[i].n;
 	snprintf(buf, sizeof(buf), "errno %d", e);
@@ -99,7 +99,7 @@ double now_sec(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-void msleep(int ms)
+void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -335,7 +335,7 @@ void pattern(void *buf, size_t len, uint64_t off, uint64_t seed)
 
 	while (i < len) {
 		uint64_t w = pat_word(seed, (off + i) / 8);
-		unsigned b = (off + i) % 8;
+		unsigned int b = (off + i) % 8;
 
 		for (; b < 8 && i < len; b++, i++)
 			p[i] = (unsigned char)(w >> (8 * b));
@@ -359,7 +359,7 @@ int64_t pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed)
 	return -1;
 }
 
-#define XBUF (1 << 20)
+#define XBUF (1024 * 1024)
 
 int xfer_send(int fd, uint64_t total, size_t chunk, uint64_t seed,
 	      uint64_t *hash, int ms)

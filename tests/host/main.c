@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host-side unit tests of the shared PV Calls headers (and, when present,
- * the backend's pure validation code). Exit status 0 only if all pass. */
+ * the backend's pure validation code). Exit status 0 only if all pass.
+ */
 #include "tap.h"
 
 int main(void)

@@ -9,13 +9,16 @@
 
 #include <stdio.h>
 
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 extern int tap_count;
 extern int tap_failures;
 
 /* Report one test case; @reason is printed only on failure (may be NULL). */
 void tap_result(int ok, const char *name, const char *reason);
 /* printf-style diagnostics ("# ..."), for the first few failures only. */
-void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void tap_diag(const char *fmt, ...) __printf(1, 2);
 
 void test_wire(void);
 void test_dring(void);

@@ -113,8 +113,8 @@ void test_copy(void)
 	char name[128], why[160];
 	size_t i, j;
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-		for (j = 0; j < sizeof(starts) / sizeof(starts[0]); j++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		for (j = 0; j < ARRAY_SIZE(starts); j++) {
 			seed = 1000 * i + j + 1;
 			why[0] = 0;
 			snprintf(name, sizeof(name),

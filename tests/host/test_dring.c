@@ -13,7 +13,7 @@
 #include "tap.h"
 
 static const uint32_t sizes[] = { 1, 2, 4, 8, 16, 32, 64, 4096 };
-#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+#define NSIZES (ARRAY_SIZE(sizes))
 
 /* Consumer indexes to start from: both sides of the 2^32 wrap and 2^31. */
 static const uint32_t bases[] = { 0, 0x80000000u, 0xffffffffu };
@@ -53,7 +53,8 @@ static int check_pair(uint32_t size, uint32_t cons, int64_t delta)
 }
 
 /* Every distance from -3 rings to +4 rings, cons at every offset of a
- * window of 8 rings straddling each base. */
+ * window of 8 rings straddling each base.
+ */
 static void test_index_window(uint32_t size)
 {
 	int64_t delta, off;
@@ -61,7 +62,7 @@ static void test_index_window(uint32_t size)
 	int bad = 0;
 	char name[96];
 
-	for (b = 0; b < sizeof(bases) / sizeof(bases[0]) && !bad; b++)
+	for (b = 0; b < ARRAY_SIZE(bases) && !bad; b++)
 		for (off = -4 * (int64_t)size; off <= 4 * (int64_t)size && !bad;
 		     off++)
 			for (delta = -3 * (int64_t)size;
@@ -165,7 +166,7 @@ static void test_span(uint32_t size)
 	int bad = 0;
 	char name[96];
 
-	for (b = 0; b < sizeof(bases) / sizeof(bases[0]) && !bad; b++)
+	for (b = 0; b < ARRAY_SIZE(bases) && !bad; b++)
 		for (off = -2 * (int64_t)size; off <= 2 * (int64_t)size && !bad;
 		     off++)
 			for (len = 0; len <= size; len++)

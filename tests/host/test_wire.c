@@ -100,19 +100,19 @@ void test_wire(void)
 	char name[160], why[96];
 	size_t i;
 
-	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(layouts); i++) {
 		snprintf(name, sizeof(name), "wire_layout %s == %zu",
 			 layouts[i].name, layouts[i].want);
 		snprintf(why, sizeof(why), "got %zu", layouts[i].got);
 		tap_result(layouts[i].got == layouts[i].want, name, why);
 	}
-	for (i = 0; i < sizeof(constants) / sizeof(constants[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(constants); i++) {
 		snprintf(name, sizeof(name), "wire_const %s == %ld",
 			 constants[i].name, constants[i].want);
 		snprintf(why, sizeof(why), "got %ld", constants[i].got);
 		tap_result(constants[i].got == constants[i].want, name, why);
 	}
-	for (i = 0; i < sizeof(xskeys) / sizeof(xskeys[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(xskeys); i++) {
 		snprintf(name, sizeof(name), "wire_xenstore_key %s",
 			 xskeys[i].want);
 		tap_result(!strcmp(xskeys[i].got, xskeys[i].want), name,

@@ -167,7 +167,7 @@ kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.gz"
 memory = 256
 vcpus = 2
-extra = "console=hvc0 quiet pvcalls_scenario=$2"
+extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "destroy"

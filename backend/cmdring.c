@@ -215,6 +215,8 @@ void pvcb_cmd_work(struct work_struct *work)
 	if (done)
 		fe->worked = true;
 	if (eoi) {
+		if (!fe->worked)
+			atomic64_inc(&pvcb_stats.spurious_eois);
 		xen_irq_lateeoi(fe->irq,
 				fe->worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		fe->worked = false;
@@ -230,6 +232,7 @@ irqreturn_t pvcb_cmd_irq(int irq, void *dev_id)
 		return IRQ_HANDLED;
 	}
 	/* the late EOI is sent by pvcb_cmd_work once it has run */
+	atomic64_inc(&pvcb_stats.events);
 	atomic_set(&fe->eoi_pending, 1);
 	queue_work(pvcb_wq, &fe->cmd_work);
 	return IRQ_HANDLED;

@@ -169,6 +169,8 @@ struct pvcb_stats {
 	atomic_t evtchns;
 	atomic64_t commands;
 	atomic64_t protocol_errors;
+	atomic64_t events;		/* evtchn interrupts, all channels */
+	atomic64_t spurious_eois;	/* late EOIs flagged spurious */
 };
 
 extern struct pvcb_stats pvcb_stats;

@@ -203,6 +203,7 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
 		pvcb_set_state(s, s->connect_prev);
 		pvcb_dring_unmap(s);
 	} else {
+		pvcb_names_publish(s);
 		pvcb_set_state(s, PVCB_ACTIVE);
 	}
 	pvcb_respond_late(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,

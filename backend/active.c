@@ -33,6 +33,7 @@ static irqreturn_t pvcb_data_irq(int irq, void *dev_id)
 	struct pvcb_sock *s = dev_id;
 
 	/* the late EOI is sent by the socket work once it has run */
+	atomic64_inc(&pvcb_stats.events);
 	atomic_set(&s->ring.eoi_pending, 1);
 	queue_work(pvcb_wq, &s->work);
 	return IRQ_HANDLED;
@@ -202,6 +203,7 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
 		pvcb_set_state(s, s->connect_prev);
 		pvcb_dring_unmap(s);
 	} else {
+		pvcb_names_publish(s);
 		pvcb_set_state(s, PVCB_ACTIVE);
 	}
 	pvcb_respond_late(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,

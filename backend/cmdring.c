@@ -18,8 +18,9 @@
 /* Requests handled per run before the work yields the CPU. */
 #define PVCB_CMD_BUDGET	64
 
-void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
-		  int ret)
+/* @pad is 0 but where an extension gives it a meaning (the bound port) */
+void pvcb_respond_pad(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
+		      int ret, u32 pad)
 {
 	struct pvc_response *rsp;
 	int notify;
@@ -29,7 +30,7 @@ void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 	rsp->req_id = req_id;
 	rsp->cmd = cmd;
 	rsp->ret = ret;
-	rsp->pad = 0;
+	rsp->pad = pad;
 	rsp->u.any.id = id;
 	fe->ring.rsp_prod_pvt++;
 	/*
@@ -40,6 +41,12 @@ void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 	spin_unlock(&fe->rsp_lock);
 	if (notify)
 		notify_remote_via_irq(fe->irq);
+}
+
+void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
+		  int ret)
+{
+	pvcb_respond_pad(fe, req_id, cmd, id, ret, 0);
 }
 
 /*
@@ -215,6 +222,8 @@ void pvcb_cmd_work(struct work_struct *work)
 	if (done)
 		fe->worked = true;
 	if (eoi) {
+		if (!fe->worked)
+			atomic64_inc(&pvcb_stats.spurious_eois);
 		xen_irq_lateeoi(fe->irq,
 				fe->worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		fe->worked = false;
@@ -230,6 +239,7 @@ irqreturn_t pvcb_cmd_irq(int irq, void *dev_id)
 		return IRQ_HANDLED;
 	}
 	/* the late EOI is sent by pvcb_cmd_work once it has run */
+	atomic64_inc(&pvcb_stats.events);
 	atomic_set(&fe->eoi_pending, 1);
 	queue_work(pvcb_wq, &fe->cmd_work);
 	return IRQ_HANDLED;

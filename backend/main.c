@@ -77,6 +77,11 @@ module_param_named(max_sockets, pvcb_max_sockets, uint, 0444);
 MODULE_PARM_DESC(max_sockets,
 		 "Most sockets one frontend may hold at once (default 16384)");
 
+bool pvcb_socket_names = true;
+module_param_named(socket_names, pvcb_socket_names, bool, 0444);
+MODULE_PARM_DESC(socket_names,
+		 "Offer the socket-names extension (0: behave as a plain v1 backend)");
+
 unsigned int pvcb_max_backlog = 128;
 module_param_named(max_backlog, pvcb_max_backlog, uint, 0444);
 MODULE_PARM_DESC(max_backlog,

@@ -33,6 +33,7 @@ int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req)
 	struct pvcb_inet_addr ia;
 	struct sockaddr_in sin;
 	struct pvcb_sock *s;
+	u32 port;
 	int err;
 
 	err = pvcb_parse_inet_addr(req->u.bind.addr, req->u.bind.len, &ia);
@@ -58,8 +59,15 @@ int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req)
 	 */
 	sock_set_reuseaddr(s->sock->sk);
 	err = kernel_bind(s->sock, (struct sockaddr *)&sin, sizeof(sin));
-	if (!err)
+	if (!err) {
 		pvcb_set_state(s, PVCB_BOUND);
+		/* socket-names: the answer carries the port dom0 chose */
+		if (fe->socket_names && !pvcb_names_bound_port(s, &port)) {
+			pvcb_respond_pad(fe, req->req_id, req->cmd,
+					 req->u.bind.id, 0, port);
+			err = 1;	/* answered */
+		}
+	}
 out:
 	mutex_unlock(&s->lock);
 	return err;
@@ -176,6 +184,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	mutex_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 	err = pvcb_dring_map(c, req->u.accept.ref, req->u.accept.evtchn);
 	if (!err) {
+		pvcb_names_publish(c);
 		pvcb_set_state(c, PVCB_ACTIVE);
 		pvcb_sock_install_callbacks(c, s);
 		/* data may have arrived before the callbacks were ours */

@@ -26,12 +26,14 @@ DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 extern unsigned int pvcb_max_page_order;
 extern unsigned int pvcb_max_sockets;
 extern unsigned int pvcb_max_backlog;
+extern bool pvcb_socket_names;
 extern struct workqueue_struct *pvcb_wq;
 
 /* One connected frontend: one xenbus device. */
 struct pvcb_frontend {
 	struct xenbus_device *dev;
 	bool connected;			/* under xenbus' otherend serialisation */
+	bool socket_names;		/* extension negotiated; fixed while connected */
 
 	/* Command ring, mapped from the frontend. */
 	struct pvc_back_ring ring;
@@ -115,6 +117,8 @@ void pvcb_cmd_work(struct work_struct *work);
 irqreturn_t pvcb_cmd_irq(int irq, void *dev_id);
 void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 		  int ret);
+void pvcb_respond_pad(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
+		      int ret, u32 pad);
 void pvcb_respond_late(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 		       int ret);
 
@@ -133,6 +137,10 @@ void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
 			      unsigned int subclass);
 void pvcb_sock_kick(struct pvcb_sock *s);
 void pvcb_release_all(struct pvcb_frontend *fe);
+
+/* names.c: the socket-names extension */
+void pvcb_names_publish(struct pvcb_sock *s);
+int pvcb_names_bound_port(struct pvcb_sock *s, u32 *port);
 
 /* active.c: connect, data ring mapping, data pump */
 int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req);
@@ -169,6 +177,8 @@ struct pvcb_stats {
 	atomic_t evtchns;
 	atomic64_t commands;
 	atomic64_t protocol_errors;
+	atomic64_t events;		/* evtchn interrupts, all channels */
+	atomic64_t spurious_eois;	/* late EOIs flagged spurious */
 };
 
 extern struct pvcb_stats pvcb_stats;

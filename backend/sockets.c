@@ -74,6 +74,8 @@ static void pvcb_sock_work(struct work_struct *work)
 	if (progress)
 		s->ring.worked = true;
 	if (eoi && s->ring.irq >= 0) {
+		if (!s->ring.worked)
+			atomic64_inc(&pvcb_stats.spurious_eois);
 		xen_irq_lateeoi(s->ring.irq,
 				s->ring.worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		s->ring.worked = false;

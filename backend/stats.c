@@ -2,7 +2,7 @@
 /*
  * debugfs counters: /sys/kernel/debug/xen-pvcalls-back/stats, one
  * "name value" line each.  Everything except the totals (commands,
- * protocol_errors) counts resources held right now, so it reads 0 once
+ * protocol_errors, events, spurious_eois) counts resources held right now, so it reads 0 once
  * no frontend is connected: the test bed checks that after a guest is
  * destroyed.
  */
@@ -29,6 +29,10 @@ static int pvcb_stats_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&pvcb_stats.commands));
 	seq_printf(m, "protocol_errors %lld\n",
 		   (long long)atomic64_read(&pvcb_stats.protocol_errors));
+	seq_printf(m, "events %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.events));
+	seq_printf(m, "spurious_eois %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.spurious_eois));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvcb_stats);

@@ -38,6 +38,9 @@ again:
 	if (!err)
 		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FUNCTION_CALLS,
 				    "%d", 1);
+	if (!err && pvcb_socket_names)
+		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FEATURE_NAMES,
+				    "%d", 1);
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;
@@ -88,6 +91,14 @@ static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
 	return 0;
 }
 
+/* Extensions the frontend accepted; absent keys mean plain v1. */
+static bool pvcb_frontend_wants(struct xenbus_device *dev, const char *key)
+{
+	unsigned int val = xenbus_read_unsigned(dev->otherend, key, 0);
+
+	return val == 1;
+}
+
 static int pvcb_connect(struct xenbus_device *dev)
 {
 	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
@@ -102,6 +113,8 @@ static int pvcb_connect(struct xenbus_device *dev)
 	err = pvcb_read_frontend(dev, &ref, &port);
 	if (err)
 		return err;
+	fe->socket_names = pvcb_socket_names &&
+			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
 
 	gref = ref;
 	err = xenbus_map_ring_valloc(dev, &gref, 1, &addr);

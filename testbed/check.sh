@@ -48,17 +48,27 @@ for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko; do
 	if [ -e "$m" ]; then echo "ok build: $m built"; else echo "not ok build: $m built"; fi
 done >> "$RES/10-build.tap"
 
-if [ -f tests/host/Makefile ]; then
-	step "host unit tests"
-	timeout 900 make -C tests/host check > "$BUILD/logs/host-tests.log" 2>&1
+# Host-side suites, each "make -C DIR check" printing result lines:
+# the ring and protocol unit tests (ASan/UBSan), the notify-mitigation
+# stress test (TSan), its spin model, and pvcalls-run's host tests.
+n=20
+for suite in tests/host:host tests/notify-stress:notify-stress \
+	     model:model tools/pvcalls-run:pvcalls-run; do
+	dir=${suite%%:*} name=${suite#*:}
+	[ -f "$dir/Makefile" ] || continue
+	step "host suite: $name"
+	log=$BUILD/logs/$name.log
+	timeout 1200 make -C "$dir" check > "$log" 2>&1
 	rc=$?
-	tap_of "$BUILD/logs/host-tests.log" host > "$RES/20-host.tap"
-	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$RES/20-host.tap"; then
-		echo "not ok host: make -C tests/host check # exit $rc" >> "$RES/20-host.tap"
-	elif [ ! -s "$RES/20-host.tap" ]; then
-		echo "not ok host: make -C tests/host check # no result lines" >> "$RES/20-host.tap"
+	out=$RES/$n-$name.tap
+	tap_of "$log" "$name" > "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok' "$out"; then
+		echo "not ok $name: make -C $dir check # exit $rc" >> "$out"
+	elif [ ! -s "$out" ]; then
+		echo "not ok $name: make -C $dir check # no result lines" >> "$out"
 	fi
-fi
+	n=$((n + 1))
+done
 
 step "dkms"
 testbed/dkms-test.sh > "$RES/30-dkms.tap"

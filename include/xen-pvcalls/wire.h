@@ -13,20 +13,14 @@
 #ifndef XEN_PVCALLS_WIRE_H
 #define XEN_PVCALLS_WIRE_H
 
-#ifdef __KERNEL__
+/* <linux/types.h> gives the __u32 family in the kernel and in userspace. */
 #include <linux/types.h>
+#ifdef __KERNEL__
 #include <linux/build_bug.h>
-#define PVC_STATIC_ASSERT(c, m)	static_assert(c, m)
 #else
-#include <stdint.h>
 #include <assert.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef int32_t __s32;
-typedef uint64_t __u64;
-#define PVC_STATIC_ASSERT(c, m)	_Static_assert(c, m)
 #endif
+#define PVC_STATIC_ASSERT(c, m)	static_assert(c, m)
 
 /* xenstore keys and values of the v1 handshake */
 #define PVC_XS_VERSION		"version"	/* frontend: "1" */

@@ -50,8 +50,12 @@ endif
 modules: need-kdir
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+# Debian's headers ask for every module to be signed but ship no key: sign
+# only where the tree has one.
 install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=) \
+		modules_install
 	depmod -a $(KVER)
 
 clean:

@@ -88,6 +88,7 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->in_prod = READ_ONCE(intf->in_prod);
 	r->out_cons = READ_ONCE(intf->out_cons);
 	r->last_in_cons = r->in_prod;
+	r->worked = false;
 	r->in_done = false;
 	r->out_done = false;
 	return 0;
@@ -193,6 +194,8 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
 
 	if (err == -EALREADY || err == -EINPROGRESS)
 		return false;
+	if (err == -EISCONN)	/* the first connect already completed */
+		err = 0;
 
 	s->connect_pending = false;
 	if (err) {

@@ -207,8 +207,18 @@ void pvcb_cmd_work(struct work_struct *work)
 		WRITE_ONCE(fe->closing, true);
 		return;
 	}
-	if (eoi)
-		xen_irq_lateeoi(fe->irq, done ? 0 : XEN_EOI_FLAG_SPURIOUS);
+	/*
+	 * An event is spurious only if no run since the previous EOI found
+	 * work: a run queued by a late response often takes the requests
+	 * before the run their event queued, and that is not a flood.
+	 */
+	if (done)
+		fe->worked = true;
+	if (eoi) {
+		xen_irq_lateeoi(fe->irq,
+				fe->worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
+		fe->worked = false;
+	}
 }
 
 irqreturn_t pvcb_cmd_irq(int irq, void *dev_id)

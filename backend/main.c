@@ -18,9 +18,16 @@
  *     table by the command work stays alive while that work uses it.
  *
  * Socket states (pvcb_sock.state)
- *   NEW -> CONNECTING -> ACTIVE        (CONNECT; back to NEW on failure)
+ *   NEW/BOUND -> CONNECTING -> ACTIVE  (CONNECT; back on failure)
  *   NEW -> BOUND -> LISTENING          (BIND, LISTEN)
  *   ACCEPT on a LISTENING socket creates a new socket directly ACTIVE.
+ *
+ * Grants
+ *   The command ring is mapped with xenbus_map_ring_valloc().  A socket's
+ *   indexes page and data ring are mapped grant by grant onto their own
+ *   pages (grant.c), so a bad grant in one CONNECT or ACCEPT fails that
+ *   request only instead of closing the device; each value is read once
+ *   from shared memory and validated before use.
  *
  * Execution contexts
  *   Interrupt handlers (command ring and per-socket evtchns, all bound
@@ -31,8 +38,9 @@
  *   network (sockets are used non-blocking and sk callbacks requeue the
  *   work), so one slow socket never holds up the commands of others.
  *   The late EOI of an interrupt is sent when its work has run, flagged
- *   spurious when the work found nothing to do: a guest flooding events
- *   gets throttled by Xen instead of burning dom0 CPU.
+ *   spurious when no run since the previous EOI found anything to do: a
+ *   guest flooding events gets its evtchn throttled instead of burning
+ *   dom0 CPU.
  *
  * Locking order (outer first)
  *   s->lock (mutex)  ->  fe->lock (mutex)  ->  fe->rsp_lock (spinlock)
@@ -45,11 +53,13 @@
  *
  * Teardown (xenbus.c: pvcb_disconnect)
  *   1. fe->closing stops command consumption; cmd_work is cancelled.
- *   2. Every socket is released: callbacks restored, work cancelled,
- *      kernel socket released, data rings unmapped, evtchns unbound.
+ *   2. Every socket is released: callbacks restored, evtchn unbound,
+ *      work cancelled, kernel socket released, grants unmapped.
  *   3. The command ring evtchn is unbound and the ring unmapped.
  *   The debugfs counters (stats.c) are back to 0 afterwards.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <xen/xen.h>

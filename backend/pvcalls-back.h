@@ -38,6 +38,7 @@ struct pvcb_frontend {
 	void *ring_addr;
 	int irq;			/* command ring evtchn, lateeoi */
 	atomic_t eoi_pending;		/* an interrupt awaits its late EOI */
+	bool worked;			/* cmd_work: requests taken since last EOI */
 	bool closing;			/* READ_ONCE: stop taking commands */
 	struct work_struct cmd_work;
 	spinlock_t rsp_lock;		/* ring.req_cons/rsp_prod_pvt, ring push */
@@ -72,6 +73,7 @@ struct pvcb_dring {
 	u32 size;			/* bytes per direction */
 	int irq;			/* per-socket evtchn, lateeoi; -1 if none */
 	atomic_t eoi_pending;
+	bool worked;			/* progress since the last EOI */
 	u32 in_prod;			/* our private copy: we own in_prod */
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */

@@ -65,10 +65,19 @@ static void pvcb_sock_work(struct work_struct *work)
 	default:
 		break;
 	}
-	/* the evtchn may have been unbound by a failed connect */
-	if (eoi && s->ring.irq >= 0)
+	/*
+	 * An event is spurious only if no run since the previous EOI made
+	 * progress: runs queued by sk callbacks often move the data an
+	 * event announced before the run that event queued.  The evtchn may
+	 * have been unbound by a failed connect.
+	 */
+	if (progress)
+		s->ring.worked = true;
+	if (eoi && s->ring.irq >= 0) {
 		xen_irq_lateeoi(s->ring.irq,
-				progress ? 0 : XEN_EOI_FLAG_SPURIOUS);
+				s->ring.worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
+		s->ring.worked = false;
+	}
 out:
 	mutex_unlock(&s->lock);
 }

@@ -234,8 +234,21 @@ static void pvcb_frontend_changed(struct xenbus_device *dev,
 			xenbus_switch_state(dev, XenbusStateInitWait);
 		break;
 
-	case XenbusStateInitialised:
 	case XenbusStateConnected:
+		if (fe->connected)
+			break;
+		/*
+		 * Connected to an earlier instance of this backend (we were
+		 * unbound or reloaded): its ring indexes and evtchn belong to
+		 * that session.  Wait until it starts over (Initialising or
+		 * Initialised) rather than reuse them.
+		 */
+		dev_info(&dev->dev,
+			 "frontend %s is still connected to a previous backend session; waiting for it to reconnect\n",
+			 dev->otherend);
+		break;
+
+	case XenbusStateInitialised:
 		if (fe->connected)
 			break;
 		/* a frontend that reconnects without passing Initialising */

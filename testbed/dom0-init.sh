@@ -29,6 +29,7 @@ SCENARIO=$(arg pvcalls_scenario)
 SCENARIO=${SCENARIO:-suite}
 GUEST_TIMEOUT=$(arg pvcalls_guest_timeout)
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
+BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -50,17 +51,17 @@ check() {	# check name command...: a BED line from the command's status
 		bed FAIL "$name" "$(echo "$out" | tail -n 1)"
 	fi
 }
-# wait_for SECONDS command...: polls the command every 0.2 s, bounded.
+# wait_for SECONDS command...: polls the command until it succeeds or the
+# time (by the clock, not by a count: commands are slow under emulation)
+# is up.
+now() { cut -d. -f1 /proc/uptime; }
 wait_for() {
-	w_i=0
-	w_n=$(($1 * 5))
+	w_end=$(($(now) + $1))
 	shift
-	while [ $w_i -lt $w_n ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.2
-		w_i=$((w_i + 1))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(now)" -lt "$w_end" ] || return 1
+		sleep 0.3
 	done
-	return 1
 }
 
 the_end() {
@@ -137,9 +138,28 @@ domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
 has_sockets() { [ "$(stat_of active_sockets)" -gt 0 ] 2>/dev/null; }
 
 # ---- guests ----
-# guest_start NAME SCENARIO: xl create; sets DOMID.
+# live_start NAME / live_stop: copies the guest's console to dom0's, each
+# line as "@@@ live NAME: ...", while it runs (progress for the host; the
+# harness takes results only from the full log printed after the guest).
+live_start() {
+	l_log=/var/log/xen/console/guest-pvc-$1.log
+	touch "$l_log"
+	rm -f /tmp/live.fifo
+	mkfifo /tmp/live.fifo
+	tail -f "$l_log" > /tmp/live.fifo &
+	LIVE_TAIL=$!
+	while IFS= read -r l; do echo "@@@ live $1: $l"; done < /tmp/live.fifo &
+	LIVE_READ=$!
+}
+live_stop() {
+	kill "$LIVE_TAIL" 2>/dev/null
+	wait "$LIVE_TAIL" "$LIVE_READ" 2>/dev/null
+}
+
+# guest_start NAME SCENARIO [TIMEOUT]: xl create; sets DOMID, G_TIMEOUT.
 guest_start() {
 	g_name=pvc-$1
+	G_TIMEOUT=${3:-$GUEST_TIMEOUT}
 	cat > /tmp/$g_name.cfg <<CFG
 name = "$g_name"
 type = "pv"
@@ -155,13 +175,14 @@ on_crash = "destroy"
 CFG
 	rm -f /tmp/dom0-$1.log
 	if [ -x /opt/pvcalls/run-dom0.sh ]; then
-		timeout "$GUEST_TIMEOUT" /opt/pvcalls/run-dom0.sh "$2" \
+		timeout "$G_TIMEOUT" /opt/pvcalls/run-dom0.sh "$2" \
 			> /tmp/dom0-$1.log 2>&1 &
 		DOM0_PID=$!
 	else
 		DOM0_PID=
 	fi
 	say "xl create $g_name (scenario $2)"
+	live_start "$1"
 	if xl create -q /tmp/$g_name.cfg > /tmp/xl-$1.log 2>&1; then
 		bed OK "xl create guest $1"
 	else
@@ -177,15 +198,16 @@ guest_end() {
 	if [ "$2" = destroy ]; then
 		check "xl destroy guest $1" xl destroy $g_name
 	fi
-	if wait_for "$GUEST_TIMEOUT" domain_gone $g_name; then
+	if wait_for "$G_TIMEOUT" domain_gone $g_name; then
 		[ "$2" = destroy ] || bed OK "guest $1 finished in time"
 	else
-		bed FAIL "guest $1 finished in time" "${GUEST_TIMEOUT}s"
+		bed FAIL "guest $1 finished in time" "not done after ${G_TIMEOUT}s"
 		xl destroy $g_name
 		wait_for 30 domain_gone $g_name
 	fi
 	say "guest $1 gone"
 	sleep 1
+	live_stop
 	echo "@@@ BEGIN guest-log $1"
 	cat /var/log/xen/console/guest-$g_name.log 2>/dev/null
 	echo
@@ -209,7 +231,7 @@ suite)
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 
 	# xl destroy of a guest that holds sockets open.
-	guest_start hold hold
+	guest_start hold hold $BED_GUEST_TIMEOUT
 	if wait_for 60 both_connected "$DOMID"; then
 		bed OK "hold guest connected (xenbus state 4 both ends)"
 	else
@@ -234,7 +256,7 @@ suite)
 
 	# A new guest connects to the reloaded backend, then unloads its
 	# frontend (guest scenario lifecycle).
-	guest_start lifecycle lifecycle
+	guest_start lifecycle lifecycle $BED_GUEST_TIMEOUT
 	if wait_for 60 both_connected "$DOMID"; then
 		bed OK "second xl create connects again (xenbus state 4 both ends)"
 	else
@@ -253,6 +275,7 @@ suite)
 		say "pvcalls xenbus handshake incomplete: $(states "$DOMID")"
 	fi
 	guest_end "$SCENARIO"
+	say "backend counters after the guest: $(tr '\n' ' ' < $STATS 2>&1)"
 	;;
 esac
 the_end

@@ -33,15 +33,14 @@ tap() {	# tap OK|FAIL name [reason]
 	fi
 }
 
-# Waits up to $CONNECT_WAIT s for the frontend's xenbus state to be 4.
+# Waits up to $CONNECT_WAIT s (by the clock) for the frontend's xenbus
+# state to be 4.
 connected() {
-	i=0
-	while [ $i -lt $((CONNECT_WAIT * 5)) ]; do
-		[ "$(cat $FRONT/state 2>/dev/null)" = Connected ] && return 0
+	c_end=$(($(cut -d. -f1 /proc/uptime) + CONNECT_WAIT))
+	until [ "$(cat $FRONT/state 2>/dev/null)" = Connected ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $c_end ] || return 1
 		sleep 0.2
-		i=$((i + 1))
 	done
-	return 1
 }
 
 finish() {

@@ -17,7 +17,8 @@ bed_detect
 
 SCENARIO=${1:-suite}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT * 3 + 300))}
+# The suite guest, two short guests of the bed (180 s each), boot and end.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 2 * 180 + 400))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).
@@ -42,13 +43,14 @@ result() {	# result OK|FAIL name [reason]
 	fi
 }
 
-# Live progress: dom0's "@@@ [Ns] ..." lines (and the demo's own lines).
+# Live progress: dom0's "@@@ [Ns] ..." lines, its checks, and the guests'
+# result lines as they come.
 progress() {
 	if [ "${BED_QUIET:-0}" = 1 ]; then
 		cat > /dev/null
 	else
-		tr -d '\r' | grep --line-buffered -E '^@@@ \[|^@@@ BED|^demo' |
-			sed -u 's/^/  bed: /' >&2 || true
+		grep --line-buffered -E '^@@@ \[|^@@@ BED|^@@@ live [^:]*: (not )?ok ' |
+			sed -u 's/\r$//; s/^@@@ /  bed: /' >&2 || true
 	fi
 }
 

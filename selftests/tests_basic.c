@@ -312,6 +312,11 @@ static int listen_accept(struct tctx *t, int check_peer)
 	      !memcmp(buf, "hello from dom0\n", 16), "bad greeting");
 	CHECK(send_all(fd, "hello from guest\n", 17, SYNC_MS) == 17,
 	      "send: %s", errname(errno));
+	/* close only once dom0 has the reply: data racing a close is the
+	 * subject of close_after_send_delivers_all_data, not of this test
+	 */
+	if (ctl_wait("got", NULL, SYNC_MS))
+		return T_FAIL;
 	close(fd);
 	close(lfd);
 	return T_PASS;
@@ -341,8 +346,12 @@ int d_listen_accept(struct tctx *t)
 		return T_FAIL;
 	CHECK(send_all(fd, "hello from dom0\n", 16, SYNC_MS) == 16, "send: %s",
 	      errname(errno));
-	CHECK(recv_to_eof(fd, buf, sizeof(buf), SYNC_MS) == 17 &&
-	      !memcmp(buf, "hello from guest\n", 17), "bad reply or no EOF");
+	CHECK(recv_all(fd, buf, 17, SYNC_MS) == 17 &&
+	      !memcmp(buf, "hello from guest\n", 17), "no reply from the guest");
+	if (ctl_signal("got", 0))
+		return T_FAIL;
+	CHECK(recv_to_eof(fd, buf, sizeof(buf), SYNC_MS) == 0,
+	      "no EOF after the guest closed");
 	close(fd);
 	return T_PASS;
 }
@@ -404,6 +413,8 @@ int g_accept_nonblocking(struct tctx *t)
 	CHECK(!(fcntl(fd, F_GETFL) & O_NONBLOCK),
 	      "accepted socket inherited O_NONBLOCK");
 	CHECK(send_all(fd, "ok", 2, SYNC_MS) == 2, "send: %s", errname(errno));
+	if (ctl_wait("got", NULL, SYNC_MS))	/* see listen_accept() */
+		return T_FAIL;
 	close(fd);
 	close(lfd);
 	return T_PASS;
@@ -416,8 +427,12 @@ int d_connect_read_ok(struct tctx *t)
 
 	if (fd < 0)
 		return T_FAIL;
-	CHECK(recv_to_eof(fd, buf, sizeof(buf), SYNC_MS) == 2 &&
-	      !memcmp(buf, "ok", 2), "no 'ok' from the guest");
+	CHECK(recv_all(fd, buf, 2, SYNC_MS) == 2 && !memcmp(buf, "ok", 2),
+	      "no 'ok' from the guest");
+	if (ctl_signal("got", 0))
+		return T_FAIL;
+	CHECK(recv_to_eof(fd, buf, sizeof(buf), SYNC_MS) == 0,
+	      "no EOF after the guest closed");
 	close(fd);
 	return T_PASS;
 }
@@ -439,6 +454,8 @@ int g_accept_nb_close(struct tctx *t)
 	fd = accept_timeout(lfd, SYNC_MS);
 	CHECK(fd >= 0, "accept on the new listener: %s", errname(errno));
 	CHECK(send_all(fd, "ok", 2, SYNC_MS) == 2, "send: %s", errname(errno));
+	if (ctl_wait("got", NULL, SYNC_MS))	/* see listen_accept() */
+		return T_FAIL;
 	close(fd);
 	close(lfd);
 	return T_PASS;

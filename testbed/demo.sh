@@ -14,7 +14,7 @@ echo "demo: building the modules and the test bed images..."
 mkdir -p "$BUILD/logs"
 make -s > "$BUILD/logs/demo-build.log" 2>&1 || { cat "$BUILD/logs/demo-build.log"; exit 1; }
 testbed/mkimage.sh > /dev/null 2>&1 || { echo "demo: testbed/mkimage.sh failed" >&2; exit 1; }
-echo "demo: booting Xen, dom0 and a PV guest under QEMU (TCG, about a minute)..."
+echo "demo: booting Xen, dom0 and a PV guest under QEMU (TCG: 1-5 minutes, depending on the machine)..."
 BED_QUIET=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-300} testbed/run.sh demo
 L=$BUILD/logs/demo
 echo

@@ -7,7 +7,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 KDIR=$(bed_find_kdir)
-KVER=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$KDIR/include/generated/utsrelease.h" 2>/dev/null)
+KVER=$(bed_kver "$KDIR")
 VER=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$TOP/dkms.conf")
 NAME="dkms add/build/remove of xen-pvcalls $VER for ${KVER:-?}"
 LOG=$BUILD/logs/dkms.log

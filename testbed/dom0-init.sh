@@ -167,7 +167,7 @@ kernel = "/guest/vmlinuz"
 ramdisk = "/guest/initrd.gz"
 memory = 256
 vcpus = 2
-extra = "console=hvc0 quiet pvcalls_scenario=$2"
+extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "destroy"
@@ -232,12 +232,12 @@ suite)
 
 	# xl destroy of a guest that holds sockets open.
 	guest_start hold hold $BED_GUEST_TIMEOUT
-	if wait_for 60 both_connected "$DOMID"; then
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		bed OK "hold guest connected (xenbus state 4 both ends)"
 	else
 		bed FAIL "hold guest connected (xenbus state 4 both ends)" "$(states "$DOMID")"
 	fi
-	if wait_for 60 has_sockets; then
+	if wait_for 120 has_sockets; then
 		bed OK "backend sees the hold guest's open sockets"
 	else
 		bed FAIL "backend sees the hold guest's open sockets" \
@@ -257,7 +257,7 @@ suite)
 	# A new guest connects to the reloaded backend, then unloads its
 	# frontend (guest scenario lifecycle).
 	guest_start lifecycle lifecycle $BED_GUEST_TIMEOUT
-	if wait_for 60 both_connected "$DOMID"; then
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		bed OK "second xl create connects again (xenbus state 4 both ends)"
 	else
 		bed FAIL "second xl create connects again (xenbus state 4 both ends)" \
@@ -269,7 +269,7 @@ suite)
 	;;
 *)
 	guest_start "$SCENARIO" "$SCENARIO"
-	if wait_for 60 both_connected "$DOMID"; then
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		say "pvcalls xenbus handshake: $(states "$DOMID") (4 = Connected)"
 	else
 		say "pvcalls xenbus handshake incomplete: $(states "$DOMID")"

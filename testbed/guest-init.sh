@@ -81,7 +81,7 @@ lifecycle)
 	# socket open: the xenbus core holds a reference on the driver's
 	# module for each bound device, so the device is unbound first (the
 	# frontend's remove path: it closes the connection), then rmmod.
-	sleep "${HOLD:-8}"
+	sleep "${HOLD:-15}"
 	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind; then
 		tap OK "unbind pvcalls-0 from the frontend"
 	else

@@ -18,14 +18,19 @@ bed_find_kdir() {
 	done | tail -n 1
 }
 
+# The release a kernel tree was built for (its /lib/modules directory name).
+bed_kver() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		"$1/include/generated/utsrelease.h" 2>/dev/null
+}
+
 bed_detect() {
 	KDIR=$(bed_find_kdir)
 	if [ -z "$KDIR" ]; then
 		echo "error: no kernel headers; apt-get install linux-headers-amd64" >&2
 		return 1
 	fi
-	KVER=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
-		"$KDIR/include/generated/utsrelease.h")
+	KVER=$(bed_kver "$KDIR")
 	VMLINUZ=/boot/vmlinuz-$KVER
 	XEN_GZ=$(ls /boot/xen-*-amd64.gz 2>/dev/null | sort -V | tail -n 1)
 	XENVER=${XEN_GZ#/boot/xen-}

@@ -41,7 +41,7 @@ fi
 # include/ (Xen's XenbusState* are): checkpatch learns those names from
 # --root's include/ when it runs outside a git tree, and caches them in its
 # working directory, so it runs in the cache directory.
-KVER=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$KDIR/include/generated/utsrelease.h")
+KVER=$(bed_kver "$KDIR")
 hdrs=$KDIR
 for d in "$KDIR/source" "/lib/modules/$KVER/source"; do
 	[ -d "$d/include/xen/interface" ] && hdrs=$(readlink -f "$d") && break

@@ -93,6 +93,7 @@ static int fetch(int port, const char *url)
 	static char buf[1 << 20];
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	char req[256];
+	struct timeval tmo = { 30, 0 };
 	struct timespec t0, t1;
 	const char *body;
 	ssize_t n;
@@ -100,8 +101,13 @@ static int fetch(int port, const char *url)
 	double dt;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	printf("# demo: guest connecting to dom0's http server 127.0.0.1:%d (family %d)\n",
+	       port, family);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	fd = socket(family, SOCK_STREAM, 0);
+	/* bounds a blocking connect: a dead transport must not hang us */
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		printf("not ok %d demo_fetch_page_from_dom0_httpd # connect 127.0.0.1:%d: %s\n",
 		       tapnum, port, strerror(errno));
@@ -217,6 +223,7 @@ int main(int argc, char **argv)
 	const char *url = "/index.html", *fam = "pvcalls";
 	int port = 0, wait_secs = 180, c, rc;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* progress shows as it happens */
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s fetch|serve %s\n", argv[0],
 			"[-f fam] [-p port] [-u url] [-w secs] [-n tap]");

@@ -78,6 +78,7 @@ int main(int argc, char **argv)
 	const char *fam = "pvcalls", *env;
 	int c, i;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	env = getenv("PVCALLS_TEST_BIG");
 	if (env && *env)
 		opt.big = parse_size(env);

@@ -4,6 +4,8 @@
 # argument, else from pvcalls_scenario= on the kernel command line.
 #   suite   the selftest suite; pvcalls_big=BYTES and pvcalls_only=a,b on
 #           the kernel command line (or PVCALLS_TEST_ARGS) tune it
+#   quick   the suite with small sizes (4 MiB transfers, 300 sockets),
+#           for a fast look under a slow emulator
 #   demo    fetch a page from dom0's httpd, then serve one to dom0's wget
 D=$(cd "$(dirname "$0")" && pwd)
 
@@ -29,6 +31,11 @@ case "$SCENARIO" in
 suite)
 	# shellcheck disable=SC2086
 	"$D/pvcalls_test" --side guest --wait 120 $ARGS
+	;;
+quick)
+	# shellcheck disable=SC2086
+	"$D/pvcalls_test" --side guest --wait 120 --big 4M --max-writes 20000 \
+		--wrap-n 512 --max-sockets 300 $ARGS
 	;;
 demo)
 	"$D/pvcalls-demo" fetch -f "$FAM" -p 8080 -u /index.html -n 1

@@ -254,6 +254,7 @@ int run_guest(void)
 	int i, num = 0, planned = 0, pass = 0, failed = 0, skipped = 0;
 	char line[512], want[160], peer_reason[300];
 	int lost = 0;
+	double t0;
 
 	map_shared();
 	signal(SIGPIPE, SIG_IGN);
@@ -296,6 +297,7 @@ int run_guest(void)
 			i--;
 			continue;
 		}
+		t0 = now_sec();
 		mine = run_child(tp, i);
 		if (ctl_printf("DONE %s %d %s", tp->name, mine, shm->reason))
 			lost = 1;
@@ -303,6 +305,7 @@ int run_guest(void)
 		if (peer < 0)
 			lost = 1;
 		report(num, tp->name, mine, peer, peer_reason);
+		printf("# %s: %.2f s\n", tp->name, now_sec() - t0);
 		if (mine == T_FAIL || peer == T_FAIL || peer < 0)
 			failed++;
 		else if (mine == T_SKIP || peer == T_SKIP)

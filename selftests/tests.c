@@ -32,10 +32,12 @@ const struct test_pair test_table[] = {
 	T("connect_pending_ealready", g_connect_ealready, d_connect_ealready),
 	T("connect_nonblocking_refused_so_error", g_so_error_refused, NULL),
 	T("getsockname_getpeername", g_getsockname, dom0_hold),
-	T("getsockname_port_matches_dom0_view", g_sockname_matches,
+	T("getsockname_connected_matches_dom0_view", g_sockname_matches,
 	  d_sockname_matches),
 	/* guest servers */
 	T("guest_listen_accept_dom0_client", g_listen_accept, d_listen_accept),
+	T("accepted_getpeername_matches_dom0_client", g_accept_peername,
+	  d_listen_accept),
 	T("accept4_nonblock_cloexec_flags", g_accept4_flags, d_connect_twice),
 	T("accept_nonblocking_eagain_then_pollin", g_accept_nonblocking,
 	  d_connect_read_ok),

@@ -20,6 +20,7 @@ int g_bind_eaddrinuse(struct tctx *t);
 int g_bind_eaddrnotavail(struct tctx *t);
 int g_bind_twice(struct tctx *t);
 int g_listen_accept(struct tctx *t);
+int g_accept_peername(struct tctx *t);
 int d_listen_accept(struct tctx *t);
 int g_accept4_flags(struct tctx *t);
 int d_connect_twice(struct tctx *t);

@@ -9,6 +9,9 @@ int main(void)
 	test_wire();
 	test_dring();
 	test_copy();
+#ifdef HAVE_NOTIFY
+	test_notify();
+#endif
 #ifdef HAVE_VALIDATE
 	test_validate();
 #endif

@@ -23,6 +23,9 @@ void tap_diag(const char *fmt, ...) __printf(1, 2);
 void test_wire(void);
 void test_dring(void);
 void test_copy(void);
+#ifdef HAVE_NOTIFY
+void test_notify(void);
+#endif
 #ifdef HAVE_VALIDATE
 void test_validate(void);
 #endif

@@ -60,6 +60,13 @@ static const struct layout layouts[] = {
 	L(OFF(pvc_indexes, in_cons), 0),
 	L(OFF(pvc_indexes, in_prod), 4),
 	L(OFF(pvc_indexes, in_error), 8),
+#ifdef HAVE_NOTIFY
+	/* notify-mitigation event indexes, carved from v1 padding */
+	L(OFF(pvc_indexes, in_prod_event), 12),
+	L(OFF(pvc_indexes, in_cons_event), 16),
+	L(OFF(pvc_indexes, out_prod_event), 76),
+	L(OFF(pvc_indexes, out_cons_event), 80),
+#endif
 	L(OFF(pvc_indexes, out_cons), 64),
 	L(OFF(pvc_indexes, out_prod), 68),
 	L(OFF(pvc_indexes, out_error), 72),

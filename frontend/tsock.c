@@ -158,7 +158,13 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 	bool connecting;
 
 	spin_lock_irq(&t->lock);
-	connecting = t->state == PVCT_CONNECTING;
+	/*
+	 * A failed connect's ring is ours again (the backend unmaps before
+	 * it answers), except during close: then a connect aborted by our
+	 * RELEASE is answered before the RELEASE itself, and the ring is
+	 * left to pvct_release_done().
+	 */
+	connecting = t->state == PVCT_CONNECTING && !t->releasing;
 	t->state = t->prev_state;
 	t->op_ret = err;
 	/*

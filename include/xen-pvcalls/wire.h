@@ -136,18 +136,30 @@ struct pvc_response {
 struct pvc_indexes {
 	__u32 in_cons, in_prod;
 	__s32 in_error;
-	__u8 pad1[52];
+	__u32 in_prod_event;	/* notify-mitigation: frontend writes */
+	__u32 in_cons_event;	/* notify-mitigation: backend writes */
+	__u8 pad1[44];
 	__u32 out_cons, out_prod;
 	__s32 out_error;
-	__u8 pad2[52];
+	__u32 out_prod_event;	/* notify-mitigation: backend writes */
+	__u32 out_cons_event;	/* notify-mitigation: frontend writes */
+	__u8 pad2[44];
 	__u32 ring_order;
 	__u32 ref[];
 };
 
 PVC_STATIC_ASSERT(sizeof(struct pvc_request) == 64, "request is 64 bytes");
 PVC_STATIC_ASSERT(sizeof(struct pvc_response) == 24, "response is 24 bytes");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_prod_event) == 12,
+		  "in_prod_event at 12");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_cons_event) == 16,
+		  "in_cons_event at 16");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons) == 64,
 		  "out_cons at 64");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_prod_event) == 76,
+		  "out_prod_event at 76");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons_event) == 80,
+		  "out_cons_event at 80");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ring_order) == 128,
 		  "ring_order at 128");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ref) == 132,

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Active sockets: CONNECT, the mapping of a socket's indexes page and
+ * data ring, and the data pump between the ring and the kernel socket.
+ *
+ * Shared indexes page (struct pvc_indexes): we own in_prod, in_error,
+ * out_cons and out_error; the frontend owns in_cons and out_prod.  We
+ * keep private copies of the indexes we own and never read them back,
+ * and every index the frontend owns is checked with pvc_ring_readable()
+ * or pvc_ring_writable() before it is used: an impossible one stops the
+ * socket (both errors set to -EIO) and never leads to a copy.
+ *
+ * Barriers mirror the frontend's (the spec's "Workflow" section):
+ *   out ring (we consume): read out_prod, virt_rmb, read out[], virt_mb,
+ *     write out_cons.
+ *   in ring (we produce):  read in_cons, virt_mb, write in[], virt_wmb,
+ *     write in_prod; and in_prod before in_error.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/net.h>
+#include <linux/uio.h>
+#include <xen/events.h>
+
+#include "pvcalls-back.h"
+#include "validate.h"
+
+/* Pump rounds per run before the work yields the CPU. */
+#define PVCB_PUMP_ROUNDS	16
+
+static irqreturn_t pvcb_data_irq(int irq, void *dev_id)
+{
+	struct pvcb_sock *s = dev_id;
+
+	/* the late EOI is sent by the socket work once it has run */
+	atomic_set(&s->ring.eoi_pending, 1);
+	queue_work(pvcb_wq, &s->work);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Map the indexes page @ref, then the data ring it lists, and bind
+ * @evtchn.  Under s->lock (or before @s is visible).  On error nothing
+ * is left mapped or bound.
+ */
+int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
+{
+	struct xenbus_device *dev = s->fe->dev;
+	struct pvcb_dring *r = &s->ring;
+	grant_ref_t refs[XENBUS_MAX_RING_GRANTS];
+	struct pvc_indexes *intf;
+	u32 order, i;
+	int err, irq;
+
+	refs[0] = ref;
+	err = pvcb_gmap_map(&r->imap, dev->otherend_id, refs, 1);
+	if (err)
+		return err;
+	intf = pvcb_gmap_addr(&r->imap, 0);
+
+	/* Read once: the frontend can rewrite the page at any time. */
+	order = READ_ONCE(intf->ring_order);
+	err = pvcb_check_ring_order(order, pvcb_max_page_order);
+	if (err)
+		goto unmap_intf;
+	/* 1 << order <= 16 refs: they end well inside the indexes page */
+	for (i = 0; i < (1U << order); i++)
+		refs[i] = READ_ONCE(intf->ref[i]);
+
+	err = pvcb_gmap_map(&r->dmap, dev->otherend_id, refs, 1U << order);
+	if (err)
+		goto unmap_intf;
+
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
+							    pvcb_data_irq, 0,
+							    "pvcalls-back-data",
+							    s);
+	if (irq < 0) {
+		err = irq;
+		goto unmap_data;
+	}
+	atomic_inc(&pvcb_stats.evtchns);
+
+	r->intf = intf;
+	r->order = order;
+	r->size = pvc_ring_size(order);
+	r->irq = irq;
+	r->in_prod = READ_ONCE(intf->in_prod);
+	r->out_cons = READ_ONCE(intf->out_cons);
+	r->last_in_cons = r->in_prod;
+	r->worked = false;
+	r->in_done = false;
+	r->out_done = false;
+	return 0;
+
+unmap_data:
+	pvcb_gmap_unmap(&r->dmap);
+unmap_intf:
+	pvcb_gmap_unmap(&r->imap);
+	return err;
+}
+
+/* Unbind the data evtchn; after this its handler cannot run. */
+void pvcb_dring_unbind(struct pvcb_sock *s)
+{
+	if (s->ring.irq < 0)
+		return;
+	unbind_from_irqhandler(s->ring.irq, s);
+	atomic_dec(&pvcb_stats.evtchns);
+	s->ring.irq = -1;
+}
+
+/* Undo pvcb_dring_map.  Idempotent. */
+void pvcb_dring_unmap(struct pvcb_sock *s)
+{
+	struct pvcb_dring *r = &s->ring;
+
+	pvcb_dring_unbind(s);
+	r->intf = NULL;
+	pvcb_gmap_unmap(&r->dmap);
+	pvcb_gmap_unmap(&r->imap);
+}
+
+int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req)
+{
+	struct pvcb_inet_addr ia;
+	struct pvcb_sock *s;
+	int err;
+
+	err = pvcb_parse_inet_addr(req->u.connect.addr, req->u.connect.len,
+				   &ia);
+	if (err)
+		return err;
+
+	/* only the command work frees sockets, so s stays valid here */
+	mutex_lock(&fe->lock);
+	s = pvcb_sock_lookup(fe, req->u.connect.id);
+	mutex_unlock(&fe->lock);
+	if (!s)
+		return -ENOENT;
+
+	mutex_lock(&s->lock);
+	switch (s->state) {
+	case PVCB_NEW:
+	case PVCB_BOUND:
+		break;
+	case PVCB_CONNECTING:
+		err = -EALREADY;
+		goto out;
+	default:	/* as Linux: connect on a listening socket */
+		err = -EISCONN;
+		goto out;
+	}
+
+	err = pvcb_dring_map(s, req->u.connect.ref, req->u.connect.evtchn);
+	if (err)
+		goto out;
+	pvcb_sock_install_callbacks(s, NULL);
+
+	memset(&s->connect_addr, 0, sizeof(s->connect_addr));
+	s->connect_addr.sin_family = AF_INET;
+	memcpy(&s->connect_addr.sin_port, &ia.port, sizeof(ia.port));
+	memcpy(&s->connect_addr.sin_addr.s_addr, &ia.addr, sizeof(ia.addr));
+	s->connect_prev = s->state;
+	s->connect_req_id = req->req_id;
+	s->connect_pending = true;
+	pvcb_set_state(s, PVCB_CONNECTING);
+
+	/* never blocks: completion is noticed by s->work */
+	err = kernel_connect(s->sock, (struct sockaddr *)&s->connect_addr,
+			     sizeof(s->connect_addr), O_NONBLOCK);
+	if (err == 0 || err == -EINPROGRESS) {
+		pvcb_sock_kick(s);
+		err = 1;	/* answered by pvcb_connect_finish */
+		goto out;
+	}
+	s->connect_pending = false;
+	pvcb_set_state(s, s->connect_prev);
+	pvcb_dring_unmap(s);
+out:
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/*
+ * A connect is under way: see whether it finished.  Calling connect
+ * again on a non-blocking socket reports that, like connect(2) does
+ * after poll.  Returns true when the socket became active.
+ */
+static bool pvcb_connect_finish(struct pvcb_sock *s)
+{
+	int err = kernel_connect(s->sock, (struct sockaddr *)&s->connect_addr,
+				 sizeof(s->connect_addr), O_NONBLOCK);
+
+	if (err == -EALREADY || err == -EINPROGRESS)
+		return false;
+	if (err == -EISCONN)	/* the first connect already completed */
+		err = 0;
+
+	s->connect_pending = false;
+	if (err) {
+		pvcb_set_state(s, s->connect_prev);
+		pvcb_dring_unmap(s);
+	} else {
+		pvcb_set_state(s, PVCB_ACTIVE);
+	}
+	pvcb_respond_late(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,
+			  err);
+	return !err;
+}
+
+/*
+ * The frontend broke the ring protocol on this socket: stop the socket,
+ * not the device.  The kernel socket stays until RELEASE.
+ */
+static void pvcb_dring_broken(struct pvcb_sock *s)
+{
+	struct pvcb_dring *r = &s->ring;
+
+	r->in_done = true;
+	r->out_done = true;
+	WRITE_ONCE(r->intf->in_error, -EIO);
+	WRITE_ONCE(r->intf->out_error, -EIO);
+	atomic64_inc(&pvcb_stats.protocol_errors);
+	dev_warn_ratelimited(&s->fe->dev->dev,
+			     "socket %llu: impossible data ring index, socket stopped\n",
+			     (unsigned long long)s->id);
+}
+
+/*
+ * Most kvecs one run of a direction needs: up to half of a 16-page ring,
+ * unaligned (one page more), wrapped (one piece more).
+ */
+#define PVCB_MAX_VEC	((1 << (PVC_MAX_RING_ORDER - 1)) + 2)
+
+/*
+ * Describe @len bytes at free-running index @idx of the direction that
+ * starts at byte @base of the data ring, as kvecs that each stay inside
+ * one mapped page.  Returns the number of kvecs; *@total is the bytes
+ * they cover (all of @len, PVCB_MAX_VEC is enough for any run).
+ */
+static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
+			 u32 len, struct kvec *vec, u32 *total)
+{
+	struct pvc_ring_span sp;
+	int piece, n = 0;
+
+	*total = 0;
+	pvc_ring_span(idx, len, r->size, &sp);
+	for (piece = 0; piece < 2; piece++) {
+		u32 off = base + sp.off[piece];
+		u32 left = sp.len[piece];
+
+		while (left && n < PVCB_MAX_VEC) {
+			u32 chunk = min_t(u32, left,
+					  PAGE_SIZE - (off & ~PAGE_MASK));
+
+			vec[n].iov_base = pvcb_gmap_addr(&r->dmap, off);
+			vec[n].iov_len = chunk;
+			n++;
+			*total += chunk;
+			off += chunk;
+			left -= chunk;
+		}
+	}
+	return n;
+}
+
+/*
+ * out ring -> socket.  Returns bytes moved, 0 when nothing (more) can
+ * move now, -EPROTO on an impossible out_prod.
+ */
+static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
+{
+	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
+	struct pvcb_dring *r = &s->ring;
+	struct kvec vec[PVCB_MAX_VEC];
+	u32 prod, avail;
+	int n, ret;
+
+	if (r->out_done)
+		return 0;
+	prod = READ_ONCE(r->intf->out_prod);
+	/*
+	 * Read out[] only after out_prod: pairs with the frontend's
+	 * virt_wmb() between writing out[] and advancing out_prod.
+	 */
+	virt_rmb();
+	if (pvc_ring_readable(prod, r->out_cons, r->size, &avail))
+		return -EPROTO;
+	if (!avail)
+		return 0;
+
+	n = pvcb_ring_vec(r, r->size, r->out_cons, avail, vec, &avail);
+	ret = kernel_sendmsg(s->sock, &msg, vec, n, avail);
+	if (ret == -EAGAIN || ret == 0)
+		return 0;	/* sk_write_space requeues the work */
+	if (ret < 0) {
+		/* no data of ours to order against: just publish */
+		WRITE_ONCE(r->intf->out_error, ret);
+		r->out_done = true;
+		*notify = true;
+		return 0;
+	}
+	/*
+	 * Finish reading out[] before the frontend may overwrite it: pairs
+	 * with the frontend's barrier between reading out_cons and writing
+	 * out[].
+	 */
+	virt_mb();
+	r->out_cons += ret;
+	WRITE_ONCE(r->intf->out_cons, r->out_cons);
+	*notify = true;
+	return ret;
+}
+
+/*
+ * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
+ * move now, -EPROTO on an impossible in_cons.
+ */
+static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
+{
+	struct msghdr msg = { };
+	struct pvcb_dring *r = &s->ring;
+	struct kvec vec[PVCB_MAX_VEC];
+	u32 cons, space;
+	int n, ret;
+
+	if (r->in_done)
+		return 0;
+	cons = READ_ONCE(r->intf->in_cons);
+	/*
+	 * Overwrite in[] only after the frontend is done reading it: pairs
+	 * with the frontend's virt_mb() between reading in[] and advancing
+	 * in_cons.
+	 */
+	virt_mb();
+	if (pvc_ring_writable(r->in_prod, cons, r->size, &space))
+		return -EPROTO;
+	if (cons != r->last_in_cons) {
+		r->last_in_cons = cons;
+		*moved = true;
+	}
+	if (!space)
+		return 0;	/* the frontend notifies us when it reads */
+
+	n = pvcb_ring_vec(r, 0, r->in_prod, space, vec, &space);
+	ret = kernel_recvmsg(s->sock, &msg, vec, n, space, MSG_DONTWAIT);
+	if (ret == -EAGAIN)
+		return 0;	/* sk_data_ready requeues the work */
+	if (ret > 0) {
+		/*
+		 * in[] before in_prod: pairs with the frontend's virt_rmb()
+		 * between reading in_prod and reading in[].
+		 */
+		virt_wmb();
+		r->in_prod += ret;
+		WRITE_ONCE(r->intf->in_prod, r->in_prod);
+		*notify = true;
+		return ret;
+	}
+	/*
+	 * 0 is the peer's orderly shutdown: -ENOTCONN by the spec; else an
+	 * error such as -ECONNRESET.  Either way all data is already
+	 * published, and in_prod must be visible before in_error: pairs with
+	 * the frontend's virt_rmb() between reading in_error and in_prod.
+	 */
+	virt_wmb();
+	WRITE_ONCE(r->intf->in_error, ret ? ret : -ENOTCONN);
+	r->in_done = true;
+	*notify = true;
+	return 0;
+}
+
+/* Move data both ways until nothing moves.  Returns whether any did. */
+static bool pvcb_pump(struct pvcb_sock *s)
+{
+	bool notify = false, moved = false;
+	int out, in, round;
+
+	for (round = 0; round < PVCB_PUMP_ROUNDS; round++) {
+		out = pvcb_pump_out(s, &notify);
+		in = pvcb_pump_in(s, &notify, &moved);
+		if (out < 0 || in < 0) {
+			pvcb_dring_broken(s);
+			notify = true;
+			break;
+		}
+		if (!out && !in)
+			break;
+	}
+	if (round == PVCB_PUMP_ROUNDS)
+		pvcb_sock_kick(s);	/* more to do: yield, then go on */
+	if (notify)
+		notify_remote_via_irq(s->ring.irq);
+	return notify || moved;
+}
+
+/* s->work for CONNECTING and ACTIVE sockets, under s->lock. */
+bool pvcb_active_work(struct pvcb_sock *s)
+{
+	if (s->state == PVCB_CONNECTING && !pvcb_connect_finish(s))
+		return s->state != PVCB_CONNECTING;
+	return pvcb_pump(s);
+}

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * xen-pvcalls-back: PV Calls protocol v1 backend for dom0.
+ *
+ * A frontend in a guest forwards socket calls over a command ring; we
+ * carry them out with kernel sockets in dom0's initial network namespace
+ * and move the data of connected sockets over per-socket data rings.
+ *
+ * Objects and lifetimes
+ *   pvcb_frontend: one per xenbus device, allocated at probe, freed at
+ *     remove.  Its command ring, evtchn and sockets exist only between a
+ *     successful connect (frontend Initialised) and disconnect (frontend
+ *     Closing/Closed, device removal, module unload).
+ *   pvcb_sock: one per frontend socket id, created by SOCKET (or by a
+ *     completed ACCEPT for id_new), freed by RELEASE or by disconnect.
+ *     Only the command work and disconnect free sockets, and disconnect
+ *     runs after the command work is stopped, so a socket found in the
+ *     table by the command work stays alive while that work uses it.
+ *
+ * Socket states (pvcb_sock.state)
+ *   NEW/BOUND -> CONNECTING -> ACTIVE  (CONNECT; back on failure)
+ *   NEW -> BOUND -> LISTENING          (BIND, LISTEN)
+ *   ACCEPT on a LISTENING socket creates a new socket directly ACTIVE.
+ *
+ * Grants
+ *   The command ring is mapped with xenbus_map_ring_valloc().  A socket's
+ *   indexes page and data ring are mapped grant by grant onto their own
+ *   pages (grant.c), so a bad grant in one CONNECT or ACCEPT fails that
+ *   request only instead of closing the device; each value is read once
+ *   from shared memory and validated before use.
+ *
+ * Execution contexts
+ *   Interrupt handlers (command ring and per-socket evtchns, all bound
+ *   with the lateeoi variant) and sk callbacks (softirq) only queue work.
+ *   Everything else runs in process context on one unbound workqueue:
+ *   fe->cmd_work consumes the command ring, s->work completes connects,
+ *   pumps data and accepts connections.  No work item ever blocks on the
+ *   network (sockets are used non-blocking and sk callbacks requeue the
+ *   work), so one slow socket never holds up the commands of others.
+ *   The late EOI of an interrupt is sent when its work has run, flagged
+ *   spurious when no run since the previous EOI found anything to do: a
+ *   guest flooding events gets its evtchn throttled instead of burning
+ *   dom0 CPU.
+ *
+ * Locking order (outer first)
+ *   s->lock (mutex)  ->  fe->lock (mutex)  ->  fe->rsp_lock (spinlock)
+ *   sk->sk_callback_lock is taken alone (callbacks read s from
+ *   sk_user_data under it; teardown restores the callbacks under it).
+ *   The command work holds no lock while it dispatches; it takes fe->lock
+ *   for table lookups and s->lock for a socket's state.  Release never
+ *   holds s->lock while it waits for s->work (cancel_work_sync), since
+ *   the work takes s->lock.
+ *
+ * Teardown (xenbus.c: pvcb_disconnect)
+ *   1. fe->closing stops command consumption; cmd_work is cancelled.
+ *   2. Every socket is released: callbacks restored, evtchn unbound,
+ *      work cancelled, kernel socket released, grants unmapped.
+ *   3. The command ring evtchn is unbound and the ring unmapped.
+ *   The debugfs counters (stats.c) are back to 0 afterwards.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <xen/xen.h>
+
+#include "pvcalls-back.h"
+#include "validate.h"
+
+unsigned int pvcb_max_page_order = PVC_MAX_RING_ORDER;
+module_param_named(max_page_order, pvcb_max_page_order, uint, 0444);
+MODULE_PARM_DESC(max_page_order,
+		 "Largest data ring order offered to frontends (1..4, default 4)");
+
+unsigned int pvcb_max_sockets = 16384;
+module_param_named(max_sockets, pvcb_max_sockets, uint, 0444);
+MODULE_PARM_DESC(max_sockets,
+		 "Most sockets one frontend may hold at once (default 16384)");
+
+unsigned int pvcb_max_backlog = 128;
+module_param_named(max_backlog, pvcb_max_backlog, uint, 0444);
+MODULE_PARM_DESC(max_backlog,
+		 "Largest listen backlog granted to a frontend (default 128)");
+
+struct workqueue_struct *pvcb_wq;
+
+static int __init pvcb_init(void)
+{
+	int err;
+
+	if (!xen_domain())
+		return -ENODEV;
+
+	pvcb_max_page_order = pvcb_clamp_max_page_order(pvcb_max_page_order);
+	if (pvcb_max_sockets < 1)
+		pvcb_max_sockets = 1;
+
+	pvcb_wq = alloc_workqueue("xen-pvcalls-back", WQ_UNBOUND, 0);
+	if (!pvcb_wq)
+		return -ENOMEM;
+
+	pvcb_stats_init();
+
+	err = pvcb_xenbus_register();
+	if (err) {
+		pvcb_stats_exit();
+		destroy_workqueue(pvcb_wq);
+		return err;
+	}
+	pr_info("PV Calls v1 backend ready (max-page-order %u)\n",
+		pvcb_max_page_order);
+	return 0;
+}
+
+static void __exit pvcb_exit(void)
+{
+	/* removes every device: each one is disconnected and freed */
+	pvcb_xenbus_unregister();
+	destroy_workqueue(pvcb_wq);
+	pvcb_stats_exit();
+}
+
+module_init(pvcb_init);
+module_exit(pvcb_exit);
+
+MODULE_DESCRIPTION("Xen PV Calls v1 backend");
+MODULE_LICENSE("GPL");
+MODULE_ALIAS("xen-backend:pvcalls");

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of xen-pvcalls-back.  See main.c for the design:
+ * states, locking order and object lifetimes.
+ */
+#ifndef PVCALLS_BACK_H
+#define PVCALLS_BACK_H
+
+#include <linux/atomic.h>
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/in.h>
+#include <net/sock.h>
+#include <xen/xenbus.h>
+#include <xen/grant_table.h>
+#include <xen/interface/io/ring.h>
+
+#include <xen-pvcalls/wire.h>
+#include <xen-pvcalls/dring.h>
+
+DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
+
+/* Module parameters (main.c), fixed after load. */
+extern unsigned int pvcb_max_page_order;
+extern unsigned int pvcb_max_sockets;
+extern unsigned int pvcb_max_backlog;
+extern struct workqueue_struct *pvcb_wq;
+
+/* One connected frontend: one xenbus device. */
+struct pvcb_frontend {
+	struct xenbus_device *dev;
+	bool connected;			/* under xenbus' otherend serialisation */
+
+	/* Command ring, mapped from the frontend. */
+	struct pvc_back_ring ring;
+	void *ring_addr;
+	int irq;			/* command ring evtchn, lateeoi */
+	atomic_t eoi_pending;		/* an interrupt awaits its late EOI */
+	bool worked;			/* cmd_work: requests taken since last EOI */
+	bool closing;			/* READ_ONCE: stop taking commands */
+	struct work_struct cmd_work;
+	spinlock_t rsp_lock;		/* ring.req_cons/rsp_prod_pvt, ring push */
+
+	/* Sockets by frontend id. */
+	struct mutex lock;		/* socks, nr_socks */
+	DECLARE_HASHTABLE(socks, 10);
+	unsigned int nr_socks;
+};
+
+enum pvcb_state {
+	PVCB_NEW,		/* socket created, not yet used */
+	PVCB_CONNECTING,	/* non-blocking connect under way, rings mapped */
+	PVCB_ACTIVE,		/* connected, rings mapped, data pump running */
+	PVCB_BOUND,		/* bound (passive) */
+	PVCB_LISTENING,		/* listening (passive) */
+};
+
+/* Grants mapped onto ballooned pages, one page per grant (grant.c). */
+struct pvcb_gmap {
+	unsigned int nr;		/* 0: nothing mapped */
+	struct page *pages[XENBUS_MAX_RING_GRANTS];
+	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
+};
+
+/* The data ring of one active socket, mapped from the frontend. */
+struct pvcb_dring {
+	struct pvcb_gmap imap;		/* the indexes page */
+	struct pvcb_gmap dmap;		/* in pages, then out pages */
+	struct pvc_indexes *intf;	/* in imap */
+	u32 order;			/* read once from the indexes page */
+	u32 size;			/* bytes per direction */
+	int irq;			/* per-socket evtchn, lateeoi; -1 if none */
+	atomic_t eoi_pending;
+	bool worked;			/* progress since the last EOI */
+	u32 in_prod;			/* our private copy: we own in_prod */
+	u32 out_cons;			/* our private copy: we own out_cons */
+	bool in_done;			/* in_error published: no more reads */
+	bool out_done;			/* out_error published: no more sends */
+	u32 last_in_cons;		/* to tell real events from spurious */
+};
+
+struct pvcb_sock {
+	struct hlist_node node;		/* in fe->socks, under fe->lock */
+	u64 id;
+	struct pvcb_frontend *fe;
+	struct socket *sock;
+
+	struct mutex lock;		/* everything below */
+	enum pvcb_state state;
+	bool dead;			/* being released: work must do nothing */
+	bool cb_installed;
+	struct work_struct work;	/* connect completion, pump, accept */
+	struct pvcb_dring ring;		/* CONNECTING and ACTIVE */
+
+	/* saved sk callbacks, restored under sk_callback_lock */
+	void (*saved_data_ready)(struct sock *sk);
+	void (*saved_write_space)(struct sock *sk);
+	void (*saved_state_change)(struct sock *sk);
+
+	/* Outstanding requests answered later (by the work item). */
+	bool connect_pending;
+	u32 connect_req_id;
+	enum pvcb_state connect_prev;	/* state to return to on failure */
+	struct sockaddr_in connect_addr;
+	bool accept_pending;
+	struct pvc_request accept_req;	/* local copy */
+	bool poll_pending;
+	u32 poll_req_id;
+};
+
+/* cmdring.c */
+void pvcb_cmd_work(struct work_struct *work);
+irqreturn_t pvcb_cmd_irq(int irq, void *dev_id);
+void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
+		  int ret);
+void pvcb_respond_late(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
+		       int ret);
+
+/* sockets.c: id table, lifetime, sk callbacks */
+struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
+				  struct socket *sock);
+int pvcb_sock_insert(struct pvcb_frontend *fe, struct pvcb_sock *s);
+struct pvcb_sock *pvcb_sock_lookup(struct pvcb_frontend *fe, u64 id);
+struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe);
+void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s);
+bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id);
+void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent);
+void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state);
+void pvcb_sock_destroy(struct pvcb_sock *s, bool respond);
+void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
+			      unsigned int subclass);
+void pvcb_sock_kick(struct pvcb_sock *s);
+void pvcb_release_all(struct pvcb_frontend *fe);
+
+/* active.c: connect, data ring mapping, data pump */
+int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req);
+int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn);
+void pvcb_dring_unbind(struct pvcb_sock *s);
+void pvcb_dring_unmap(struct pvcb_sock *s);
+bool pvcb_active_work(struct pvcb_sock *s);
+
+/* passive.c: bind, listen, accept, poll */
+int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req);
+int pvcb_cmd_listen(struct pvcb_frontend *fe, const struct pvc_request *req);
+int pvcb_cmd_accept(struct pvcb_frontend *fe, const struct pvc_request *req);
+int pvcb_cmd_poll(struct pvcb_frontend *fe, const struct pvc_request *req);
+void pvcb_passive_work(struct pvcb_sock *s);
+void pvcb_passive_abort(struct pvcb_sock *s, bool respond);
+
+/* grant.c */
+int pvcb_gmap_map(struct pvcb_gmap *g, domid_t domid, const grant_ref_t *refs,
+		  unsigned int nr);
+void pvcb_gmap_unmap(struct pvcb_gmap *g);
+void *pvcb_gmap_addr(const struct pvcb_gmap *g, u32 off);
+
+/* xenbus.c */
+int pvcb_xenbus_register(void);
+void pvcb_xenbus_unregister(void);
+
+/* stats.c */
+struct pvcb_stats {
+	atomic_t frontends;
+	atomic_t sockets;
+	atomic_t active_sockets;
+	atomic_t passive_sockets;
+	atomic_t mapped_rings;
+	atomic_t evtchns;
+	atomic64_t commands;
+	atomic64_t protocol_errors;
+};
+
+extern struct pvcb_stats pvcb_stats;
+void pvcb_stats_init(void);
+void pvcb_stats_exit(void);
+
+#endif /* PVCALLS_BACK_H */

@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Socket objects: the per-frontend id table, allocation and release,
+ * sk callbacks and the per-socket work item.
+ *
+ * An sk callback runs in softirq context and only queues s->work.  It
+ * finds s through sk_user_data under sk_callback_lock; release restores
+ * the saved callbacks and clears sk_user_data under the same lock, so
+ * once that is done no callback can reach s any more.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <xen/events.h>
+
+#include "pvcalls-back.h"
+
+/* Which debugfs counter a state belongs to, if any. */
+static atomic_t *pvcb_state_counter(enum pvcb_state state)
+{
+	switch (state) {
+	case PVCB_ACTIVE:
+		return &pvcb_stats.active_sockets;
+	case PVCB_BOUND:
+	case PVCB_LISTENING:
+		return &pvcb_stats.passive_sockets;
+	default:
+		return NULL;
+	}
+}
+
+/* Change state, keeping the debugfs counters exact.  Under s->lock. */
+void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state)
+{
+	atomic_t *old = pvcb_state_counter(s->state);
+	atomic_t *new = pvcb_state_counter(state);
+
+	if (old != new) {
+		if (old)
+			atomic_dec(old);
+		if (new)
+			atomic_inc(new);
+	}
+	s->state = state;
+}
+
+static void pvcb_sock_work(struct work_struct *work)
+{
+	struct pvcb_sock *s = container_of(work, struct pvcb_sock, work);
+	bool eoi = atomic_xchg(&s->ring.eoi_pending, 0);
+	bool progress = false;
+
+	mutex_lock(&s->lock);
+	if (s->dead)
+		goto out;	/* release unbinds the evtchn: no EOI due */
+
+	switch (s->state) {
+	case PVCB_CONNECTING:
+	case PVCB_ACTIVE:
+		progress = pvcb_active_work(s);
+		break;
+	case PVCB_LISTENING:
+		pvcb_passive_work(s);
+		break;
+	default:
+		break;
+	}
+	/*
+	 * An event is spurious only if no run since the previous EOI made
+	 * progress: runs queued by sk callbacks often move the data an
+	 * event announced before the run that event queued.  The evtchn may
+	 * have been unbound by a failed connect.
+	 */
+	if (progress)
+		s->ring.worked = true;
+	if (eoi && s->ring.irq >= 0) {
+		xen_irq_lateeoi(s->ring.irq,
+				s->ring.worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
+		s->ring.worked = false;
+	}
+out:
+	mutex_unlock(&s->lock);
+}
+
+struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
+				  struct socket *sock)
+{
+	struct pvcb_sock *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	s->id = id;
+	s->fe = fe;
+	s->sock = sock;
+	s->state = PVCB_NEW;
+	s->ring.irq = -1;
+	mutex_init(&s->lock);
+	INIT_WORK(&s->work, pvcb_sock_work);
+	INIT_HLIST_NODE(&s->node);
+	atomic_inc(&pvcb_stats.sockets);
+	return s;
+}
+
+/* Under fe->lock. */
+struct pvcb_sock *pvcb_sock_lookup(struct pvcb_frontend *fe, u64 id)
+{
+	struct pvcb_sock *s;
+
+	lockdep_assert_held(&fe->lock);
+	hash_for_each_possible(fe->socks, s, node, id)
+		if (s->id == id)
+			return s;
+	return NULL;
+}
+
+bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id)
+{
+	bool used;
+
+	mutex_lock(&fe->lock);
+	used = pvcb_sock_lookup(fe, id);
+	mutex_unlock(&fe->lock);
+	return used;
+}
+
+/*
+ * Make @s visible to commands.  After this the caller must not touch
+ * @s: a RELEASE may free it at once.  On error @s is still the caller's.
+ */
+int pvcb_sock_insert(struct pvcb_frontend *fe, struct pvcb_sock *s)
+{
+	int err = 0;
+
+	mutex_lock(&fe->lock);
+	if (fe->nr_socks >= pvcb_max_sockets)
+		err = -EMFILE;
+	else if (pvcb_sock_lookup(fe, s->id))
+		err = -EEXIST;
+	if (!err) {
+		hash_add(fe->socks, &s->node, s->id);
+		fe->nr_socks++;
+	}
+	mutex_unlock(&fe->lock);
+	return err;
+}
+
+/* Under fe->lock. */
+void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s)
+{
+	lockdep_assert_held(&fe->lock);
+	hash_del(&s->node);
+	fe->nr_socks--;
+}
+
+/* Under fe->lock: take any socket out of the table, or NULL if empty. */
+struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe)
+{
+	struct pvcb_sock *s;
+	unsigned int bkt;
+
+	hash_for_each(fe->socks, bkt, s, node) {
+		pvcb_sock_unhash(fe, s);
+		return s;
+	}
+	return NULL;
+}
+
+void pvcb_sock_kick(struct pvcb_sock *s)
+{
+	queue_work(pvcb_wq, &s->work);
+}
+
+/*
+ * sk_user_data carries SK_USER_DATA_NOCOPY so that connections cloned
+ * from a listening socket do not inherit a pointer to it.  The extra
+ * check that s owns @sk covers any other inheritance.
+ */
+static struct pvcb_sock *pvcb_sk_owner(struct sock *sk)
+{
+	uintptr_t v = (uintptr_t)sk->sk_user_data;
+	struct pvcb_sock *s = (struct pvcb_sock *)(v & ~SK_USER_DATA_NOCOPY);
+
+	if (!s || s->sock->sk != sk)
+		return NULL;
+	return s;
+}
+
+static void pvcb_sk_data_ready(struct sock *sk)
+{
+	struct pvcb_sock *s;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	s = pvcb_sk_owner(sk);
+	if (s)
+		queue_work(pvcb_wq, &s->work);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void pvcb_sk_write_space(struct sock *sk)
+{
+	void (*saved)(struct sock *sk) = NULL;
+	struct pvcb_sock *s;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	s = pvcb_sk_owner(sk);
+	if (s) {
+		saved = s->saved_write_space;
+		queue_work(pvcb_wq, &s->work);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+	/*
+	 * The stock TCP write_space clears SOCK_NOSPACE; without it TCP
+	 * keeps calling us on every ACK.
+	 */
+	if (saved)
+		saved(sk);
+}
+
+static void pvcb_sk_state_change(struct sock *sk)
+{
+	/* connect completion, peer FIN or reset: the work looks at it */
+	pvcb_sk_data_ready(sk);
+}
+
+/*
+ * Route the socket's events to s->work.  @parent is the listening
+ * socket @s was accepted from, or NULL: an accepted sk is a clone of
+ * its listener and already carries our callbacks, so the callbacks to
+ * restore later are the listener's saved ones, not the current ones.
+ */
+void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent)
+{
+	struct sock *sk = s->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (!s->cb_installed) {
+		if (parent && sk->sk_data_ready == pvcb_sk_data_ready) {
+			s->saved_data_ready = parent->saved_data_ready;
+			s->saved_write_space = parent->saved_write_space;
+			s->saved_state_change = parent->saved_state_change;
+		} else {
+			s->saved_data_ready = sk->sk_data_ready;
+			s->saved_write_space = sk->sk_write_space;
+			s->saved_state_change = sk->sk_state_change;
+		}
+		sk->sk_user_data = (void *)((uintptr_t)s | SK_USER_DATA_NOCOPY);
+		sk->sk_data_ready = pvcb_sk_data_ready;
+		sk->sk_write_space = pvcb_sk_write_space;
+		sk->sk_state_change = pvcb_sk_state_change;
+		s->cb_installed = true;
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+static void pvcb_sock_restore_callbacks(struct pvcb_sock *s)
+{
+	struct sock *sk = s->sock->sk;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	if (s->cb_installed) {
+		sk->sk_data_ready = s->saved_data_ready;
+		sk->sk_write_space = s->saved_write_space;
+		sk->sk_state_change = s->saved_state_change;
+		sk->sk_user_data = NULL;
+		s->cb_installed = false;
+	}
+	write_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * Free a socket that is no longer in the table (or never was).  With
+ * @respond, requests of @s still outstanding are answered with an error
+ * first; RELEASE wants that, disconnect does not (the frontend is gone).
+ * @subclass is the lockdep subclass of s->lock: SINGLE_DEPTH_NESTING when
+ * the caller holds the lock of the listener @s was accepted from.
+ */
+void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
+			      unsigned int subclass)
+{
+	struct pvcb_frontend *fe = s->fe;
+
+	/* 1. the work stops doing anything from its next run */
+	mutex_lock_nested(&s->lock, subclass);
+	s->dead = true;
+	mutex_unlock(&s->lock);
+
+	/* 2. nothing can queue s->work any more once these are done */
+	if (s->sock)
+		pvcb_sock_restore_callbacks(s);
+	pvcb_dring_unbind(s);
+
+	/* 3. wait for a run in progress; none can start after this */
+	cancel_work_sync(&s->work);
+
+	if (s->connect_pending) {
+		s->connect_pending = false;
+		if (respond)
+			pvcb_respond(fe, s->connect_req_id, PVC_CMD_CONNECT,
+				     s->id, -ECONNABORTED);
+	}
+	pvcb_passive_abort(s, respond);
+
+	pvcb_dring_unmap(s);
+	if (s->sock)
+		sock_release(s->sock);
+	pvcb_set_state(s, PVCB_NEW);
+	atomic_dec(&pvcb_stats.sockets);
+	kfree(s);
+}
+
+void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
+{
+	pvcb_sock_destroy_nested(s, respond, 0);
+}
+
+/* Disconnect: free every socket of @fe.  Commands are stopped already. */
+void pvcb_release_all(struct pvcb_frontend *fe)
+{
+	struct pvcb_sock *s;
+
+	/*
+	 * Destroying a listener cancels its work, the only thing that can
+	 * add sockets now (a completing accept), so this terminates.
+	 */
+	for (;;) {
+		mutex_lock(&fe->lock);
+		s = pvcb_sock_unhash_any(fe);
+		mutex_unlock(&fe->lock);
+		if (!s)
+			break;
+		pvcb_sock_destroy(s, false);
+	}
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The xenbus side of the backend: probe, the v1 handshake, the state
+ * machine and teardown, all in this one file.
+ *
+ * Handshake (docs/misc/pvcalls.pandoc): at probe we publish "versions",
+ * "max-page-order" and "function-calls" and go to InitWait.  When the
+ * frontend is Initialised (or already Connected) we read "version",
+ * "ring-ref" and "port", map the command ring, bind its evtchn and go
+ * to Connected.  On frontend Closing/Closed or device removal everything
+ * the frontend gave us is released (pvcb_disconnect).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/xenbus.h>
+
+#include "pvcalls-back.h"
+#include "validate.h"
+
+static int pvcb_publish_features(struct xenbus_device *dev)
+{
+	struct xenbus_transaction xbt;
+	int err;
+
+again:
+	err = xenbus_transaction_start(&xbt);
+	if (err)
+		return err;
+	err = xenbus_printf(xbt, dev->nodename, PVC_XS_VERSIONS, "%d",
+			    PVC_PROTOCOL_VERSION);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, PVC_XS_MAX_PAGE_ORDER,
+				    "%u", pvcb_max_page_order);
+	if (!err)
+		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FUNCTION_CALLS,
+				    "%d", 1);
+	if (err) {
+		xenbus_transaction_end(xbt, 1);
+		return err;
+	}
+	err = xenbus_transaction_end(xbt, 0);
+	if (err == -EAGAIN)
+		goto again;
+	return err;
+}
+
+/* Read the frontend's transport parameters; log clearly what is wrong. */
+static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
+{
+	char *version;
+	int err;
+
+	version = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_VERSION, NULL);
+	if (IS_ERR(version)) {
+		err = PTR_ERR(version);
+		xenbus_dev_fatal(dev, err, "frontend %s has no %s key",
+				 dev->otherend, PVC_XS_VERSION);
+		return err;
+	}
+	err = pvcb_parse_version(version);
+	if (err) {
+		xenbus_dev_fatal(dev, err,
+				 "frontend %s asks for protocol version \"%.16s\", only \"1\" is supported",
+				 dev->otherend, version);
+		kfree(version);
+		return err;
+	}
+	kfree(version);
+
+	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_RING_REF, "%u", ref);
+	if (err != 1) {
+		err = err < 0 ? err : -EINVAL;
+		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
+				 dev->otherend, PVC_XS_RING_REF);
+		return err;
+	}
+	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_PORT, "%u", port);
+	if (err != 1) {
+		err = err < 0 ? err : -EINVAL;
+		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
+				 dev->otherend, PVC_XS_PORT);
+		return err;
+	}
+	return 0;
+}
+
+static int pvcb_connect(struct xenbus_device *dev)
+{
+	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
+	grant_ref_t gref;
+	u32 ref, port;
+	void *addr;
+	int err, irq;
+
+	if (fe->connected)
+		return 0;
+
+	err = pvcb_read_frontend(dev, &ref, &port);
+	if (err)
+		return err;
+
+	gref = ref;
+	err = xenbus_map_ring_valloc(dev, &gref, 1, &addr);
+	if (err) {
+		/* xenbus_map_ring_valloc has reported it already */
+		return err;
+	}
+	atomic_inc(&pvcb_stats.mapped_rings);
+
+	fe->ring_addr = addr;
+	BACK_RING_INIT(&fe->ring, (struct pvc_sring *)addr, XEN_PAGE_SIZE);
+	WRITE_ONCE(fe->closing, false);
+	atomic_set(&fe->eoi_pending, 0);
+
+	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, port,
+							    pvcb_cmd_irq, 0,
+							    "pvcalls-back",
+							    fe);
+	if (irq < 0) {
+		xenbus_dev_fatal(dev, irq, "binding command evtchn %u", port);
+		xenbus_unmap_ring_vfree(dev, addr);
+		atomic_dec(&pvcb_stats.mapped_rings);
+		fe->ring_addr = NULL;
+		return irq;
+	}
+	atomic_inc(&pvcb_stats.evtchns);
+	fe->irq = irq;
+	fe->connected = true;
+	atomic_inc(&pvcb_stats.frontends);
+
+	err = xenbus_switch_state(dev, XenbusStateConnected);
+	if (err)
+		dev_warn(&dev->dev, "switching to Connected: %d\n", err);
+	dev_info(&dev->dev, "frontend %s connected (ring-ref %u, port %u)\n",
+		 dev->otherend, ref, port);
+
+	/* requests may already be waiting */
+	queue_work(pvcb_wq, &fe->cmd_work);
+	return 0;
+}
+
+/* Undo pvcb_connect and free every socket.  Idempotent. */
+static void pvcb_disconnect(struct pvcb_frontend *fe)
+{
+	if (!fe->connected)
+		return;
+
+	/* 1. no new command is consumed from now on */
+	WRITE_ONCE(fe->closing, true);
+	cancel_work_sync(&fe->cmd_work);
+
+	/*
+	 * 2. sockets: their works may still answer on the command ring
+	 * and notify through fe->irq, both still valid here.
+	 */
+	pvcb_release_all(fe);
+
+	/* 3. the command ring itself */
+	unbind_from_irqhandler(fe->irq, fe);
+	atomic_dec(&pvcb_stats.evtchns);
+	fe->irq = -1;
+	xenbus_unmap_ring_vfree(fe->dev, fe->ring_addr);
+	atomic_dec(&pvcb_stats.mapped_rings);
+	fe->ring_addr = NULL;
+
+	fe->connected = false;
+	atomic_dec(&pvcb_stats.frontends);
+	dev_info(&fe->dev->dev, "frontend %s disconnected\n",
+		 fe->dev->otherend);
+}
+
+static int pvcb_probe(struct xenbus_device *dev,
+		      const struct xenbus_device_id *id)
+{
+	struct pvcb_frontend *fe;
+	int err;
+
+	fe = kzalloc(sizeof(*fe), GFP_KERNEL);
+	if (!fe) {
+		xenbus_dev_fatal(dev, -ENOMEM, "allocating backend state");
+		return -ENOMEM;
+	}
+	fe->dev = dev;
+	fe->irq = -1;
+	spin_lock_init(&fe->rsp_lock);
+	mutex_init(&fe->lock);
+	hash_init(fe->socks);
+	INIT_WORK(&fe->cmd_work, pvcb_cmd_work);
+	dev_set_drvdata(&dev->dev, fe);
+
+	err = pvcb_publish_features(dev);
+	if (err) {
+		xenbus_dev_fatal(dev, err, "writing backend features");
+		goto fail;
+	}
+	err = xenbus_switch_state(dev, XenbusStateInitWait);
+	if (err)
+		goto fail;
+	return 0;
+
+fail:
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(fe);
+	return err;
+}
+
+static void pvcb_remove(struct xenbus_device *dev)
+{
+	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
+
+	if (!fe)
+		return;
+	pvcb_disconnect(fe);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(fe);
+}
+
+static void pvcb_frontend_changed(struct xenbus_device *dev,
+				  enum xenbus_state state)
+{
+	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
+
+	dev_dbg(&dev->dev, "frontend %s: %s\n", dev->otherend,
+		xenbus_strstate(state));
+
+	switch (state) {
+	case XenbusStateInitialising:
+		/* a frontend coming back after it closed */
+		if (dev->state == XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateInitWait);
+		break;
+
+	case XenbusStateConnected:
+		if (fe->connected)
+			break;
+		/*
+		 * Connected to an earlier instance of this backend (we were
+		 * unbound or reloaded): its ring indexes and evtchn belong to
+		 * that session.  Wait until it starts over (Initialising or
+		 * Initialised) rather than reuse them.
+		 */
+		dev_info(&dev->dev,
+			 "frontend %s is still connected to a previous backend session; waiting for it to reconnect\n",
+			 dev->otherend);
+		break;
+
+	case XenbusStateInitialised:
+		if (fe->connected)
+			break;
+		/* a frontend that reconnects without passing Initialising */
+		if (dev->state == XenbusStateClosed)
+			xenbus_switch_state(dev, XenbusStateInitWait);
+		if (dev->state != XenbusStateInitWait) {
+			/* e.g. Closing after a fatal error: wait for Closed */
+			dev_dbg(&dev->dev, "ignoring frontend %s in our state %s\n",
+				xenbus_strstate(state),
+				xenbus_strstate(dev->state));
+			break;
+		}
+		pvcb_connect(dev);
+		break;
+
+	case XenbusStateClosing:
+		pvcb_disconnect(fe);
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+
+	case XenbusStateClosed:
+		pvcb_disconnect(fe);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		if (xenbus_dev_is_online(dev))
+			break;
+		fallthrough;	/* the toolstack removed the device */
+	case XenbusStateUnknown:
+		device_unregister(&dev->dev);
+		break;
+
+	default:
+		/* InitWait, Reconfiguring...: nothing for us to do */
+		break;
+	}
+}
+
+static const struct xenbus_device_id pvcb_ids[] = {
+	{ "pvcalls" },
+	{ "" }
+};
+
+static struct xenbus_driver pvcb_driver = {
+	.name = "pvcalls",
+	.ids = pvcb_ids,
+	.probe = pvcb_probe,
+	.remove = pvcb_remove,
+	.otherend_changed = pvcb_frontend_changed,
+};
+
+int pvcb_xenbus_register(void)
+{
+	int err = xenbus_register_backend(&pvcb_driver);
+
+	if (err == -EBUSY)
+		pr_err("another PV Calls backend (e.g. the in-tree pvcalls_back) already owns the pvcalls xenbus device; not loading\n");
+	else if (err)
+		pr_err("registering the pvcalls xenbus backend failed: %d\n",
+		       err);
+	return err;
+}
+
+void pvcb_xenbus_unregister(void)
+{
+	xenbus_unregister_driver(&pvcb_driver);
+}

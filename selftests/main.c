@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvcalls_test: the PV Calls selftest suite, guest or dom0 side.
+ *
+ *   dom0:  pvcalls_test --side dom0
+ *   guest: pvcalls_test --side guest [--family pvcalls|inet|N]
+ *
+ * With --family inet both sides can run on one Linux host over loopback:
+ * that checks the tests themselves against real TCP, and gives the
+ * baseline for comparisons.
+ */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include "common.h"
+#include "family.h"
+
+struct options opt = {
+	.side = SIDE_GUEST,
+	.ctl_addr = "127.0.0.1",
+	.ctl_port = 7000,
+	.big = 64ull << 20,
+	.max_writes = 200000,
+	.wrap_n = 4096,
+	.max_sockets = 3000,
+	.wait_secs = 600,
+};
+
+static void help(void)
+{
+	fprintf(stderr,
+		"usage: pvcalls_test --side guest|dom0 [options]\n"
+		"  --family pvcalls|inet|N  guest socket family (default pvcalls)\n"
+		"  --big BYTES              bytes per large transfer (default 64M;\n"
+		"                           env PVCALLS_TEST_BIG; K/M/G suffixes)\n"
+		"  --huge                   1 GiB each way (the issue's full size)\n"
+		"  --max-writes N           cap write calls per transfer (200000)\n"
+		"  --wrap-n N               ring wrap sweep lengths 1..N (4096)\n"
+		"  --max-sockets N          cap of the ENOBUFS test (3000)\n"
+		"  --only a,b,c             run only these tests\n"
+		"  --list                   list the tests\n"
+		"  --port P / --addr A      control endpoint (127.0.0.1:7000)\n"
+		"  --wait SECS              how long to wait for the peer (600)\n"
+		"  -v                       diagnostics on stderr\n");
+	exit(2);
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	uint64_t v = strtoull(s, &end, 0);
+
+	if (*end == 'G' || *end == 'g')
+		return v << 30;
+	if (*end == 'M' || *end == 'm')
+		return v << 20;
+	if (*end == 'K' || *end == 'k')
+		return v << 10;
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "side", 1, 0, 's' }, { "family", 1, 0, 'f' },
+		{ "big", 1, 0, 'b' }, { "huge", 0, 0, 'H' },
+		{ "max-writes", 1, 0, 'w' }, { "wrap-n", 1, 0, 'n' },
+		{ "max-sockets", 1, 0, 'S' }, { "only", 1, 0, 'o' },
+		{ "list", 0, 0, 'l' }, { "port", 1, 0, 'p' },
+		{ "addr", 1, 0, 'a' }, { "wait", 1, 0, 'W' },
+		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+	};
+	struct rlimit rl;
+	const char *fam = "pvcalls", *env;
+	int c, i;
+
+	env = getenv("PVCALLS_TEST_BIG");
+	if (env && *env)
+		opt.big = parse_size(env);
+	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (!strcmp(optarg, "dom0"))
+				opt.side = SIDE_DOM0;
+			else if (strcmp(optarg, "guest"))
+				help();
+			break;
+		case 'f':
+			fam = optarg;
+			break;
+		case 'b':
+			opt.big = parse_size(optarg);
+			break;
+		case 'H':
+			opt.big = 1ull << 30;
+			opt.max_writes = 1ull << 31;
+			break;
+		case 'w':
+			opt.max_writes = parse_size(optarg);
+			break;
+		case 'n':
+			opt.wrap_n = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			opt.max_sockets = atoi(optarg);
+			break;
+		case 'o':
+			opt.only = optarg;
+			break;
+		case 'p':
+			opt.ctl_port = atoi(optarg);
+			break;
+		case 'a':
+			opt.ctl_addr = optarg;
+			break;
+		case 'W':
+			opt.wait_secs = atoi(optarg);
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'l':
+			for (i = 0; i < test_count; i++)
+				printf("%s\n", test_table[i].name);
+			return 0;
+		default:
+			help();
+		}
+	}
+	if (!strcmp(fam, "inet"))
+		opt.family = AF_INET;
+	else if (!strcmp(fam, "pvcalls"))
+		opt.family = pvcalls_family();
+	else
+		opt.family = atoi(fam);
+	opt.inet_mode = opt.family == AF_INET;
+
+	/* the socket-count and concurrency tests need many descriptors */
+	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (opt.side == SIDE_DOM0)
+		return run_dom0();
+	printf("# pvcalls_test guest side, family %d%s, big %llu\n", opt.family,
+	       opt.inet_mode ? " (inet)" : "", (unsigned long long)opt.big);
+	return run_guest();
+}

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers of the selftest suite: reporting, sockets, bounded I/O, data. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include "common.h"
+
+static void set_reason(const char *prefix, const char *fmt, va_list ap)
+{
+	size_t n;
+
+	if (!shm || shm->reason[0])
+		return;	/* keep the first reason: later ones are fallout */
+	n = snprintf(shm->reason, sizeof(shm->reason), "%s", prefix);
+	vsnprintf(shm->reason + n, sizeof(shm->reason) - n, fmt, ap);
+}
+
+int fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_reason("", fmt, ap);
+	va_end(ap);
+	return T_FAIL;
+}
+
+int skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	set_reason("", fmt, ap);
+	va_end(ap);
+	return T_SKIP;
+}
+
+void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opt.verbose)
+		return;
+	fprintf(stderr, "# [%s] ", opt.side == SIDE_GUEST ? "guest" : "dom0");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+}
+
+const char *errname(int e)
+{
+	static const struct {
+		int e;
+		const char *n;
+	} names[] = {
+		{ 0, "0" }, { EAGAIN, "EAGAIN" }, { EINVAL, "EINVAL" },
+		{ EPIPE, "EPIPE" }, { EINTR, "EINTR" }, { EBADF, "EBADF" },
+		{ ENOBUFS, "ENOBUFS" }, { ENOMEM, "ENOMEM" },
+		{ EAFNOSUPPORT, "EAFNOSUPPORT" },
+		{ EPROTONOSUPPORT, "EPROTONOSUPPORT" },
+		{ ESOCKTNOSUPPORT, "ESOCKTNOSUPPORT" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EPROTOTYPE, "EPROTOTYPE" },
+		{ ECONNREFUSED, "ECONNREFUSED" }, { ECONNRESET, "ECONNRESET" },
+		{ ECONNABORTED, "ECONNABORTED" }, { EINPROGRESS, "EINPROGRESS" },
+		{ EALREADY, "EALREADY" }, { EISCONN, "EISCONN" },
+		{ ENOTCONN, "ENOTCONN" }, { EADDRINUSE, "EADDRINUSE" },
+		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" }, { ETIMEDOUT, "ETIMEDOUT" },
+		{ EIO, "EIO" }, { EMFILE, "EMFILE" }, { ENFILE, "ENFILE" },
+		{ EFAULT, "EFAULT" }, { ENOTSOCK, "ENOTSOCK" },
+		{ ENOPROTOOPT, "ENOPROTOOPT" }, { EPERM, "EPERM" },
+		{ EACCES, "EACCES" }, { EHOSTUNREACH, "EHOSTUNREACH" },
+		{ ENETUNREACH, "ENETUNREACH" }, { ENOSPC, "ENOSPC" },
+	};
+	static char buf[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].e == e)
+			return names[i].n;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int test_socket(void)
+{
+	return socket(opt.family, SOCK_STREAM, 0);
+}
+
+int inet_socket(void)
+{
+	return socket(AF_INET, SOCK_STREAM, 0);
+}
+
+struct sockaddr_in lo_addr(int port)
+{
+	struct sockaddr_in a;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_port = htons(port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return a;
+}
+
+struct sockaddr_in any_addr(int port)
+{
+	struct sockaddr_in a = lo_addr(port);
+
+	a.sin_addr.s_addr = htonl(INADDR_ANY);
+	return a;
+}
+
+int connect_to(int guest, int port)
+{
+	struct sockaddr_in a = lo_addr(port);
+	int fd = guest ? test_socket() : inet_socket();
+	int e;
+
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int listen_on(int guest, uint32_t addr, int port, int backlog)
+{
+	struct sockaddr_in a = lo_addr(port);
+	int fd = guest ? test_socket() : inet_socket();
+	int one = 1, e;
+
+	if (fd < 0)
+		return -1;
+	a.sin_addr.s_addr = htonl(addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(fd, backlog)) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	double end = now_sec() + ms / 1000.0;
+	int r;
+
+	for (;;) {
+		r = poll(&p, 1, ms);
+		if (r >= 0)
+			return r ? p.revents : 0;
+		if (errno != EINTR)
+			return -1;
+		ms = (int)((end - now_sec()) * 1000);
+		if (ms < 0)
+			return 0;
+	}
+}
+
+int accept_timeout(int lfd, int ms)
+{
+	int r = wait_fd(lfd, POLLIN, ms);
+
+	if (r <= 0) {
+		errno = r ? errno : ETIMEDOUT;
+		return -1;
+	}
+	return accept(lfd, NULL, NULL);
+}
+
+int set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+int set_timeouts(int fd, int rcv_ms, int snd_ms)
+{
+	struct timeval r = { rcv_ms / 1000, (rcv_ms % 1000) * 1000 };
+	struct timeval s = { snd_ms / 1000, (snd_ms % 1000) * 1000 };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &r, sizeof(r)))
+		return -1;
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &s, sizeof(s));
+}
+
+/*
+ * Bounded I/O: a nonblocking attempt, then poll for at most @ms before
+ * each retry, so neither a dead peer nor a dead transport can hang us.
+ */
+ssize_t send_all(int fd, const void *buf, size_t len, int ms)
+{
+	const char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = send(fd, p + done, len - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		n = wait_fd(fd, POLLOUT, ms);
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n < 0)
+			return -1;
+	}
+	return done;
+}
+
+ssize_t recv_all(int fd, void *buf, size_t len, int ms)
+{
+	char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = recv(fd, p + done, len - done, MSG_DONTWAIT);
+		if (n > 0) {
+			done += n;
+			continue;
+		}
+		if (n == 0) {
+			errno = 0;	/* early EOF */
+			return done;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		n = wait_fd(fd, POLLIN, ms);
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n < 0)
+			return -1;
+	}
+	return done;
+}
+
+ssize_t recv_to_eof(int fd, void *buf, size_t cap, int ms)
+{
+	char *p = buf;
+	size_t done = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, p + done, cap - done, MSG_DONTWAIT);
+		if (n > 0) {
+			done += n;
+			if (done == cap)
+				return done;
+			continue;
+		}
+		if (n == 0)
+			return done;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		n = wait_fd(fd, POLLIN, ms);
+		if (n == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (n < 0)
+			return -1;
+	}
+}
+
+uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n--) {
+		h ^= *c++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* splitmix64: word k of stream @seed, so any offset is cheap to compute */
+static uint64_t pat_word(uint64_t seed, uint64_t k)
+{
+	uint64_t z = seed * 0x632be59bd9b4e019ull + k * 0x9e3779b97f4a7c15ull;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+void pattern(void *buf, size_t len, uint64_t off, uint64_t seed)
+{
+	unsigned char *p = buf;
+	size_t i = 0;
+
+	while (i < len) {
+		uint64_t w = pat_word(seed, (off + i) / 8);
+		unsigned int b = (off + i) % 8;
+
+		for (; b < 8 && i < len; b++, i++)
+			p[i] = (unsigned char)(w >> (8 * b));
+	}
+}
+
+int64_t pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed)
+{
+	unsigned char tmp[4096];
+	const unsigned char *p = buf;
+	size_t i, n, j;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < sizeof(tmp) ? len - i : sizeof(tmp);
+		pattern(tmp, n, off + i, seed);
+		if (memcmp(tmp, p + i, n))
+			for (j = 0; j < n; j++)
+				if (tmp[j] != p[i + j])
+					return off + i + j;
+	}
+	return -1;
+}
+
+#define XBUF (1024 * 1024)
+
+int xfer_send(int fd, uint64_t total, size_t chunk, uint64_t seed,
+	      uint64_t *hash, int ms)
+{
+	static unsigned char buf[XBUF + 8];
+	uint64_t off = 0, h = HASH_INIT;
+
+	if (chunk > XBUF)
+		chunk = XBUF;
+	while (off < total) {
+		size_t n = total - off < chunk ? total - off : chunk;
+
+		pattern(buf, n, off, seed);
+		h = fnv(h, buf, n);
+		if (send_all(fd, buf, n, ms) != (ssize_t)n)
+			return fail("send at offset %llu of %llu: %s",
+				    (unsigned long long)off,
+				    (unsigned long long)total, errname(errno));
+		off += n;
+	}
+	*hash = h;
+	return 0;
+}
+
+int xfer_recv(int fd, uint64_t total, uint64_t seed, uint64_t *hash,
+	      int want_eof, int ms)
+{
+	static unsigned char buf[XBUF];
+	uint64_t off = 0, h = HASH_INIT;
+	int64_t bad;
+	ssize_t n;
+	char c;
+
+	while (off < total) {
+		size_t want = total - off < XBUF ? total - off : XBUF;
+
+		n = recv(fd, buf, want, MSG_DONTWAIT);
+		if (n == 0)
+			return fail("EOF after %llu of %llu bytes",
+				    (unsigned long long)off,
+				    (unsigned long long)total);
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return fail("recv at %llu of %llu: %s",
+					    (unsigned long long)off,
+					    (unsigned long long)total,
+					    errname(errno));
+			if (wait_fd(fd, POLLIN, ms) <= 0)
+				return fail("no data for %d ms at %llu of %llu",
+					    ms, (unsigned long long)off,
+					    (unsigned long long)total);
+			continue;
+		}
+		bad = pattern_check(buf, n, off, seed);
+		if (bad >= 0)
+			return fail("data corrupt at stream offset %lld",
+				    (long long)bad);
+		h = fnv(h, buf, n);
+		off += n;
+	}
+	*hash = h;
+	if (want_eof) {
+		n = recv_all(fd, &c, 1, ms);
+		if (n != 0)
+			return fail("no EOF after %llu bytes: %s",
+				    (unsigned long long)total,
+				    n > 0 ? "extra data" : errname(errno));
+	}
+	return 0;
+}
+
+int echo_until_eof(int fd, int ms)
+{
+	static char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n == 0)
+			return 0;
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				return fail("echo recv: %s", errname(errno));
+			if (wait_fd(fd, POLLIN, ms) <= 0)
+				return fail("echo: no data for %d ms", ms);
+			continue;
+		}
+		if (send_all(fd, buf, n, ms) != n)
+			return fail("echo send: %s", errname(errno));
+	}
+}
+
+int echo_exchange(int fd, size_t len, size_t chunk, uint64_t seed, int ms)
+{
+	static unsigned char out[65536], in[65536];
+	uint64_t sent = 0, got = 0, hs = HASH_INIT, hr = HASH_INIT;
+	struct pollfd p = { .fd = fd };
+	int64_t bad;
+	ssize_t n;
+
+	if (chunk > sizeof(out))
+		chunk = sizeof(out);
+	while (got < len) {
+		p.events = POLLIN | (sent < len ? POLLOUT : 0);
+		n = poll(&p, 1, ms);
+		if (n == 0)
+			return fail("echo stalled: sent %llu got %llu of %zu",
+				    (unsigned long long)sent,
+				    (unsigned long long)got, len);
+		if (n < 0 && errno != EINTR)
+			return fail("poll: %s", errname(errno));
+		if (sent < len && (p.revents & POLLOUT)) {
+			size_t m = len - sent < chunk ? len - sent : chunk;
+
+			pattern(out, m, sent, seed);
+			n = send(fd, out, m, MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN)
+				return fail("send: %s", errname(errno));
+			if (n > 0) {
+				hs = fnv(hs, out, n);
+				sent += n;
+			}
+		}
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			n = recv(fd, in, sizeof(in), MSG_DONTWAIT);
+			if (n == 0)
+				return fail("EOF after %llu echoed bytes",
+					    (unsigned long long)got);
+			if (n < 0 && errno != EAGAIN)
+				return fail("recv: %s", errname(errno));
+			if (n > 0) {
+				bad = pattern_check(in, n, got, seed);
+				if (bad >= 0)
+					return fail("echo corrupt at offset %lld",
+						    (long long)bad);
+				hr = fnv(hr, in, n);
+				got += n;
+			}
+		}
+	}
+	if (hs != hr)
+		return fail("hash sent %016llx echoed %016llx",
+			    (unsigned long long)hs, (unsigned long long)hr);
+	return 0;
+}
+
+long long read_stat(const char *path, const char *name)
+{
+	char line[256], key[128];
+	long long v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %lld", key, &v) == 2 &&
+		    !strcmp(key, name)) {
+			fclose(f);
+			return v;
+		}
+	fclose(f);
+	return -1;
+}
+
+long read_param(const char *path, long dflt)
+{
+	long v;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return dflt;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = dflt;
+	fclose(f);
+	return v;
+}

@@ -1,0 +1,281 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# /init of the test bed's dom0 (busybox).  Brings up the Xen toolstack,
+# loads the PV Calls backend, then drives the scenario named on the
+# kernel command line (pvcalls_scenario=NAME):
+#   suite  the guest suite, then the lifecycle checks (xl destroy with
+#          sockets open, rmmod/modprobe of the backend, a second guest
+#          that connects and unloads its frontend)
+#   other  one guest run with that scenario (e.g. demo)
+# Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
+# run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
+# The host harness (testbed/run.sh) parses all of it.
+export PATH=/opt/pvcalls:/usr/lib/xen/bin:/sbin:/bin:/usr/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mount -t debugfs debugfs /sys/kernel/debug
+# Only emergencies live on the console: the full log is printed at the end.
+dmesg -n 1
+. /bed/env
+export KVER
+
+arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
+SCENARIO=$(arg pvcalls_scenario)
+SCENARIO=${SCENARIO:-suite}
+GUEST_TIMEOUT=$(arg pvcalls_guest_timeout)
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
+BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
+export SCENARIO PVCALLS_SCENARIO=$SCENARIO
+STATS=/sys/kernel/debug/xen-pvcalls-back/stats
+T0=$(cut -d. -f1 /proc/uptime)
+
+say() { echo "@@@ [$(($(cut -d. -f1 /proc/uptime) - T0))s] $*"; }
+bed() {	# bed OK|FAIL name [reason]
+	if [ "$1" = OK ]; then
+		echo "@@@ BED ok $2"
+	else
+		echo "@@@ BED not ok $2${3:+ # $3}"
+	fi
+}
+check() {	# check name command...: a BED line from the command's status
+	name=$1
+	shift
+	if out=$("$@" 2>&1); then
+		bed OK "$name"
+	else
+		bed FAIL "$name" "$(echo "$out" | tail -n 1)"
+	fi
+}
+# wait_for SECONDS command...: polls the command until it succeeds or the
+# time (by the clock, not by a count: commands are slow under emulation)
+# is up.
+now() { cut -d. -f1 /proc/uptime; }
+wait_for() {
+	w_end=$(($(now) + $1))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$(now)" -lt "$w_end" ] || return 1
+		sleep 0.3
+	done
+}
+
+the_end() {
+	say "dom0 kernel log"
+	echo "@@@ BEGIN dom0-dmesg"
+	dmesg
+	echo "@@@ END dom0-dmesg"
+	echo "@@@ dom0 taint $(cat /proc/sys/kernel/tainted)"
+	say "done"
+	echo "@@@ DONE"
+	sync
+	poweroff -f
+	sleep 10
+	echo o > /proc/sysrq-trigger
+}
+
+# ---- Xen toolstack ----
+say "dom0 up, kernel $KVER, scenario $SCENARIO"
+for m in xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc; do
+	modprobe $m || bed FAIL "modprobe $m"
+done
+mkdir -p /proc/xen /run/xenstored /run/xen /var/lib/xen /var/lib/xenstored \
+	/var/log/xen/console
+mount -t xenfs xenfs /proc/xen
+xenstored --pid-file=/run/xenstored.pid
+if ! wait_for 30 xenstore-ls /; then
+	bed FAIL "xenstored up"
+	the_end
+fi
+xen-init-dom0 >/dev/null
+xenconsoled --log=guest --log-dir=/var/log/xen/console \
+	--pid-file=/run/xenconsoled.pid
+ip link set lo up
+say "xen toolstack up"
+
+# ---- backend ----
+if modprobe xen-pvcalls-back; then
+	bed OK "modprobe xen-pvcalls-back"
+else
+	bed FAIL "modprobe xen-pvcalls-back"
+fi
+
+stat_of() { awk -v k="$1" '$1 == k { print $2 }' $STATS 2>/dev/null; }
+
+# The backend holds nothing: every per-guest counter reads 0.
+stats_zero() {
+	[ -r $STATS ] || return 1
+	for k in frontends active_sockets passive_sockets mapped_rings evtchns; do
+		[ "$(stat_of $k)" = 0 ] || return 1
+	done
+}
+check_stats_zero() {	# check_stats_zero NAME: waits up to 30 s
+	if wait_for 30 stats_zero; then
+		bed OK "$1"
+	else
+		bed FAIL "$1" "$(tr '\n' ' ' < $STATS 2>/dev/null || echo "no $STATS")"
+	fi
+}
+
+# Both xenbus ends of the guest's pvcalls device in state 4 (Connected).
+both_connected() {
+	[ "$(xenstore-read /local/domain/$1/device/pvcalls/0/state)" = 4 ] &&
+	[ "$(xenstore-read /local/domain/0/backend/pvcalls/$1/0/state)" = 4 ]
+}
+states() {
+	echo "frontend $(xenstore-read /local/domain/$1/device/pvcalls/0/state 2>&1)" \
+	     "backend $(xenstore-read /local/domain/0/backend/pvcalls/$1/0/state 2>&1)"
+}
+
+# A destroyed domain whose pages are still mapped by dom0 lingers as a
+# dying "(null)" domain in xl list.
+no_dying_domain() { ! xl list | grep -q '(null)'; }
+domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
+has_sockets() { [ "$(stat_of active_sockets)" -gt 0 ] 2>/dev/null; }
+
+# ---- guests ----
+# live_start NAME / live_stop: copies the guest's console to dom0's, each
+# line as "@@@ live NAME: ...", while it runs (progress for the host; the
+# harness takes results only from the full log printed after the guest).
+live_start() {
+	l_log=/var/log/xen/console/guest-pvc-$1.log
+	touch "$l_log"
+	rm -f /tmp/live.fifo
+	mkfifo /tmp/live.fifo
+	tail -f "$l_log" > /tmp/live.fifo &
+	LIVE_TAIL=$!
+	while IFS= read -r l; do echo "@@@ live $1: $l"; done < /tmp/live.fifo &
+	LIVE_READ=$!
+}
+live_stop() {
+	kill "$LIVE_TAIL" 2>/dev/null
+	wait "$LIVE_TAIL" "$LIVE_READ" 2>/dev/null
+}
+
+# guest_start NAME SCENARIO [TIMEOUT]: xl create; sets DOMID, G_TIMEOUT.
+guest_start() {
+	g_name=pvc-$1
+	G_TIMEOUT=${3:-$GUEST_TIMEOUT}
+	cat > /tmp/$g_name.cfg <<CFG
+name = "$g_name"
+type = "pv"
+kernel = "/guest/vmlinuz"
+ramdisk = "/guest/initrd.gz"
+memory = 256
+vcpus = 2
+extra = "console=hvc0 quiet pvcalls_scenario=$2"
+pvcalls = [ "backend=0" ]
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+CFG
+	rm -f /tmp/dom0-$1.log
+	if [ -x /opt/pvcalls/run-dom0.sh ]; then
+		timeout "$G_TIMEOUT" /opt/pvcalls/run-dom0.sh "$2" \
+			> /tmp/dom0-$1.log 2>&1 &
+		DOM0_PID=$!
+	else
+		DOM0_PID=
+	fi
+	say "xl create $g_name (scenario $2)"
+	live_start "$1"
+	if xl create -q /tmp/$g_name.cfg > /tmp/xl-$1.log 2>&1; then
+		bed OK "xl create guest $1"
+	else
+		bed FAIL "xl create guest $1" "$(tail -n 1 /tmp/xl-$1.log)"
+	fi
+	DOMID=$(xl domid $g_name 2>/dev/null)
+}
+
+# guest_end NAME [destroy]: waits (bounded) for the guest to power off,
+# or destroys it; prints its console log and the dom0 peer's output.
+guest_end() {
+	g_name=pvc-$1
+	if [ "$2" = destroy ]; then
+		check "xl destroy guest $1" xl destroy $g_name
+	fi
+	if wait_for "$G_TIMEOUT" domain_gone $g_name; then
+		[ "$2" = destroy ] || bed OK "guest $1 finished in time"
+	else
+		bed FAIL "guest $1 finished in time" "not done after ${G_TIMEOUT}s"
+		xl destroy $g_name
+		wait_for 30 domain_gone $g_name
+	fi
+	say "guest $1 gone"
+	sleep 1
+	live_stop
+	echo "@@@ BEGIN guest-log $1"
+	cat /var/log/xen/console/guest-$g_name.log 2>/dev/null
+	echo
+	echo "@@@ END guest-log $1"
+	if [ -n "$DOM0_PID" ]; then
+		# run-dom0.sh exits by itself when the guest side is done.
+		wait_for 30 eval "! kill -0 $DOM0_PID"
+		kill $DOM0_PID 2>/dev/null
+		wait $DOM0_PID
+		echo "@@@ BEGIN dom0-run $1"
+		cat /tmp/dom0-$1.log
+		echo
+		echo "@@@ END dom0-run $1"
+	fi
+}
+
+case $SCENARIO in
+suite)
+	guest_start suite suite
+	guest_end suite
+	check_stats_zero "backend holds nothing after the suite guest's poweroff"
+
+	# xl destroy of a guest that holds sockets open.
+	guest_start hold hold $BED_GUEST_TIMEOUT
+	if wait_for 60 both_connected "$DOMID"; then
+		bed OK "hold guest connected (xenbus state 4 both ends)"
+	else
+		bed FAIL "hold guest connected (xenbus state 4 both ends)" "$(states "$DOMID")"
+	fi
+	if wait_for 60 has_sockets; then
+		bed OK "backend sees the hold guest's open sockets"
+	else
+		bed FAIL "backend sees the hold guest's open sockets" \
+			"$(tr '\n' ' ' < $STATS 2>&1)"
+	fi
+	guest_end hold destroy
+	check_stats_zero "backend holds nothing after xl destroy with sockets open"
+	if wait_for 30 no_dying_domain; then
+		bed OK "destroyed guest fully released (no dying domain)"
+	else
+		bed FAIL "destroyed guest fully released (no dying domain)" \
+			"$(xl list | grep '(null)')"
+	fi
+	check "rmmod xen_pvcalls_back with no guest" rmmod xen_pvcalls_back
+	check "modprobe xen-pvcalls-back again" modprobe xen-pvcalls-back
+
+	# A new guest connects to the reloaded backend, then unloads its
+	# frontend (guest scenario lifecycle).
+	guest_start lifecycle lifecycle $BED_GUEST_TIMEOUT
+	if wait_for 60 both_connected "$DOMID"; then
+		bed OK "second xl create connects again (xenbus state 4 both ends)"
+	else
+		bed FAIL "second xl create connects again (xenbus state 4 both ends)" \
+			"$(states "$DOMID")"
+	fi
+	guest_end lifecycle
+	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
+	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
+	;;
+*)
+	guest_start "$SCENARIO" "$SCENARIO"
+	if wait_for 60 both_connected "$DOMID"; then
+		say "pvcalls xenbus handshake: $(states "$DOMID") (4 = Connected)"
+	else
+		say "pvcalls xenbus handshake incomplete: $(states "$DOMID")"
+	fi
+	guest_end "$SCENARIO"
+	say "backend counters after the guest: $(tr '\n' ' ' < $STATS 2>&1)"
+	;;
+esac
+the_end

@@ -1,0 +1,46 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the test bed scripts (bash): finds the kernel, Xen and the
+# build directory.  Nothing here is hard-coded to a version: the kernel is
+# the newest one with headers (or KDIR=), Xen the newest /boot/xen-*.gz.
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+
+# Same choice as the Makefile: KDIR=, else the running kernel's headers,
+# else the newest /lib/modules/*/build.
+bed_find_kdir() {
+	local d
+	if [ -n "${KDIR:-}" ]; then echo "$KDIR"; return; fi
+	d=/lib/modules/$(uname -r)/build
+	if [ -e "$d/Makefile" ]; then echo "$d"; return; fi
+	for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
+		[ -e "$d/Makefile" ] && echo "$d"
+	done | tail -n 1
+}
+
+bed_detect() {
+	KDIR=$(bed_find_kdir)
+	if [ -z "$KDIR" ]; then
+		echo "error: no kernel headers; apt-get install linux-headers-amd64" >&2
+		return 1
+	fi
+	KVER=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' \
+		"$KDIR/include/generated/utsrelease.h")
+	VMLINUZ=/boot/vmlinuz-$KVER
+	XEN_GZ=$(ls /boot/xen-*-amd64.gz 2>/dev/null | sort -V | tail -n 1)
+	XENVER=${XEN_GZ#/boot/xen-}
+	XENVER=${XENVER%-amd64.gz}
+	XENBIN=/usr/lib/xen-$XENVER/bin
+	export KDIR KVER VMLINUZ XEN_GZ XENVER XENBIN TOP BUILD
+	local f
+	for f in "$VMLINUZ" "$XEN_GZ" "$XENBIN/xl" "/lib/modules/$KVER/kernel"; do
+		if [ ! -e "$f" ]; then
+			echo "error: $f missing (packages: linux-image-amd64" \
+			     "xen-hypervisor-*-amd64 xen-utils-*; make deps)" >&2
+			return 1
+		fi
+	done
+}
+
+# Seconds since the epoch, for timings.
+bed_now() { date +%s; }

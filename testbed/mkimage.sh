@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Builds the test bed's boot files under $BUILD (default build/):
+#   xen            the decompressed hypervisor (QEMU's multiboot -kernel)
+#   vmlinuz        the Debian kernel, dom0 and guest alike
+#   guest.cpio.gz  guest initramfs: busybox, the modules, /opt/pvcalls
+#   dom0.cpio.gz   dom0 initramfs: busybox, the Xen toolstack and its
+#                  libraries, Xen and PV Calls modules, /opt/pvcalls, and
+#                  the guest's kernel and initramfs under /guest
+# The modules must be built first (make).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+bed_detect
+
+MODDIR=/lib/modules/$KVER
+mkdir -p "$BUILD"
+
+# Copy one host file into root $1 at the same path (following links).
+put() {
+	local root=$1 f=$2
+	mkdir -p "$root$(dirname "$f")"
+	cp -L "$f" "$root$f"
+}
+
+# Copy an executable and every shared library ldd lists for it.
+put_exe() {
+	local root=$1 exe=$2 dst=${3:-$2} lib
+	mkdir -p "$root$(dirname "$dst")"
+	cp -L "$exe" "$root$dst"
+	for lib in $(ldd "$exe" 2>/dev/null | grep -o '/[^ ]*'); do
+		[ -e "$root$lib" ] || put "$root" "$lib"
+	done
+}
+
+# Kernel modules with their dependencies, resolved on the host's tree.
+put_kmods() {
+	local root=$1 m ko
+	shift
+	for m in "$@"; do
+		for ko in $(modprobe -S "$KVER" --show-depends "$m" |
+			    awk '$1 == "insmod" { print $2 }'); do
+			[ -e "$root$ko" ] || put "$root" "$ko"
+		done
+	done
+}
+
+# Skeleton shared by both images: busybox and its applets, our modules,
+# /opt/pvcalls.
+skeleton() {
+	local root=$1 a ko
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,run,tmp,root,opt/pvcalls,bed}
+	mkdir -p "$root"/usr/{bin,sbin} "$root$MODDIR/extra"
+	mkdir -p "$root/var/log" "$root/var/lib"
+	ln -s ../run "$root/var/run"
+	cp /bin/busybox "$root/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$root/bin/$a"
+	done
+	for ko in "$TOP"/frontend/*.ko "$TOP"/backend/*.ko; do
+		[ -e "$ko" ] && cp "$ko" "$root$MODDIR/extra/"
+	done
+	for f in modules.builtin modules.builtin.modinfo modules.order; do
+		[ -e "$MODDIR/$f" ] && cp "$MODDIR/$f" "$root$MODDIR/"
+	done
+	[ -d "$BUILD/opt" ] && cp -a "$BUILD/opt/." "$root/opt/pvcalls/"
+	cp "$BUILD/pvc-hold" "$root/bed/"
+	echo "KVER=$KVER" > "$root/bed/env"
+}
+
+pack() {
+	local root=$1 out=$2
+	depmod -b "$root" "$KVER"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
+		gzip -6 > "$out.tmp"
+	mv "$out.tmp" "$out"
+}
+
+# /opt/pvcalls: what selftests/ builds (static programs) and its run-*.sh.
+rm -rf "$BUILD/opt"
+mkdir -p "$BUILD/opt"
+if [ -f "$TOP/selftests/Makefile" ]; then
+	make -s -C "$TOP/selftests" >&2
+	find "$TOP/selftests" -maxdepth 2 -type f \( -name 'run-*.sh' -o -perm -u+x \) \
+	     ! -name '*.o' ! -name '*.c' ! -name '*.h' -print |
+	while read -r f; do
+		case $f in
+		*.sh) cp "$f" "$BUILD/opt/" ;;
+		*) [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = '177ELF' ] &&
+			cp "$f" "$BUILD/opt/" || true ;;
+		esac
+	done
+	chmod +x "$BUILD"/opt/* 2>/dev/null || true
+fi
+
+# The bed's own guest helper: holds sockets open for the xl destroy check.
+gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
+
+zcat "$XEN_GZ" > "$BUILD/xen"
+cp "$VMLINUZ" "$BUILD/vmlinuz"
+
+# Guest image.
+G=$BUILD/guest-root
+skeleton "$G"
+cp "$TOP/testbed/guest-init.sh" "$G/init"
+chmod +x "$G/init"
+pack "$G" "$BUILD/guest.cpio.gz"
+
+# dom0 image.
+D=$BUILD/dom0-root
+skeleton "$D"
+cp "$TOP/testbed/dom0-init.sh" "$D/init"
+chmod +x "$D/init"
+put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
+for t in xl xenstored xenconsoled xen-init-dom0; do
+	put_exe "$D" "$XENBIN/$t" "/usr/lib/xen/bin/$t"
+done
+put_exe "$D" /usr/bin/xenstore
+for t in read write ls exists rm list watch chmod; do
+	ln -s xenstore "$D/usr/bin/xenstore-$t"
+done
+# xl aborts without libgcc_s (pthread_cancel loads it at run time).
+put "$D" /lib/x86_64-linux-gnu/libgcc_s.so.1
+mkdir -p "$D/etc/xen" "$D/guest"
+cp /etc/xen/xl.conf "$D/etc/xen/"
+cp "$BUILD/vmlinuz" "$D/guest/vmlinuz"
+cp "$BUILD/guest.cpio.gz" "$D/guest/initrd.gz"
+pack "$D" "$BUILD/dom0.cpio.gz"
+
+ls -l "$BUILD"/xen "$BUILD"/vmlinuz "$BUILD"/guest.cpio.gz "$BUILD"/dom0.cpio.gz >&2

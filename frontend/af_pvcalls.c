@@ -44,9 +44,12 @@
  *  - TCP-level options (TCP_NODELAY...) are accepted and remembered,
  *    with no effect; SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are
  *    stored by the generic code only.
- *  - getsockname() gives the bound address (0.0.0.0:0 before bind or
- *    for a kernel-chosen port); getpeername() of an accepted socket
- *    gives 0.0.0.0:0 since v1 does not report the peer.
+ *  - getsockname() gives the bound address; after connect() of an
+ *    unbound socket, 0.0.0.0 and the port the transport bound it to
+ *    before connecting (v1 reports no local address).  A port chosen
+ *    by dom0's kernel (listen() without bind()) shows as 0.
+ *    getpeername() of an accepted socket gives 0.0.0.0:0 since v1 does
+ *    not report the peer.
  */
 #include <linux/in.h>
 #include <linux/module.h>
@@ -445,6 +448,8 @@ static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
 			*sin = ps->peer;
 	} else {
 		*sin = ps->local;
+		if (!sin->sin_port)
+			sin->sin_port = tops->local_port(ps->t);
 	}
 	release_sock(sk);
 	return err;

@@ -135,6 +135,9 @@ struct pvct_sock {
 	void *owner;
 	const struct pvcalls_upcalls *up;
 	struct pvc_request pending;	/* command to send after SOCKET */
+	struct pvc_request connect_req;	/* sent once autobind is done */
+	unsigned int autobind_tries;	/* > 0 while autobinding */
+	__be16 autobind_port, local_port;
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
 	struct pvc_dring ring;

@@ -21,6 +21,7 @@
  */
 #include <linux/in.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -165,6 +166,7 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 	 * left to pvct_release_done().
 	 */
 	connecting = t->state == PVCT_CONNECTING && !t->releasing;
+	t->autobind_tries = 0;
 	t->state = t->prev_state;
 	t->op_ret = err;
 	/*
@@ -177,11 +179,67 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 		pvct_ring_put(t);
 }
 
+/*
+ * Autobind: v1 never tells the frontend which local port a connect got,
+ * yet getsockname() must report it.  So before connecting an unbound
+ * socket we bind it to a random port of Linux's default ephemeral range
+ * (retrying when it is taken), then connect from it.  If no port can be
+ * had we connect anyway and getsockname() reports port 0.
+ */
+#define PVCT_AUTOBIND_TRIES	8
+#define PVCT_EPHEMERAL_LOW	32768
+#define PVCT_EPHEMERAL_HIGH	60999
+
+static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	u32 span = PVCT_EPHEMERAL_HIGH - PVCT_EPHEMERAL_LOW + 1;
+
+	sin.sin_port = htons(PVCT_EPHEMERAL_LOW + get_random_u32_below(span));
+	t->autobind_port = sin.sin_port;
+	memset(req, 0, sizeof(*req));
+	req->cmd = PVC_CMD_BIND;
+	req->u.bind.id = t->id;
+	memcpy(req->u.bind.addr, &sin, sizeof(sin));
+	req->u.bind.len = sizeof(sin);
+}
+
+/* The autobind BIND answered @ret: try another port, or connect. */
+static void pvct_autobind_done(struct pvct_sock *t, int ret)
+{
+	struct pvc_request req;
+
+	if (ret == -ENETDOWN || ret == -ECONNABORTED) {
+		t->autobind_tries = 0;
+		pvct_op_failed(t, ret);
+		return;
+	}
+	if (ret == -EADDRINUSE && --t->autobind_tries) {
+		pvct_autobind_req(t, &req);
+	} else {
+		if (!ret)
+			t->local_port = t->autobind_port;
+		t->autobind_tries = 0;
+		req = t->connect_req;
+	}
+	spin_lock_irq(&t->lock);
+	t->pending = req;
+	spin_unlock_irq(&t->lock);
+	kref_get(&t->ref);
+	if (!queue_work(pvc_sock_wq, &t->submit_work))
+		pvct_put(t);
+}
+
 static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvct_sock *t = ctx;
 	int ret = pvc_ret(rsp);
 
+	if (t->autobind_tries && t->state == PVCT_CONNECTING) {
+		pvct_autobind_done(t, ret);
+		pvct_put(t);
+		return;
+	}
 	if (ret) {
 		pvct_op_failed(t, ret);
 	} else {
@@ -329,7 +387,18 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
 	req.u.connect.len = sizeof(*sin);
 	req.u.connect.ref = t->ring.iref;
 	req.u.connect.evtchn = t->ring.port;
-	ret = pvct_start(t, &req);
+	if (t->prev_state == PVCT_NEW && !t->local_port) {
+		struct pvc_request breq;
+
+		t->connect_req = req;
+		t->autobind_tries = PVCT_AUTOBIND_TRIES;
+		pvct_autobind_req(t, &breq);
+		ret = pvct_start(t, &breq);
+		if (ret)
+			t->autobind_tries = 0;
+	} else {
+		ret = pvct_start(t, &req);
+	}
 	if (ret) {
 		pvct_leave(t, ret);
 		pvct_ring_put(t);
@@ -373,6 +442,11 @@ static int pvct_listen(struct pvct_sock *t, int backlog)
 	if (ret)
 		pvct_leave(t, ret);
 	return ret;
+}
+
+static __be16 pvct_local_port(struct pvct_sock *t)
+{
+	return READ_ONCE(t->local_port);
 }
 
 static int pvct_op_result(struct pvct_sock *t)
@@ -573,6 +647,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.connect = pvct_connect,
 	.bind = pvct_bind,
 	.listen = pvct_listen,
+	.local_port = pvct_local_port,
 	.op_result = pvct_op_result,
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,

@@ -56,6 +56,7 @@ struct pvct_sock *pvct_alloc(void)
 	INIT_WORK(&t->poll_work, pvct_poll_work);
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
+	init_waitqueue_head(&t->drain_wq);
 	t->ring.irq = -1;
 	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
@@ -115,15 +116,26 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 {
 	struct pvct_sock *t = arg;
 	unsigned int ev = 0;
-	bool rx, tx;
+	bool rx, tx, err_seen = t->err_seen;
+	int err = 0;
 
 	pvc_dring_events(&t->ring, &rx, &tx);
 	if (rx)
 		ev |= PVCT_EV_RX;
-	if (tx)
+	if (tx) {
 		ev |= PVCT_EV_TX;
+		wake_up(&t->drain_wq);
+	}
+	if (rx && !err_seen) {
+		/* A reset or other peer error is what SO_ERROR reports. */
+		err = READ_ONCE(t->ring.intf->in_error);
+		if (err < 0 && err >= -MAX_ERRNO && err != -ENOTCONN)
+			t->err_seen = true;
+		else
+			err = 0;
+	}
 	if (ev)
-		pvct_event(t, ev, 0);
+		pvct_event(t, ev, err);
 	return IRQ_HANDLED;
 }
 
@@ -195,6 +207,7 @@ static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	u32 span = PVCT_EPHEMERAL_HIGH - PVCT_EPHEMERAL_LOW + 1;
 
+	sin.sin_addr.s_addr = t->autobind_addr;
 	sin.sin_port = htons(PVCT_EPHEMERAL_LOW + get_random_u32_below(span));
 	t->autobind_port = sin.sin_port;
 	memset(req, 0, sizeof(*req));
@@ -217,8 +230,10 @@ static void pvct_autobind_done(struct pvct_sock *t, int ret)
 	if (ret == -EADDRINUSE && --t->autobind_tries) {
 		pvct_autobind_req(t, &req);
 	} else {
-		if (!ret)
-			t->local_port = t->autobind_port;
+		if (!ret) {
+			t->local_addr = t->autobind_addr;
+			WRITE_ONCE(t->local_port, t->autobind_port);
+		}
 		t->autobind_tries = 0;
 		req = t->connect_req;
 	}
@@ -392,6 +407,9 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
 
 		t->connect_req = req;
 		t->autobind_tries = PVCT_AUTOBIND_TRIES;
+		/* Linux connects to 127/8 from 127.0.0.1: bind that. */
+		t->autobind_addr = ipv4_is_loopback(sin->sin_addr.s_addr) ?
+			htonl(INADDR_LOOPBACK) : htonl(INADDR_ANY);
 		pvct_autobind_req(t, &breq);
 		ret = pvct_start(t, &breq);
 		if (ret)
@@ -444,9 +462,14 @@ static int pvct_listen(struct pvct_sock *t, int backlog)
 	return ret;
 }
 
-static __be16 pvct_local_port(struct pvct_sock *t)
+static void pvct_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 {
-	return READ_ONCE(t->local_port);
+	__be16 port = READ_ONCE(t->local_port);
+
+	if (port) {
+		sin->sin_addr.s_addr = t->local_addr;
+		sin->sin_port = port;
+	}
 }
 
 static int pvct_op_result(struct pvct_sock *t)
@@ -496,12 +519,38 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);	/* the socket's life */
 }
 
+/* Bytes still in out[] that the backend can take. */
+static bool pvct_out_pending(struct pvct_sock *t)
+{
+	struct pvc_indexes *intf;
+	bool pending = false;
+
+	spin_lock_irq(&t->lock);
+	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead) {
+		intf = t->ring.intf;
+		pending = READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons) &&
+			!READ_ONCE(intf->out_error);
+	}
+	spin_unlock_irq(&t->lock);
+	return pending;
+}
+
 /* Close: also used for accepted children nobody took. */
 void pvct_destroy(struct pvct_sock *t)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
 	struct pvc_response rsp = { .ret = -ENETDOWN };
 	bool sent;
+
+	if (!t->drain_started && pvct_out_pending(t)) {
+		/* Let the backend take what is queued; close must not wait. */
+		t->drain_started = true;
+		queue_work(pvc_sock_wq, &t->release_work);
+		return;
+	}
+	if (t->drain_started)
+		wait_event_timeout(t->drain_wq, !pvct_out_pending(t),
+				   PVC_CMD_TIMEOUT);
 
 	spin_lock_irq(&t->lock);
 	t->releasing = true;
@@ -543,6 +592,7 @@ void pvct_kill_all(int err)
 			t->up->event(t->owner,
 				     PVCT_EV_RX | PVCT_EV_TX | PVCT_EV_STATE, 0);
 		spin_unlock_irq(&t->lock);
+		wake_up(&t->drain_wq);
 	}
 	xa_unlock(&pvct_xa);
 }
@@ -647,7 +697,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.connect = pvct_connect,
 	.bind = pvct_bind,
 	.listen = pvct_listen,
-	.local_port = pvct_local_port,
+	.local_addr = pvct_local_addr,
 	.op_result = pvct_op_result,
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,

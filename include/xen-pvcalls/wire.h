@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <assert.h>
 typedef uint8_t __u8;
+typedef uint16_t __u16;
 typedef uint32_t __u32;
 typedef int32_t __s32;
 typedef uint64_t __u64;
@@ -35,6 +36,9 @@ typedef uint64_t __u64;
 #define PVC_XS_MAX_PAGE_ORDER	"max-page-order" /* backend */
 #define PVC_XS_FUNCTION_CALLS	"function-calls" /* backend: "1" */
 #define PVC_PROTOCOL_VERSION	1
+/* socket-names extension (Documentation/pvcalls.rst): value "1" only */
+#define PVC_XS_FEATURE_NAMES	"feature-socket-names"	/* backend offers */
+#define PVC_XS_NAMES		"socket-names"		/* frontend accepts */
 
 /*
  * A Linux v1 frontend refuses a backend whose max-page-order is below 4
@@ -124,6 +128,17 @@ struct pvc_response {
 };
 
 /*
+ * A socket name, filled in by the backend when the socket-names extension
+ * is negotiated (Documentation/pvcalls.rst): the fields of a sockaddr_in,
+ * port and address in network byte order as in sockaddr_in.
+ */
+struct pvc_name {
+	__u16 family;		/* PVC_AF_INET, or 0: not filled in */
+	__u16 port;
+	__u32 addr;
+};
+
+/*
  * The indexes page of one active socket.  The data ring that follows
  * it is 1 << ring_order pages: the first half is "in" (backend writes,
  * frontend reads), the second half is "out" (frontend writes, backend
@@ -138,7 +153,9 @@ struct pvc_indexes {
 	__s32 in_error;
 	__u32 in_prod_event;	/* notify-mitigation: frontend writes */
 	__u32 in_cons_event;	/* notify-mitigation: backend writes */
-	__u8 pad1[44];
+	struct pvc_name local_name;	/* socket-names: backend writes */
+	struct pvc_name peer_name;	/* socket-names: backend writes */
+	__u8 pad1[28];
 	__u32 out_cons, out_prod;
 	__s32 out_error;
 	__u32 out_prod_event;	/* notify-mitigation: backend writes */
@@ -154,6 +171,10 @@ PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_prod_event) == 12,
 		  "in_prod_event at 12");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_cons_event) == 16,
 		  "in_cons_event at 16");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, local_name) == 20,
+		  "local_name at 20");
+PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, peer_name) == 28,
+		  "peer_name at 28");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons) == 64,
 		  "out_cons at 64");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_prod_event) == 76,

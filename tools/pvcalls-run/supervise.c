@@ -128,7 +128,8 @@ int supervise(const struct config *cfg, int listener, pid_t child,
 				child_done = true;
 				code = status_to_exit(status);
 			}
-			if (child_done && !cfg->keep)
+			/* with --keep, stay while the filter has users */
+			if (child_done && (!cfg->keep || pfd[0].fd < 0))
 				break;
 		}
 		if (pfd[0].revents & POLLIN) {

@@ -15,10 +15,10 @@
 #   3. tells the guest it is done (creates "done" for its httpd), waits
 #      until the guest has stopped its servers, stops its own and exits.
 # Prints TAP lines "ok N name" / "not ok N name # reason" and "# " notes.
-# PVCALLS_RUN_WAIT: seconds to wait for the guest (default 600).
+# PVCALLS_RUN_WAIT: seconds to wait for the guest (default 300).
 # PVCALLS_RUN_IPERF_TIME: seconds of each iperf3 run (default 3).
 
-WAIT=${PVCALLS_RUN_WAIT:-600}
+WAIT=${PVCALLS_RUN_WAIT:-300}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BB=busybox
 WWW=/tmp/pvcalls-run-dom0

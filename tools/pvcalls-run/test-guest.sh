@@ -8,12 +8,12 @@
 # and serve dom0 (busybox httpd, iperf3 -s), then wait for dom0's "done".
 # pvcalls-run is looked up next to this script, then in PATH.
 # Prints TAP lines "ok N name" / "not ok N name # reason" and "# " notes.
-# PVCALLS_RUN_WAIT: seconds to wait for dom0 (default 600).
+# PVCALLS_RUN_WAIT: seconds to wait for dom0 (default 300).
 # PVCALLS_RUN_IPERF_TIME: seconds of each iperf3 run (default 3).
 
 D=$(cd "$(dirname "$0")" && pwd)
 PATH=$D:$PATH
-WAIT=${PVCALLS_RUN_WAIT:-600}
+WAIT=${PVCALLS_RUN_WAIT:-300}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BB=busybox
 # PVCALLS_RUN overrides the launcher, e.g. for a dry run of both halves

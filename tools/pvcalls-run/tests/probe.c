@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +287,38 @@ static int cmd_bench(int count)
 	return 0;
 }
 
+/* Echo server on 127.0.0.1:port, a child per connection, until killed. */
+static int cmd_echoserver(int port)
+{
+	int one = 1, lfd, cfd;
+	struct sockaddr_in sin;
+	char buf[4096];
+	ssize_t n;
+
+	signal(SIGCHLD, SIG_IGN);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) || listen(lfd, 16))
+		return 1;
+	for (;;) {
+		cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0)
+			continue;
+		if (fork() == 0) {
+			close(lfd);
+			while ((n = read(cfd, buf, sizeof(buf))) > 0)
+				if (write(cfd, buf, n) != n)
+					break;
+			_exit(0);
+		}
+		close(cfd);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -309,6 +342,8 @@ int main(int argc, char **argv)
 		return cmd_nbconnect(argv[2], atoi(argv[3]));
 	if (!strcmp(argv[1], "bindconnect") && argc > 3)
 		return cmd_bindconnect(argv[2], atoi(argv[3]));
+	if (!strcmp(argv[1], "echoserver") && argc > 2)
+		return cmd_echoserver(atoi(argv[2]));
 	if (!strcmp(argv[1], "bench") && argc > 2)
 		return cmd_bench(atoi(argv[2]));
 	if (!strcmp(argv[1], "tfo") && argc > 3)

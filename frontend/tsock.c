@@ -202,13 +202,24 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 #define PVCT_EPHEMERAL_LOW	32768
 #define PVCT_EPHEMERAL_HIGH	60999
 
+static atomic_t pvct_next_port = ATOMIC_INIT(0);
+
 static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	u32 span = PVCT_EPHEMERAL_HIGH - PVCT_EPHEMERAL_LOW + 1;
 
+	/*
+	 * Walk the range from a random start rather than picking at
+	 * random: a port comes back only after the whole range was used,
+	 * so a new connection does not collide with a TIME_WAIT 4-tuple
+	 * of a recent one (connect would fail with EADDRNOTAVAIL).
+	 */
+	if (!atomic_read(&pvct_next_port))
+		atomic_cmpxchg(&pvct_next_port, 0, get_random_u32_below(span) + 1);
 	sin.sin_addr.s_addr = t->autobind_addr;
-	sin.sin_port = htons(PVCT_EPHEMERAL_LOW + get_random_u32_below(span));
+	sin.sin_port = htons(PVCT_EPHEMERAL_LOW +
+			     (u32)atomic_inc_return(&pvct_next_port) % span);
 	t->autobind_port = sin.sin_port;
 	memset(req, 0, sizeof(*req));
 	req->cmd = PVC_CMD_BIND;

@@ -39,14 +39,20 @@
  *
  * What v1 cannot carry and is emulated here (documented for users):
  *  - shutdown(SHUT_WR) stops local sends (EPIPE) but sends no FIN: the
- *    peer sees end of file only at close.  shutdown(SHUT_RD) makes
+ *    peer sees end of file only at close.  close() returns at once; the
+ *    transport keeps the socket until the backend has taken what is
+ *    left in the send ring (bounded wait), then releases it.  shutdown(SHUT_RD) makes
  *    reads return 0 once the ring is empty.
  *  - TCP-level options (TCP_NODELAY...) are accepted and remembered,
  *    with no effect; SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are
  *    stored by the generic code only.
- *  - getsockname() gives the bound address (0.0.0.0:0 before bind or
- *    for a kernel-chosen port); getpeername() of an accepted socket
- *    gives 0.0.0.0:0 since v1 does not report the peer.
+ *  - getsockname() gives the bound address; after connect() of an
+ *    unbound socket, the address and port the transport bound it to
+ *    before connecting (v1 reports no local address): 127.0.0.1 for a
+ *    loopback destination, else 0.0.0.0.  A port chosen
+ *    by dom0's kernel (listen() without bind()) shows as 0.
+ *    getpeername() of an accepted socket gives 0.0.0.0:0 since v1 does
+ *    not report the peer.
  */
 #include <linux/in.h>
 #include <linux/module.h>
@@ -445,6 +451,8 @@ static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
 			*sin = ps->peer;
 	} else {
 		*sin = ps->local;
+		if (!sin->sin_port)
+			tops->local_addr(ps->t, sin);
 	}
 	release_sock(sk);
 	return err;

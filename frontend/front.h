@@ -135,6 +135,13 @@ struct pvct_sock {
 	void *owner;
 	const struct pvcalls_upcalls *up;
 	struct pvc_request pending;	/* command to send after SOCKET */
+	struct pvc_request connect_req;	/* sent once autobind is done */
+	unsigned int autobind_tries;	/* > 0 while autobinding */
+	__be16 autobind_port, local_port;
+	__be32 autobind_addr, local_addr;
+	bool err_seen;			/* only the data interrupt uses it */
+	bool drain_started;		/* close waits for out[] to empty */
+	wait_queue_head_t drain_wq;	/* woken by the data interrupt */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
 	struct pvc_dring ring;

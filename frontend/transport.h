@@ -53,6 +53,8 @@ struct pvcalls_transport_ops {
 	int (*connect)(struct pvct_sock *t, const struct sockaddr_in *sin);
 	int (*bind)(struct pvct_sock *t, const struct sockaddr_in *sin);
 	int (*listen)(struct pvct_sock *t, int backlog);
+	/* Local address and port of a connect, or 0 for unknown parts. */
+	void (*local_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
 	/* -EINPROGRESS while the last operation runs, then its result. */
 	int (*op_result)(struct pvct_sock *t);
 

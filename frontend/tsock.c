@@ -21,6 +21,7 @@
  */
 #include <linux/in.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -55,6 +56,7 @@ struct pvct_sock *pvct_alloc(void)
 	INIT_WORK(&t->poll_work, pvct_poll_work);
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
+	init_waitqueue_head(&t->drain_wq);
 	t->ring.irq = -1;
 	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
@@ -114,15 +116,26 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 {
 	struct pvct_sock *t = arg;
 	unsigned int ev = 0;
-	bool rx, tx;
+	bool rx, tx, err_seen = t->err_seen;
+	int err = 0;
 
 	pvc_dring_events(&t->ring, &rx, &tx);
 	if (rx)
 		ev |= PVCT_EV_RX;
-	if (tx)
+	if (tx) {
 		ev |= PVCT_EV_TX;
+		wake_up(&t->drain_wq);
+	}
+	if (rx && !err_seen) {
+		/* A reset or other peer error is what SO_ERROR reports. */
+		err = READ_ONCE(t->ring.intf->in_error);
+		if (err < 0 && err >= -MAX_ERRNO && err != -ENOTCONN)
+			t->err_seen = true;
+		else
+			err = 0;
+	}
 	if (ev)
-		pvct_event(t, ev, 0);
+		pvct_event(t, ev, err);
 	return IRQ_HANDLED;
 }
 
@@ -158,7 +171,14 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 	bool connecting;
 
 	spin_lock_irq(&t->lock);
-	connecting = t->state == PVCT_CONNECTING;
+	/*
+	 * A failed connect's ring is ours again (the backend unmaps before
+	 * it answers), except during close: then a connect aborted by our
+	 * RELEASE is answered before the RELEASE itself, and the ring is
+	 * left to pvct_release_done().
+	 */
+	connecting = t->state == PVCT_CONNECTING && !t->releasing;
+	t->autobind_tries = 0;
 	t->state = t->prev_state;
 	t->op_ret = err;
 	/*
@@ -171,11 +191,81 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 		pvct_ring_put(t);
 }
 
+/*
+ * Autobind: v1 never tells the frontend which local port a connect got,
+ * yet getsockname() must report it.  So before connecting an unbound
+ * socket we bind it to a random port of Linux's default ephemeral range
+ * (retrying when it is taken), then connect from it.  If no port can be
+ * had we connect anyway and getsockname() reports port 0.
+ */
+#define PVCT_AUTOBIND_TRIES	8
+#define PVCT_EPHEMERAL_LOW	32768
+#define PVCT_EPHEMERAL_HIGH	60999
+
+static atomic_t pvct_next_port = ATOMIC_INIT(0);
+
+static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	u32 span = PVCT_EPHEMERAL_HIGH - PVCT_EPHEMERAL_LOW + 1;
+
+	/*
+	 * Walk the range from a random start rather than picking at
+	 * random: a port comes back only after the whole range was used,
+	 * so a new connection does not collide with a TIME_WAIT 4-tuple
+	 * of a recent one (connect would fail with EADDRNOTAVAIL).
+	 */
+	if (!atomic_read(&pvct_next_port))
+		atomic_cmpxchg(&pvct_next_port, 0, get_random_u32_below(span) + 1);
+	sin.sin_addr.s_addr = t->autobind_addr;
+	sin.sin_port = htons(PVCT_EPHEMERAL_LOW +
+			     (u32)atomic_inc_return(&pvct_next_port) % span);
+	t->autobind_port = sin.sin_port;
+	memset(req, 0, sizeof(*req));
+	req->cmd = PVC_CMD_BIND;
+	req->u.bind.id = t->id;
+	memcpy(req->u.bind.addr, &sin, sizeof(sin));
+	req->u.bind.len = sizeof(sin);
+}
+
+/* The autobind BIND answered @ret: try another port, or connect. */
+static void pvct_autobind_done(struct pvct_sock *t, int ret)
+{
+	struct pvc_request req;
+
+	if (ret == -ENETDOWN || ret == -ECONNABORTED) {
+		t->autobind_tries = 0;
+		pvct_op_failed(t, ret);
+		return;
+	}
+	if (ret == -EADDRINUSE && --t->autobind_tries) {
+		pvct_autobind_req(t, &req);
+	} else {
+		if (!ret) {
+			t->local_addr = t->autobind_addr;
+			WRITE_ONCE(t->local_port, t->autobind_port);
+		}
+		t->autobind_tries = 0;
+		req = t->connect_req;
+	}
+	spin_lock_irq(&t->lock);
+	t->pending = req;
+	spin_unlock_irq(&t->lock);
+	kref_get(&t->ref);
+	if (!queue_work(pvc_sock_wq, &t->submit_work))
+		pvct_put(t);
+}
+
 static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvct_sock *t = ctx;
 	int ret = pvc_ret(rsp);
 
+	if (t->autobind_tries && t->state == PVCT_CONNECTING) {
+		pvct_autobind_done(t, ret);
+		pvct_put(t);
+		return;
+	}
 	if (ret) {
 		pvct_op_failed(t, ret);
 	} else {
@@ -323,7 +413,21 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
 	req.u.connect.len = sizeof(*sin);
 	req.u.connect.ref = t->ring.iref;
 	req.u.connect.evtchn = t->ring.port;
-	ret = pvct_start(t, &req);
+	if (t->prev_state == PVCT_NEW && !t->local_port) {
+		struct pvc_request breq;
+
+		t->connect_req = req;
+		t->autobind_tries = PVCT_AUTOBIND_TRIES;
+		/* Linux connects to 127/8 from 127.0.0.1: bind that. */
+		t->autobind_addr = ipv4_is_loopback(sin->sin_addr.s_addr) ?
+			htonl(INADDR_LOOPBACK) : htonl(INADDR_ANY);
+		pvct_autobind_req(t, &breq);
+		ret = pvct_start(t, &breq);
+		if (ret)
+			t->autobind_tries = 0;
+	} else {
+		ret = pvct_start(t, &req);
+	}
 	if (ret) {
 		pvct_leave(t, ret);
 		pvct_ring_put(t);
@@ -367,6 +471,16 @@ static int pvct_listen(struct pvct_sock *t, int backlog)
 	if (ret)
 		pvct_leave(t, ret);
 	return ret;
+}
+
+static void pvct_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+{
+	__be16 port = READ_ONCE(t->local_port);
+
+	if (port) {
+		sin->sin_addr.s_addr = t->local_addr;
+		sin->sin_port = port;
+	}
 }
 
 static int pvct_op_result(struct pvct_sock *t)
@@ -416,12 +530,38 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);	/* the socket's life */
 }
 
+/* Bytes still in out[] that the backend can take. */
+static bool pvct_out_pending(struct pvct_sock *t)
+{
+	struct pvc_indexes *intf;
+	bool pending = false;
+
+	spin_lock_irq(&t->lock);
+	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead) {
+		intf = t->ring.intf;
+		pending = READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons) &&
+			!READ_ONCE(intf->out_error);
+	}
+	spin_unlock_irq(&t->lock);
+	return pending;
+}
+
 /* Close: also used for accepted children nobody took. */
 void pvct_destroy(struct pvct_sock *t)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
 	struct pvc_response rsp = { .ret = -ENETDOWN };
 	bool sent;
+
+	if (!t->drain_started && pvct_out_pending(t)) {
+		/* Let the backend take what is queued; close must not wait. */
+		t->drain_started = true;
+		queue_work(pvc_sock_wq, &t->release_work);
+		return;
+	}
+	if (t->drain_started)
+		wait_event_timeout(t->drain_wq, !pvct_out_pending(t),
+				   PVC_CMD_TIMEOUT);
 
 	spin_lock_irq(&t->lock);
 	t->releasing = true;
@@ -463,6 +603,7 @@ void pvct_kill_all(int err)
 			t->up->event(t->owner,
 				     PVCT_EV_RX | PVCT_EV_TX | PVCT_EV_STATE, 0);
 		spin_unlock_irq(&t->lock);
+		wake_up(&t->drain_wq);
 	}
 	xa_unlock(&pvct_xa);
 }
@@ -567,6 +708,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.connect = pvct_connect,
 	.bind = pvct_bind,
 	.listen = pvct_listen,
+	.local_addr = pvct_local_addr,
 	.op_result = pvct_op_result,
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,

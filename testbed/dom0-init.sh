@@ -29,6 +29,10 @@ SCENARIO=$(arg pvcalls_scenario)
 SCENARIO=${SCENARIO:-suite}
 GUEST_TIMEOUT=$(arg pvcalls_guest_timeout)
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
+# The guest half of the selftests that the suite scenario runs: "quick"
+# (small transfers, fits a TCG run) or "suite" (the full sizes).
+SUITE=$(arg pvcalls_suite)
+SUITE=${SUITE:-quick}
 BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
@@ -227,7 +231,7 @@ guest_end() {
 
 case $SCENARIO in
 suite)
-	guest_start suite suite
+	guest_start suite "$SUITE"
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 

@@ -10,6 +10,8 @@
 #                                  dom0's kernel log
 #   build/results/bed-SCENARIO.tap result lines ("ok NAME", "not ok NAME # why")
 # Environment: QEMU_TIMEOUT (s, whole boot), GUEST_TIMEOUT (s, each guest),
+# SUITE (the selftests scenario of the suite guest: quick, the default, or
+# suite for full-size transfers),
 # BED_QUIET=1 to print nothing but the results.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,7 +68,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m 2048 -smp 2 -nographic -no-reboot -nic none \
 	-kernel "$BUILD/xen" \
 	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0" \
-	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT,$BUILD/dom0.cpio.gz" \
+	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!
 tail -n +1 -F --pid="$qemu_pid" "$LOG" 2>/dev/null | progress &

@@ -449,10 +449,11 @@ static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
 			err = -ENOTCONN;
 		else
 			*sin = ps->peer;
+		if (err > 0)
+			tops->peer_addr(ps->t, sin);
 	} else {
 		*sin = ps->local;
-		if (!sin->sin_port)
-			tops->local_addr(ps->t, sin);
+		tops->local_addr(ps->t, sin);
 	}
 	release_sock(sk);
 	return err;

@@ -7,6 +7,7 @@
 #ifndef PVCALLS_FRONT_H
 #define PVCALLS_FRONT_H
 
+#include <linux/in.h>
 #include <linux/atomic.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
@@ -38,6 +39,7 @@ struct pvc_stats {
 
 extern struct pvc_stats pvc_stats;
 extern unsigned int pvc_ring_order_param;
+extern bool pvc_socket_names_param;
 
 /* ---- command ring (cmdring.c) ---- */
 
@@ -70,6 +72,7 @@ extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
 struct pvc_dev_info {
 	domid_t domid;
 	unsigned int max_order;
+	bool socket_names;	/* extension negotiated (pvcalls.rst) */
 };
 
 int pvc_dev_get(struct pvc_dev_info *info);
@@ -139,6 +142,9 @@ struct pvct_sock {
 	unsigned int autobind_tries;	/* > 0 while autobinding */
 	__be16 autobind_port, local_port;
 	__be32 autobind_addr, local_addr;
+	/* socket-names extension: what the backend reported, if it did */
+	bool names_known;
+	struct sockaddr_in local_name, peer_name;
 	bool err_seen;			/* only the data interrupt uses it */
 	bool drain_started;		/* close waits for out[] to empty */
 	wait_queue_head_t drain_wq;	/* woken by the data interrupt */
@@ -166,6 +172,8 @@ int pvct_ring_setup(struct pvct_sock *t);
 void pvct_kill_all(int err);
 
 int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child);
+bool pvct_socket_names(void);
+void pvct_names_read_locked(struct pvct_sock *t);
 bool pvct_accept_busy(struct pvct_sock *t);
 __poll_t pvct_listen_poll(struct pvct_sock *t);
 void pvct_listen_release(struct pvct_sock *t);

@@ -12,6 +12,11 @@
 
 struct pvc_stats pvc_stats;
 
+bool pvc_socket_names_param = true;
+module_param_named(socket_names, pvc_socket_names_param, bool, 0444);
+MODULE_PARM_DESC(socket_names,
+		 "Accept the socket-names extension (0: behave as a plain v1 frontend)");
+
 unsigned int pvc_ring_order_param = PVC_MAX_RING_ORDER;
 module_param_named(ring_order, pvc_ring_order_param, uint, 0444);
 MODULE_PARM_DESC(ring_order,

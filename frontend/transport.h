@@ -55,6 +55,8 @@ struct pvcalls_transport_ops {
 	int (*listen)(struct pvct_sock *t, int backlog);
 	/* Local address and port of a connect, or 0 for unknown parts. */
 	void (*local_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
+	/* Replace @sin with the peer's name where the transport knows it. */
+	void (*peer_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
 	/* -EINPROGRESS while the last operation runs, then its result. */
 	int (*op_result)(struct pvct_sock *t);
 

@@ -41,6 +41,48 @@ static int pvc_ret(const struct pvc_response *rsp)
 	return rsp->ret;
 }
 
+/* socket-names extension (Documentation/pvcalls.rst) negotiated? */
+bool pvct_socket_names(void)
+{
+	struct pvc_dev_info info;
+
+	return !pvc_dev_get(&info) && info.socket_names;
+}
+
+static bool pvct_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
+{
+	if (READ_ONCE(wire->family) != PVC_AF_INET)
+		return false;
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_port = (__force __be16)READ_ONCE(wire->port);
+	sin->sin_addr.s_addr = (__force __be32)READ_ONCE(wire->addr);
+	return true;
+}
+
+/*
+ * @t's CONNECT or ACCEPT was just answered with success and socket-names
+ * is negotiated (asked before taking @t->lock: it sleeps): take the names
+ * the backend wrote into the indexes page before answering.  The command
+ * ring's virt_rmb() after reading rsp_prod (cmdring.c) orders these reads
+ * after the response; it pairs with the backend's virt_wmb() in
+ * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, issued after it wrote the names.
+ * The names are only ever reported back to the user, never trusted.
+ */
+void pvct_names_read_locked(struct pvct_sock *t)
+{
+	struct sockaddr_in local, peer;
+
+	lockdep_assert_held(&t->lock);
+	if (!t->ring.intf ||
+	    !pvct_name_get(&t->ring.intf->local_name, &local) ||
+	    !pvct_name_get(&t->ring.intf->peer_name, &peer))
+		return;
+	t->local_name = local;
+	t->peer_name = peer;
+	t->names_known = true;
+}
+
 struct pvct_sock *pvct_alloc(void)
 {
 	struct pvct_sock *t;
@@ -260,6 +302,7 @@ static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvct_sock *t = ctx;
 	int ret = pvc_ret(rsp);
+	bool names = !ret && pvct_socket_names();
 
 	if (t->autobind_tries && t->state == PVCT_CONNECTING) {
 		pvct_autobind_done(t, ret);
@@ -273,9 +316,14 @@ static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 		switch (t->state) {
 		case PVCT_CONNECTING:
 			t->state = PVCT_CONNECTED;
+			if (names)
+				pvct_names_read_locked(t);
 			break;
 		case PVCT_BINDING:
 			t->state = PVCT_BOUND;
+			/* socket-names: the answer's pad is the bound port */
+			if (names && rsp->pad && rsp->pad <= U16_MAX)
+				WRITE_ONCE(t->local_port, (__force __be16)rsp->pad);
 			break;
 		default:
 			break;
@@ -413,7 +461,9 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
 	req.u.connect.len = sizeof(*sin);
 	req.u.connect.ref = t->ring.iref;
 	req.u.connect.evtchn = t->ring.port;
-	if (t->prev_state == PVCT_NEW && !t->local_port) {
+	/* with socket-names the backend reports the local name itself */
+	if (t->prev_state == PVCT_NEW && !t->local_port &&
+	    !pvct_socket_names()) {
 		struct pvc_request breq;
 
 		t->connect_req = req;
@@ -446,6 +496,7 @@ static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 	req.u.bind.id = t->id;
 	memcpy(req.u.bind.addr, sin, sizeof(*sin));
 	req.u.bind.len = sizeof(*sin);
+	t->local_addr = sin->sin_addr.s_addr;
 	ret = pvct_start(t, &req);
 	if (ret)
 		pvct_leave(t, ret);
@@ -473,14 +524,35 @@ static int pvct_listen(struct pvct_sock *t, int backlog)
 	return ret;
 }
 
+/*
+ * Complete @sin, the family's idea of the local name: with the names the
+ * backend reported (socket-names) when it did, else with the port of the
+ * autobind or of a bind to port 0.
+ */
 static void pvct_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 {
 	__be16 port = READ_ONCE(t->local_port);
+	unsigned long flags;
 
-	if (port) {
+	spin_lock_irqsave(&t->lock, flags);
+	if (t->names_known) {
+		*sin = t->local_name;
+	} else if (port && !sin->sin_port) {
 		sin->sin_addr.s_addr = t->local_addr;
 		sin->sin_port = port;
 	}
+	spin_unlock_irqrestore(&t->lock, flags);
+}
+
+/* The peer's name, if the backend reported it (socket-names). */
+static void pvct_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&t->lock, flags);
+	if (t->names_known)
+		*sin = t->peer_name;
+	spin_unlock_irqrestore(&t->lock, flags);
 }
 
 static int pvct_op_result(struct pvct_sock *t)
@@ -709,6 +781,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.bind = pvct_bind,
 	.listen = pvct_listen,
 	.local_addr = pvct_local_addr,
+	.peer_addr = pvct_peer_addr,
 	.op_result = pvct_op_result,
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,

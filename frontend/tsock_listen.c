@@ -46,6 +46,7 @@ static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
 static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvct_sock *t = ctx, *drop = NULL, *c;
+	bool names = !rsp->ret && pvct_socket_names();
 
 	spin_lock_irq(&t->lock);
 	c = t->child;
@@ -53,6 +54,8 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 		spin_lock(&c->lock);
 		if (!rsp->ret && !t->releasing) {
 			c->state = PVCT_CONNECTED;
+			if (names)
+				pvct_names_read_locked(c);
 			t->lstate = PVCT_L_DONE;
 		} else {
 			t->child = NULL;

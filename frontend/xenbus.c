@@ -55,7 +55,8 @@ static bool pvc_versions_ok(const char *versions)
 }
 
 /* Read and check the backend's keys; 0 or an errno, logged. */
-static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order)
+static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
+			    bool *names)
 {
 	unsigned int calls;
 	char *versions;
@@ -88,11 +89,14 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order)
 			PVC_XS_FUNCTION_CALLS);
 		return -EPROTO;
 	}
+	/* extensions: an absent key means a plain v1 backend */
+	*names = pvc_socket_names_param &&
+		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
 	return 0;
 }
 
 static int pvc_publish(struct xenbus_device *dev, grant_ref_t ref,
-		       evtchn_port_t port)
+		       evtchn_port_t port, bool names)
 {
 	struct xenbus_transaction xbt;
 	int ret;
@@ -109,6 +113,8 @@ again:
 	if (!ret)
 		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_PORT, "%u",
 				    port);
+	if (!ret && names)
+		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_NAMES, "%u", 1);
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -124,9 +130,10 @@ static void pvc_front_init(struct xenbus_device *dev)
 	unsigned int order;
 	evtchn_port_t port;
 	grant_ref_t ref;
+	bool names;
 	int ret;
 
-	ret = pvc_read_backend(dev, &order);
+	ret = pvc_read_backend(dev, &order, &names);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
@@ -136,7 +143,7 @@ static void pvc_front_init(struct xenbus_device *dev)
 		xenbus_dev_fatal(dev, ret, "setting up the command ring");
 		return;
 	}
-	ret = pvc_publish(dev, ref, port);
+	ret = pvc_publish(dev, ref, port, names);
 	if (ret) {
 		pvc_cmdring_disconnect(dev);
 		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
@@ -145,6 +152,7 @@ static void pvc_front_init(struct xenbus_device *dev)
 	mutex_lock(&pvc_dev_lock);
 	pvc_info.domid = dev->otherend_id;
 	pvc_info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
+	pvc_info.socket_names = names;
 	mutex_unlock(&pvc_dev_lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }

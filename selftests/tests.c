@@ -54,7 +54,7 @@ const struct test_pair test_table[] = {
 	TX("so_sndtimeo_full_ring_eagain", g_so_sndtimeo, d_read_after_full, 60, 0, 21),
 	T("so_rcvlowat_poll_and_recv", g_so_rcvlowat, d_so_rcvlowat),
 	T("tcp_options_accepted", g_tcp_options, dom0_echo),
-	T("shutdown_wr_peer_sees_eof", g_shutdown_wr, d_shutdown_wr),
+	T("shutdown_wr_epipe_then_peer_eof_at_close", g_shutdown_wr, d_shutdown_wr),
 	/* readiness */
 	T("poll_select_level_triggered", g_poll_select, d_send_on_request),
 	T("epoll_level_and_edge_triggered", g_epoll, d_send_on_request),

@@ -29,6 +29,13 @@ extern unsigned int pvcb_max_backlog;
 extern bool pvcb_socket_names;
 extern struct workqueue_struct *pvcb_wq;
 
+/* Grants mapped onto ballooned pages, one page per grant (grant.c). */
+struct pvcb_gmap {
+	unsigned int nr;		/* 0: nothing mapped */
+	struct page *pages[XENBUS_MAX_RING_GRANTS];
+	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
+};
+
 /* One connected frontend: one xenbus device. */
 struct pvcb_frontend {
 	struct xenbus_device *dev;
@@ -37,7 +44,8 @@ struct pvcb_frontend {
 
 	/* Command ring, mapped from the frontend. */
 	struct pvc_back_ring ring;
-	void *ring_addr;
+	struct pvcb_gmap ring_map;
+	void *ring_addr;		/* in ring_map */
 	int irq;			/* command ring evtchn, lateeoi */
 	atomic_t eoi_pending;		/* an interrupt awaits its late EOI */
 	bool worked;			/* cmd_work: requests taken since last EOI */
@@ -59,12 +67,6 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
-/* Grants mapped onto ballooned pages, one page per grant (grant.c). */
-struct pvcb_gmap {
-	unsigned int nr;		/* 0: nothing mapped */
-	struct page *pages[XENBUS_MAX_RING_GRANTS];
-	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
-};
 
 /* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {

@@ -116,14 +116,20 @@ static int pvcb_connect(struct xenbus_device *dev)
 	fe->socket_names = pvcb_socket_names &&
 			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
 
+	/*
+	 * Mapped onto a ballooned page like the socket rings (grant.c),
+	 * not with xenbus_map_ring_valloc(): its vmalloc-area mapping of a
+	 * PV dom0 left the backend reading a page without the frontend's
+	 * requests in some boots of the test bed (every event spurious,
+	 * no command ever seen), while grant.c's mappings never did.
+	 */
 	gref = ref;
-	err = xenbus_map_ring_valloc(dev, &gref, 1, &addr);
+	err = pvcb_gmap_map(&fe->ring_map, dev->otherend_id, &gref, 1);
 	if (err) {
-		/* xenbus_map_ring_valloc has reported it already */
+		xenbus_dev_fatal(dev, err, "mapping command ring grant %u", ref);
 		return err;
 	}
-	atomic_inc(&pvcb_stats.mapped_rings);
-
+	addr = pvcb_gmap_addr(&fe->ring_map, 0);
 	fe->ring_addr = addr;
 	BACK_RING_INIT(&fe->ring, (struct pvc_sring *)addr, XEN_PAGE_SIZE);
 	WRITE_ONCE(fe->closing, false);
@@ -135,8 +141,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 							    fe);
 	if (irq < 0) {
 		xenbus_dev_fatal(dev, irq, "binding command evtchn %u", port);
-		xenbus_unmap_ring_vfree(dev, addr);
-		atomic_dec(&pvcb_stats.mapped_rings);
+		pvcb_gmap_unmap(&fe->ring_map);
 		fe->ring_addr = NULL;
 		return irq;
 	}
@@ -176,8 +181,7 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	unbind_from_irqhandler(fe->irq, fe);
 	atomic_dec(&pvcb_stats.evtchns);
 	fe->irq = -1;
-	xenbus_unmap_ring_vfree(fe->dev, fe->ring_addr);
-	atomic_dec(&pvcb_stats.mapped_rings);
+	pvcb_gmap_unmap(&fe->ring_map);
 	fe->ring_addr = NULL;
 
 	fe->connected = false;

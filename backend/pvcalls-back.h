@@ -67,7 +67,6 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
-
 /* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {
 	struct pvcb_gmap imap;		/* the indexes page */

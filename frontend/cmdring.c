@@ -134,15 +134,8 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 	cr.ring.req_prod_pvt++;
 	/* The macro's virt_wmb() publishes the request before req_prod. */
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&cr.ring, notify);
-	/*
-	 * Commands are rare next to data, so notify every time instead of
-	 * only when req_event asks for it: a backend that once missed an
-	 * event (seen in the bed: a first request never processed, and
-	 * req_event never re-armed) is kicked again by the next command
-	 * instead of stalling the ring for good.
-	 */
-	(void)notify;
-	notify_remote_via_irq(cr.irq);
+	if (notify)
+		notify_remote_via_irq(cr.irq);
 	spin_unlock_irqrestore(&cr.lock, flags);
 	atomic64_inc(&pvc_stats.commands);
 	return 0;

@@ -12,16 +12,24 @@
 
 #include "pvcalls-back.h"
 
+/* @sock's own (@peer 0) or peer's name; false unless a full AF_INET one. */
+static bool pvcb_sock_name(struct socket *sock, int peer,
+			   struct sockaddr_in *sin)
+{
+	int len;
+
+	memset(sin, 0, sizeof(*sin));
+	len = peer ? kernel_getpeername(sock, (struct sockaddr *)sin) :
+		     kernel_getsockname(sock, (struct sockaddr *)sin);
+	return len >= (int)sizeof(*sin) && sin->sin_family == AF_INET;
+}
+
 static void pvcb_name_fill(struct socket *sock, int peer,
 			   struct pvc_name *name)
 {
 	struct sockaddr_in sin;
-	int len;
 
-	memset(&sin, 0, sizeof(sin));
-	len = peer ? kernel_getpeername(sock, (struct sockaddr *)&sin) :
-		     kernel_getsockname(sock, (struct sockaddr *)&sin);
-	if (len < (int)sizeof(sin) || sin.sin_family != AF_INET) {
+	if (!pvcb_sock_name(sock, peer, &sin)) {
 		WRITE_ONCE(name->family, 0);	/* unknown */
 		return;
 	}
@@ -51,11 +59,8 @@ void pvcb_names_publish(struct pvcb_sock *s)
 int pvcb_names_bound_port(struct pvcb_sock *s, u32 *port)
 {
 	struct sockaddr_in sin;
-	int len;
 
-	memset(&sin, 0, sizeof(sin));
-	len = kernel_getsockname(s->sock, (struct sockaddr *)&sin);
-	if (len < (int)sizeof(sin) || sin.sin_family != AF_INET)
+	if (!pvcb_sock_name(s->sock, 0, &sin))
 		return -EINVAL;
 	*port = (__force u16)sin.sin_port;
 	return 0;

@@ -182,7 +182,7 @@ void pvcb_cmd_work(struct work_struct *work)
 {
 	struct pvcb_frontend *fe = container_of(work, struct pvcb_frontend,
 						cmd_work);
-	bool eoi = atomic_xchg(&fe->eoi_pending, 0);
+	int eoi_irq = atomic_xchg(&fe->eoi_irq, -1);
 	bool broken = false;
 	unsigned int done = 0;
 	struct pvc_request req;
@@ -221,10 +221,10 @@ void pvcb_cmd_work(struct work_struct *work)
 	 */
 	if (done)
 		fe->worked = true;
-	if (eoi) {
+	if (eoi_irq >= 0) {
 		if (!fe->worked)
 			atomic64_inc(&pvcb_stats.spurious_eois);
-		xen_irq_lateeoi(fe->irq,
+		xen_irq_lateeoi(eoi_irq,
 				fe->worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		fe->worked = false;
 	}
@@ -238,9 +238,16 @@ irqreturn_t pvcb_cmd_irq(int irq, void *dev_id)
 		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
 		return IRQ_HANDLED;
 	}
-	/* the late EOI is sent by pvcb_cmd_work once it has run */
+	/*
+	 * The late EOI is sent by pvcb_cmd_work once it has run, to the irq
+	 * handed over here rather than to fe->irq: Xen marks a channel
+	 * pending when it is bound, so this can run, and the work after
+	 * it, before bind_interdomain_evtchn_to_irqhandler_lateeoi() has
+	 * returned and fe->irq is set.  An EOI sent to -1 then would leave
+	 * the channel masked and every later command unseen.
+	 */
 	atomic64_inc(&pvcb_stats.events);
-	atomic_set(&fe->eoi_pending, 1);
+	atomic_set(&fe->eoi_irq, irq);
 	queue_work(pvcb_wq, &fe->cmd_work);
 	return IRQ_HANDLED;
 }

@@ -47,7 +47,7 @@ struct pvcb_frontend {
 	struct pvcb_gmap ring_map;
 	void *ring_addr;		/* in ring_map */
 	int irq;			/* command ring evtchn, lateeoi */
-	atomic_t eoi_pending;		/* an interrupt awaits its late EOI */
+	atomic_t eoi_irq;		/* irq awaiting its late EOI, or -1 */
 	bool worked;			/* cmd_work: requests taken since last EOI */
 	bool closing;			/* READ_ONCE: stop taking commands */
 	struct work_struct cmd_work;

@@ -69,7 +69,9 @@ static void pvcb_sock_work(struct work_struct *work)
 	 * An event is spurious only if no run since the previous EOI made
 	 * progress: runs queued by sk callbacks often move the data an
 	 * event announced before the run that event queued.  The evtchn may
-	 * have been unbound by a failed connect.
+	 * have been unbound by a failed connect.  s->ring.irq is already
+	 * set when the bind-time event gets here: pvcb_dring_map() binds
+	 * under s->lock and sets it before the lock is dropped.
 	 */
 	if (progress)
 		s->ring.worked = true;

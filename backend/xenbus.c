@@ -116,13 +116,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 	fe->socket_names = pvcb_socket_names &&
 			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
 
-	/*
-	 * Mapped onto a ballooned page like the socket rings (grant.c),
-	 * not with xenbus_map_ring_valloc(): its vmalloc-area mapping of a
-	 * PV dom0 left the backend reading a page without the frontend's
-	 * requests in some boots of the test bed (every event spurious,
-	 * no command ever seen), while grant.c's mappings never did.
-	 */
+	/* mapped with the same helper as the socket rings (grant.c) */
 	gref = ref;
 	err = pvcb_gmap_map(&fe->ring_map, dev->otherend_id, &gref, 1);
 	if (err) {
@@ -133,7 +127,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 	fe->ring_addr = addr;
 	BACK_RING_INIT(&fe->ring, (struct pvc_sring *)addr, XEN_PAGE_SIZE);
 	WRITE_ONCE(fe->closing, false);
-	atomic_set(&fe->eoi_pending, 0);
+	atomic_set(&fe->eoi_irq, -1);
 
 	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, port,
 							    pvcb_cmd_irq, 0,
@@ -203,6 +197,7 @@ static int pvcb_probe(struct xenbus_device *dev,
 	}
 	fe->dev = dev;
 	fe->irq = -1;
+	atomic_set(&fe->eoi_irq, -1);
 	spin_lock_init(&fe->rsp_lock);
 	mutex_init(&fe->lock);
 	hash_init(fe->socks);

@@ -7,6 +7,8 @@
 #   quick   the suite with small sizes (4 MiB transfers, 300 sockets),
 #           for a fast look under a slow emulator
 #   demo    fetch a page from dom0's httpd, then serve one to dom0's wget
+#   pvcalls-run  unmodified programs under pvcalls-run
+#           (tools/pvcalls-run/test-guest.sh, in the image as test-guest.sh)
 D=$(cd "$(dirname "$0")" && pwd)
 
 cmdline_arg() {
@@ -40,6 +42,9 @@ quick)
 demo)
 	"$D/pvcalls-demo" fetch -f "$FAM" -p 8080 -u /index.html -n 1
 	"$D/pvcalls-demo" serve -f "$FAM" -p 8001 -w 120 -n 2
+	;;
+pvcalls-run)
+	exec "$D/test-guest.sh"
 	;;
 *)
 	echo "# run-guest.sh: unknown scenario '$SCENARIO'"

@@ -5,7 +5,8 @@
 # kernel command line (pvcalls_scenario=NAME):
 #   suite  the guest suite, then the lifecycle checks (xl destroy with
 #          sockets open, rmmod/modprobe of the backend, a second guest
-#          that connects and unloads its frontend)
+#          that connects and unloads its frontend), then unmodified
+#          programs under pvcalls-run (tools/pvcalls-run/test-*.sh)
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -34,6 +35,7 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
 SUITE=$(arg pvcalls_suite)
 SUITE=${SUITE:-quick}
 BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
+PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -161,14 +163,24 @@ live_stop() {
 }
 
 # guest_start NAME SCENARIO [TIMEOUT]: xl create; sets DOMID, G_TIMEOUT.
+# A scenario with programs of its own (/guest/extra-SCENARIO.cpio.gz, see
+# mkimage.sh) boots the guest image with that archive appended: the
+# kernel unpacks concatenated cpio archives one after the other.  They
+# are concatenated uncompressed: Xen's domain builder gunzips a PV
+# guest's ramdisk itself and would keep only the first gzip member.
 guest_start() {
 	g_name=pvc-$1
 	G_TIMEOUT=${3:-$GUEST_TIMEOUT}
+	g_ramdisk=/guest/initrd.gz
+	if [ -e /guest/extra-$2.cpio.gz ]; then
+		g_ramdisk=/tmp/initrd-$1.cpio
+		zcat /guest/initrd.gz /guest/extra-$2.cpio.gz > $g_ramdisk
+	fi
 	cat > /tmp/$g_name.cfg <<CFG
 name = "$g_name"
 type = "pv"
 kernel = "/guest/vmlinuz"
-ramdisk = "/guest/initrd.gz"
+ramdisk = "$g_ramdisk"
 memory = ${G_MEMORY:-256}
 vcpus = 2
 extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2"
@@ -211,6 +223,7 @@ guest_end() {
 		wait_for 30 domain_gone $g_name
 	fi
 	say "guest $1 gone"
+	rm -f /tmp/initrd-$1.cpio
 	sleep 1
 	live_stop
 	echo "@@@ BEGIN guest-log $1"
@@ -270,6 +283,13 @@ suite)
 	fi
 	guest_end lifecycle
 	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
+
+	# Unmodified programs (busybox wget/nc/httpd, socat, iperf3) under
+	# pvcalls-run in the guest, against dom0 peers (run-dom0.sh
+	# pvcalls-run); the guest unloads its frontend at the end.
+	guest_start pvcalls-run pvcalls-run $PVCALLS_RUN_TIMEOUT
+	guest_end pvcalls-run
+	check_stats_zero "backend holds nothing after the pvcalls-run guest"
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
 bench)

@@ -7,6 +7,11 @@
 #   dom0.cpio.gz   dom0 initramfs: busybox, the Xen toolstack and its
 #                  libraries, Xen and PV Calls modules, /opt/pvcalls, and
 #                  the guest's kernel and initramfs under /guest
+#   guest-pvcalls-run.cpio.gz
+#                  what only the pvcalls-run guest needs (pvcalls-run,
+#                  iperf3, socat and their libraries): dom0 has it as
+#                  /guest/extra-pvcalls-run.cpio.gz and appends it to
+#                  that guest's initramfs
 # The modules must be built first (make).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -70,7 +75,7 @@ skeleton() {
 
 pack() {
 	local root=$1 out=$2
-	depmod -b "$root" "$KVER"
+	[ -d "$root$MODDIR" ] && depmod -b "$root" "$KVER"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 		gzip -6 > "$out.tmp"
 	mv "$out.tmp" "$out"
@@ -98,6 +103,24 @@ if [ -f "$TOP/bench/Makefile" ]; then
 	make -s -C "$TOP/bench" bed DEST="$BUILD/opt/bench" >&2
 fi
 
+# pvcalls-run's bed test: tools/pvcalls-run/image-extras.txt lists what
+# each image needs.  extras IMAGE ROOT copies it into ROOT.
+make -s -C "$TOP/tools/pvcalls-run" pvcalls-run >&2
+extras() {
+	local img kind src dst
+	grep -v '^#' "$TOP/tools/pvcalls-run/image-extras.txt" |
+	while read -r img kind src dst; do
+		[ "$img" = "$1" ] || continue
+		case $kind in
+		file)	mkdir -p "$2$(dirname "$dst")"
+			cp "$TOP/$src" "$2$dst" ;;
+		exe)	put_exe "$2" "$src" ;;
+		*)	echo "image-extras.txt: unknown kind '$kind'" >&2
+			return 1 ;;
+		esac
+	done
+}
+
 # The bed's own guest helper: holds sockets open for the xl destroy check.
 gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 
@@ -111,6 +134,13 @@ cp "$TOP/testbed/guest-init.sh" "$G/init"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
+
+# The pvcalls-run guest's extra archive (no modules, no depmod).
+X=$BUILD/guest-pvcalls-run-root
+rm -rf "$X"
+mkdir -p "$X"
+extras guest "$X"
+pack "$X" "$BUILD/guest-pvcalls-run.cpio.gz"
 
 # dom0 image.
 D=$BUILD/dom0-root
@@ -132,6 +162,9 @@ mkdir -p "$D/etc/xen" "$D/guest"
 cp /etc/xen/xl.conf "$D/etc/xen/"
 cp "$BUILD/vmlinuz" "$D/guest/vmlinuz"
 cp "$BUILD/guest.cpio.gz" "$D/guest/initrd.gz"
+cp "$BUILD/guest-pvcalls-run.cpio.gz" "$D/guest/extra-pvcalls-run.cpio.gz"
+extras dom0 "$D"
 pack "$D" "$BUILD/dom0.cpio.gz"
 
-ls -l "$BUILD"/xen "$BUILD"/vmlinuz "$BUILD"/guest.cpio.gz "$BUILD"/dom0.cpio.gz >&2
+ls -l "$BUILD"/xen "$BUILD"/vmlinuz "$BUILD"/guest.cpio.gz \
+	"$BUILD"/guest-pvcalls-run.cpio.gz "$BUILD"/dom0.cpio.gz >&2

@@ -6,7 +6,8 @@
 #   3. host unit tests (make -C tests/host check, if present)
 #   4. dkms add/build/remove against the installed headers
 #   5. builds the test bed images and boots Xen + dom0 + PV guests under
-#      QEMU: guest suite, dom0 peers, lifecycle checks, kernel log checks
+#      QEMU: guest suite, dom0 peers, lifecycle checks, unmodified programs
+#      under pvcalls-run (busybox, socat, iperf3), kernel log checks
 # Then prints every result line, numbered, and "N passed, N failed";
 # exits non-zero if anything failed.  Logs: build/logs/, build/results/.
 set -uo pipefail

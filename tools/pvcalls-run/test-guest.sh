@@ -35,8 +35,9 @@ pass=0
 fail=0
 pids=""
 
-tap() {	# tap 0|1 name [reason]
+tap() {	# tap 0|1 name [reason]; a note with the time since the start first
 	n=$((n + 1))
+	echo "# [$(($(now) - T0))s]"
 	if [ "$1" = 0 ]; then
 		pass=$((pass + 1))
 		echo "ok $n $2"
@@ -113,6 +114,7 @@ stop() {
 trap stop EXIT
 trap 'exit 1' INT TERM
 
+T0=$(now)
 rm -rf "$T"
 mkdir -p "$T/www"
 mkpage >"$T/www/page.html"
@@ -132,7 +134,7 @@ if $RUN -v -- true 2>"$T/l0"; then
 	tap 0 launcher-starts "family ${FAM:-none}"
 else
 	tap 1 launcher-starts "$(head -n 2 "$T/l0" | tr '\n' ' ')"
-	echo "# pvcalls-run guest: $pass passed, $fail failed"
+	echo "# pvcalls-run guest: $pass passed, $fail failed in $(($(now) - T0))s"
 	exit 0
 fi
 
@@ -150,7 +152,7 @@ end=$(($(now) + WAIT))
 until get "$DOM0/ready" /dev/null; do
 	if [ "$(now)" -ge $end ]; then
 		tap 1 dom0-servers-up "nothing on 127.0.0.1:7501 after ${WAIT}s"
-		echo "# pvcalls-run guest: $pass passed, $fail failed"
+		echo "# pvcalls-run guest: $pass passed, $fail failed in $(($(now) - T0))s"
 		exit 0
 	fi
 	sleep 1
@@ -369,5 +371,5 @@ if [ -z "$PVCALLS_RUN" ] && [ -e /sys/module/xen_pvcalls_front ]; then
 		tap 1 launcher-without-frontend "exit $rc: $(head -n 1 "$T/l14")"
 	fi
 fi
-echo "# pvcalls-run guest: $pass passed, $fail failed"
+echo "# pvcalls-run guest: $pass passed, $fail failed in $(($(now) - T0))s"
 exit 0

@@ -11,6 +11,8 @@
 #   make bench           boot the test bed once and measure PV Calls, netfront and
 #                        dom0 loopback side by side (bench/results.{json,md})
 #   make lint            checkpatch.pl --strict + sparse over all module sources
+#   make fuzz            libFuzzer over the request validation and the ring
+#                        arithmetic, FUZZ_TIME s each (default 600; tests/fuzz)
 
 # Kernel tree: KDIR= wins; else the running kernel's headers; else the
 # newest installed /lib/modules/*/build (version sort).
@@ -30,9 +32,9 @@ export KVER
 INSTALL_MOD_DIR ?= updates
 
 # Targets that need no kernel tree.
-NOKDIR_GOALS := clean help deps
+NOKDIR_GOALS := clean help deps fuzz
 
-.PHONY: all modules install clean check demo bench lint dkms-test deps help need-kdir
+.PHONY: all modules install clean check demo bench lint fuzz dkms-test deps help need-kdir
 
 all: modules
 
@@ -66,6 +68,7 @@ clean:
 	rm -rf build
 	@if [ -f selftests/Makefile ]; then $(MAKE) -C selftests clean; fi
 	@if [ -f tests/host/Makefile ]; then $(MAKE) -C tests/host clean; fi
+	@if [ -f tests/fuzz/Makefile ]; then $(MAKE) -C tests/fuzz clean; fi
 
 # Installs the Debian packages the tests need (root; only the missing ones).
 deps:
@@ -86,6 +89,11 @@ bench:
 
 lint:
 	testbed/lint.sh
+
+# Not part of check (check runs it for 10 s per harness).
+FUZZ_TIME ?= 600
+fuzz:
+	$(MAKE) -C tests/fuzz fuzz FUZZ_TIME=$(FUZZ_TIME)
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))

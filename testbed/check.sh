@@ -45,7 +45,8 @@ else
 	echo "not ok build: make W=1 # $(grep -m1 -E 'error|Error' "$BUILD/logs/build.log")"
 fi > "$RES/10-build.tap"
 cat "$RES/10-build.tap" >&2
-for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko; do
+for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko \
+	 tests/hostile/pvcalls-hostile-front.ko; do
 	if [ -e "$m" ]; then echo "ok build: $m built"; else echo "not ok build: $m built"; fi
 done >> "$RES/10-build.tap"
 

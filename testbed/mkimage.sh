@@ -101,6 +101,11 @@ fi
 # The bed's own guest helper: holds sockets open for the xl destroy check.
 gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 
+# The hostile frontend (tests/hostile, test-only): in the guest's /bed/,
+# outside /lib/modules, so nothing loads it but the hostile scenario.
+[ -e "$TOP/tests/hostile/pvcalls-hostile-front.ko" ] ||
+	make -s -C "$KDIR" M="$TOP/tests/hostile" modules >&2
+
 zcat "$XEN_GZ" > "$BUILD/xen"
 cp "$VMLINUZ" "$BUILD/vmlinuz"
 
@@ -108,6 +113,7 @@ cp "$VMLINUZ" "$BUILD/vmlinuz"
 G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
+cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"

@@ -24,6 +24,10 @@
 /* dom0 loopback ports in the guest-server range (8001-8999) */
 #define HF_PORT		8901
 #define HF_PORT_CLOSED	8902
+#define HF_PORT_FULL	8903
+#define HF_PORT_TAKEN	8904
+/* connections offered to a listener of backlog 1: some must hang */
+#define HF_NR_FULL	4
 #define HF_LOOPBACK	0x7f000001
 
 #define ID_A	0x100
@@ -36,6 +40,11 @@
 #define ID_C	0x204
 #define ID_N1	0x205
 #define ID_D	0x206
+#define ID_L2	0x300
+#define ID_P	0x301	/* ID_P + i: the connections to L2 */
+#define ID_L3	0x310
+#define ID_Q	0x311
+#define ID_P5	0x312
 #define ID_NONE	0xdead0000beefULL
 
 #define BOGUS_REF	0xfffffff0U
@@ -424,6 +433,109 @@ static void hf_cases_accept(struct hf *h, struct hf_dring *x2,
 	       "no answer" : "ret %d", rsp.ret);
 }
 
+/* Commands valid in themselves but not in the socket's state. */
+static void hf_cases_states(struct hf *h)
+{
+	struct pvc_request req;
+	int e1, e2, e3, e4;
+
+	/* X is connected (active); A is new */
+	e1 = hf_simple(h, PVC_CMD_POLL, ID_X);
+	e2 = hf_simple(h, PVC_CMD_LISTEN, ID_X);
+	e3 = hf_bind(h, ID_X, PVC_AF_INET, HF_PORT_CLOSED, 16);
+	hf_accept_req(h, &req, ID_A, ID_N1, 0, 0);
+	e4 = hf_cmd(h, &req);
+	hf_tap(h, e1 == -EINVAL && e2 == -EINVAL && e3 == -EINVAL &&
+	       e4 == -EINVAL,
+	       "poll/listen/bind on a connected socket, accept on a new one answered -EINVAL",
+	       "rets %d %d %d %d", e1, e2, e3, e4);
+}
+
+/*
+ * RELEASE of a socket whose CONNECT is still under way: L2 has a
+ * backlog of 1 and nobody accepts, so after the first connections the
+ * SYNs of the next are dropped and their CONNECTs stay outstanding.
+ * Releasing such a socket must answer its CONNECT (-ECONNABORTED) and
+ * unmap its ring.
+ */
+static void hf_case_release_connecting(struct hf *h, struct hf_dring *p)
+{
+	struct pvc_request req;
+	struct pvc_response rsp;
+	u32 ids[HF_NR_FULL];
+	int i, pending = -1, ret;
+
+	if (hf_socket(h, ID_L2, 2, 1, 0) ||
+	    hf_bind(h, ID_L2, PVC_AF_INET, HF_PORT_FULL, 16)) {
+		hf_tap(h, false, "release with a connect outstanding", "L2 setup");
+		return;
+	}
+	hf_req_init(h, &req, PVC_CMD_LISTEN, ID_L2);
+	req.u.listen.backlog = 1;
+	hf_cmd(h, &req);
+	for (i = 0; i < HF_NR_FULL; i++) {
+		hf_socket(h, ID_P + i, 2, 1, 0);
+		hf_connect_req(h, &req, ID_P + i, PVC_AF_INET, HF_PORT_FULL,
+			       16, p[i].iref, p[i].port);
+		ids[i] = req.req_id;
+		hf_push(h, &req);
+	}
+	hf_kick(h);
+	for (i = 0; i < HF_NR_FULL; i++)
+		if (hf_wait(h, ids[i], &rsp, 1500) == -ETIMEDOUT &&
+		    pending < 0)
+			pending = i;
+	if (pending < 0) {
+		hf_tap(h, true, "release with a connect outstanding",
+		       "SKIP every connect completed: no hanging connect to release");
+		return;
+	}
+	hf_expect(h, "release of a socket with a connect outstanding",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_P + pending), 0);
+	ret = hf_wait(h, ids[pending], &rsp, 10);
+	hf_tap(h, !ret && rsp.ret == -ECONNABORTED,
+	       "its outstanding connect answered -ECONNABORTED",
+	       ret ? "no answer" : "ret %d (connect %d of %d)", rsp.ret,
+	       pending + 1, HF_NR_FULL);
+	/* the others stay: L2 and its queue are the backend's to free */
+}
+
+/*
+ * An ACCEPT waits for a connection; meanwhile the frontend creates a
+ * socket with the accept's id_new.  The connection must then be
+ * refused (-EEXIST), not given a second socket with the same id.
+ */
+static void hf_case_accept_id_taken(struct hf *h, struct hf_dring *q,
+				    struct hf_dring *p5)
+{
+	struct pvc_request req;
+	struct pvc_response rsp;
+	u32 accept_id;
+	int ret;
+
+	if (hf_socket(h, ID_L3, 2, 1, 0) ||
+	    hf_bind(h, ID_L3, PVC_AF_INET, HF_PORT_TAKEN, 16) ||
+	    hf_simple(h, PVC_CMD_LISTEN, ID_L3)) {
+		hf_tap(h, false, "accept whose id_new is taken meanwhile", "L3 setup");
+		return;
+	}
+	hf_accept_req(h, &req, ID_L3, ID_Q, q->iref, q->port);
+	accept_id = req.req_id;
+	hf_push(h, &req);
+	hf_kick(h);
+	hf_expect(h, "socket with the id_new of an outstanding accept created",
+		  hf_socket(h, ID_Q, 2, 1, 0), 0);
+	hf_socket(h, ID_P5, 2, 1, 0);
+	hf_expect(h, "a connection for that accept comes",
+		  hf_connect(h, ID_P5, HF_PORT_TAKEN, p5->iref, p5->port), 0);
+	ret = hf_wait(h, accept_id, &rsp, HF_ANSWER_MS);
+	hf_tap(h, !ret && rsp.ret == -EEXIST,
+	       "the accept whose id_new was taken answered -EEXIST",
+	       ret ? "no answer" : "ret %d", rsp.ret);
+	hf_expect(h, "the socket that took the id is still there (release)",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_Q), 0);
+}
+
 /* Event storms on the command and a data evtchn, then a full ring. */
 static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
 {
@@ -488,14 +600,19 @@ static void hf_case_overflow(struct hf *h)
 
 void hf_run_cases(struct hf *h)
 {
-	static struct hf_dring x, y, x2, c, dd;
+	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
 	bool ok;
+	int i;
 
 	ok = !hf_dring_alloc(h, &x, HF_ORDER) &&
 	     !hf_dring_alloc(h, &y, HF_ORDER) &&
 	     !hf_dring_alloc(h, &x2, HF_ORDER) &&
 	     !hf_dring_alloc(h, &c, HF_ORDER) &&
-	     !hf_dring_alloc(h, &dd, HF_ORDER);
+	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
+	     !hf_dring_alloc(h, &q, HF_ORDER) &&
+	     !hf_dring_alloc(h, &p5, PVC_MAX_RING_ORDER);
+	for (i = 0; i < HF_NR_FULL && ok; i++)
+		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
 	hf_tap(h, ok, "data rings set up in the guest", NULL);
 	if (!ok)
 		return;
@@ -504,8 +621,15 @@ void hf_run_cases(struct hf *h)
 	hf_expect(h, "socket L created", hf_socket(h, ID_L, 2, 1, 0), 0);
 	hf_cases_connect(h, &x, &y);
 	hf_cases_accept(h, &x2, &c, &dd);
+	/* while no request is outstanding: the full ring */
 	hf_cases_storm_and_ring(h, &x2);
-	/* X, X2, C, A stay open: the backend frees them at close */
+	hf_cases_states(h);
+	hf_case_release_connecting(h, p);
+	hf_case_accept_id_taken(h, &q, &p5);
+	/*
+	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
+	 * (an order-4 ring) stay open: the backend frees them at close.
+	 */
 	hf_case_overflow(h);
 	/* the rings stay granted: the backend may still hold them */
 }

@@ -6,8 +6,9 @@
 #   suite  the guest suite, then the lifecycle checks (xl destroy with
 #          sockets open, rmmod/modprobe of the backend, a second guest
 #          that connects and unloads its frontend, then a hostile guest
-#          (tests/hostile) and the leak checks after it)
-#   hostile  the hostile guest and its checks alone
+#          (tests/hostile) and the leak checks after it, then a guest
+#          whose frontend faces tests/hostile's hostile backend)
+#   hostile  the hostile guests (frontend, backend) and their checks alone
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -266,6 +267,18 @@ hostile_guest() {
 	fi
 }
 
+# A guest whose real frontend talks to tests/hostile's hostile backend
+# (pvcalls-hostile-back.ko) in place of ours, which is unloaded meanwhile.
+# The guest program checks its sockets fail with EIO and nothing hangs.
+hostile_back_guest() {
+	check "rmmod xen_pvcalls_back for the hostile backend" rmmod xen_pvcalls_back
+	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
+	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
+	guest_end hostile-back
+	check "rmmod pvcalls_hostile_back" rmmod pvcalls_hostile_back
+	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
+}
+
 case $SCENARIO in
 suite)
 	guest_start suite "$SUITE"
@@ -309,11 +322,13 @@ suite)
 	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
 
 	hostile_guest
+	hostile_back_guest
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
 hostile)
-	# the fast loop of the hostile guest alone
+	# the fast loop of the hostile guests alone
 	hostile_guest
+	hostile_back_guest
 	;;
 bench)
 	# make bench: see bench/dom0.sh

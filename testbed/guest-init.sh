@@ -126,6 +126,10 @@ lifecycle)
 bench)
 	/opt/pvcalls/bench/guest.sh 2>&1	# make bench
 	;;
+hostile-back)
+	# dom0 runs tests/hostile's hostile backend instead of ours
+	/bed/hb-guest 2>&1
+	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then
 		/opt/pvcalls/run-guest.sh "$SCENARIO" 2>&1

@@ -480,10 +480,11 @@ static __poll_t pvc_poll(struct file *file, struct socket *sock,
 
 	switch (state) {
 	case TCP_LISTEN:
-		mask |= tops->poll(t, 0);
+		mask |= tops->poll(t, 0, 0);
 		break;
 	case TCP_ESTABLISHED:
-		tmask = tops->poll(t, sock_rcvlowat(sk, 0, INT_MAX));
+		tmask = tops->poll(t, sock_rcvlowat(sk, 0, INT_MAX),
+				   poll_requested_events(wait));
 		if (tmask & EPOLLERR)
 			tmask |= EPOLLHUP;
 		if ((tmask & EPOLLRDHUP) && (shutdown & SEND_SHUTDOWN))
@@ -509,7 +510,8 @@ static bool pvc_gone(struct sock *sk)
 
 static bool pvc_tx_ready(struct sock *sk)
 {
-	return (tops->poll(pvc_sk(sk)->t, 1) & (EPOLLOUT | EPOLLERR)) ||
+	return (tops->poll(pvc_sk(sk)->t, 1, EPOLLOUT) &
+		(EPOLLOUT | EPOLLERR)) ||
 		READ_ONCE(sk->sk_err) || pvc_gone(sk) ||
 		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
 }
@@ -574,7 +576,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 
 static bool pvc_rx_ready(struct sock *sk, int target)
 {
-	return (tops->poll(pvc_sk(sk)->t, target) &
+	return (tops->poll(pvc_sk(sk)->t, target, EPOLLIN) &
 		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
 		READ_ONCE(sk->sk_err) ||
 		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);

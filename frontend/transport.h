@@ -75,8 +75,12 @@ struct pvcalls_transport_ops {
 	 * Readiness of a connected or listening socket: EPOLLIN,
 	 * EPOLLOUT, EPOLLRDHUP (peer closed), EPOLLERR (peer error or
 	 * protocol error).  Never sleeps.  @rcvlowat: bytes for EPOLLIN.
+	 * @events: what the caller is about to wait for (EPOLLIN,
+	 * EPOLLOUT); the transport makes sure an event wakes the socket's
+	 * wait queue when that becomes true (call it after
+	 * prepare_to_wait() or poll_wait()).
 	 */
-	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat);
+	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat, __poll_t events);
 
 	/*
 	 * Copy to/from the data ring, never blocking.  send: bytes queued,

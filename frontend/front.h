@@ -124,7 +124,7 @@ struct pvc_dring {
 	 * all waiters of one direction arm one after the other).
 	 */
 	bool notify;
-	spinlock_t arm_lock;
+	spinlock_t arm_lock;		/* the four fields below */
 	u32 in_armed, out_armed;
 	bool in_was_armed, out_was_armed;
 	struct pvc_dir_stats st_in, st_out;

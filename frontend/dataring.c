@@ -197,9 +197,10 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
 	*tx = out_cons != d->seen_out_cons || out_error;
-	d->seen_in_prod = in_prod;
+	/* read by the arming code, see pvc_dring_arm_in() */
+	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
-	d->seen_out_cons = out_cons;
+	WRITE_ONCE(d->seen_out_cons, out_cons);
 
 	atomic64_inc(&pvc_stats.data_events_received);
 	if (*rx)
@@ -419,7 +420,10 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
  * need = avail + 1, i.e. in_prod + 1 from a fresh read, under @arm_lock).
  * Returns true when in_prod has reached what was armed before: a
  * backend update that reached that index may have read the new one and
- * not signalled, so every waiter for input must look again.
+ * not signalled, so every waiter for input must look again.  Unless our
+ * interrupt handler has already seen in_prod there: then the event was
+ * received and the handler wakes (or has woken) every waiter, so a wake
+ * from here would only be a spurious edge for epoll.
  */
 static bool pvc_dring_arm_in(struct pvc_dring *d)
 {
@@ -430,7 +434,8 @@ static bool pvc_dring_arm_in(struct pvc_dring *d)
 
 	spin_lock_irqsave(&d->arm_lock, flags);
 	prod = READ_ONCE(intf->in_prod);
-	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed);
+	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed) &&
+	       !pvc_notify_reached(READ_ONCE(d->seen_in_prod), d->in_armed);
 	d->in_armed = pvc_notify_prod_event(prod, 1, d->size);
 	d->in_was_armed = true;
 	WRITE_ONCE(intf->in_prod_event, d->in_armed);
@@ -455,7 +460,8 @@ static bool pvc_dring_arm_out(struct pvc_dring *d)
 
 	spin_lock_irqsave(&d->arm_lock, flags);
 	cons = READ_ONCE(intf->out_cons);
-	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed);
+	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed) &&
+	       !pvc_notify_reached(READ_ONCE(d->seen_out_cons), d->out_armed);
 	/* space >= 1 once out_cons passes out_prod - size + 1 */
 	d->out_armed = pvc_notify_cons_event(cons + d->size, 1, d->size);
 	d->out_was_armed = true;
@@ -528,6 +534,25 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 		}
 	}
 	return pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+}
+
+/*
+ * Arm the directions in @events at the next byte whatever the ring holds
+ * now, for waiters that will not ask pvc_dring_poll() before they sleep
+ * (edge-triggered epoll after a recv or a send).  Returns the readiness
+ * read after arming; *@wake as for pvc_dring_poll().
+ */
+__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
+			 unsigned int *wake)
+{
+	bool rx_wait, tx_wait;
+
+	*wake = 0;
+	if (d->notify && (events & EPOLLIN) && pvc_dring_arm_in(d))
+		*wake |= PVCT_EV_RX;
+	if (d->notify && (events & EPOLLOUT) && pvc_dring_arm_out(d))
+		*wake |= PVCT_EV_TX;
+	return pvc_dring_mask(d, 1, &rx_wait, &tx_wait);
 }
 
 /*

@@ -138,6 +138,8 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 		       bool peek);
 __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 			unsigned int *wake);
+__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
+			 unsigned int *wake);
 bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake);
 
 /* ---- transport sockets (tsock.c, tsock_listen.c) ---- */

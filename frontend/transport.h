@@ -81,6 +81,14 @@ struct pvcalls_transport_ops {
 	 * prepare_to_wait() or poll_wait()).
 	 */
 	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat, __poll_t events);
+	/*
+	 * Like poll, but make sure the next arrival of input (EPOLLIN) or
+	 * of space (EPOLLOUT) wakes the wait queue even if it is ready
+	 * now: for waiters that do not call poll again before they sleep
+	 * (edge-triggered epoll after a recv, or after a send that found
+	 * no space).  Returns the readiness read afterwards.
+	 */
+	__poll_t (*watch)(struct pvct_sock *t, __poll_t events);
 
 	/*
 	 * Copy to/from the data ring, never blocking.  send: bytes queued,

@@ -832,6 +832,19 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 	return mask;
 }
 
+static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
+{
+	unsigned int wake;
+	__poll_t mask;
+	int dead;
+
+	if (pvct_usable(t, &dead) || dead)
+		return 0;
+	mask = pvc_dring_watch(&t->ring, events, &wake);
+	pvct_wake(t, wake);
+	return mask;
+}
+
 const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.create = pvct_create,
 	.set_owner = pvct_set_owner,
@@ -845,6 +858,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,
 	.poll = pvct_poll,
+	.watch = pvct_watch,
 	.send = pvct_send,
 	.recv = pvct_recv,
 };

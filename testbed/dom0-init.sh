@@ -154,7 +154,7 @@ nm_keys() {
 }
 # check_nm NAME DOMID EXPECTED: a BED line; EXPECTED as nm_keys prints it.
 check_nm() {
-	if wait_for 60 both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
+	if wait_for 300 both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
 		bed OK "$1: $3"
 	else
 		bed FAIL "$1: $3" "got $(nm_keys "$2"), $(states "$2")"

@@ -51,7 +51,8 @@ data)
 	tests=$tests,close_while_blocked_in_recv,eof_not_before_ring_drained
 	tests=$tests,close_after_send_delivers_all_data,full_ring_is_not_an_error
 	tests=$tests,ring_wrap_every_offset
-	tests=$tests,xfer_guest_to_dom0_writes_1kib,xfer_guest_to_dom0_writes_64kib
+	tests=$tests,xfer_guest_to_dom0_writes_1b,xfer_guest_to_dom0_writes_1kib
+	tests=$tests,xfer_guest_to_dom0_writes_64kib,xfer_dom0_to_guest_writes_1b
 	tests=$tests,xfer_dom0_to_guest_writes_1kib,xfer_dom0_to_guest_writes_64kib
 	tests=$tests,concurrent_100_connections_hash
 	# shellcheck disable=SC2086

@@ -22,6 +22,7 @@
 #include <linux/in.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -606,19 +607,31 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);	/* the socket's life */
 }
 
+/*
+ * Wake every waiter of the directions in @wake (PVCT_EV_RX/TX): a waiter
+ * that re-armed an event index found that others may have missed their
+ * event (dataring.c, pvc_dring_arm_in()).
+ */
+static void pvct_wake(struct pvct_sock *t, unsigned int wake)
+{
+	if (!wake)
+		return;
+	if (wake & PVCT_EV_TX)
+		wake_up(&t->drain_wq);
+	pvct_event(t, wake, 0);
+}
+
 /* Bytes still in out[] that the backend can take. */
 static bool pvct_out_pending(struct pvct_sock *t)
 {
-	struct pvc_indexes *intf;
+	unsigned int wake = 0;
 	bool pending = false;
 
 	spin_lock_irq(&t->lock);
-	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead) {
-		intf = t->ring.intf;
-		pending = READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons) &&
-			!READ_ONCE(intf->out_error);
-	}
+	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead)
+		pending = pvc_dring_out_pending(&t->ring, &wake);
 	spin_unlock_irq(&t->lock);
+	pvct_wake(t, wake);
 	return pending;
 }
 
@@ -682,6 +695,42 @@ void pvct_kill_all(int err)
 		wake_up(&t->drain_wq);
 	}
 	xa_unlock(&pvct_xa);
+}
+
+static void pvct_show_dir(struct seq_file *m, const char *dir,
+			  const struct pvc_dir_stats *st)
+{
+	seq_printf(m, " %s_events_sent %llu %s_events_received %llu %s_bytes %llu %s_full %llu %s_empty %llu",
+		   dir, READ_ONCE(st->events_sent),
+		   dir, READ_ONCE(st->events_received),
+		   dir, READ_ONCE(st->bytes), dir, READ_ONCE(st->full),
+		   dir, READ_ONCE(st->empty));
+}
+
+/*
+ * debugfs "sockets": one line per socket with a data ring, its counters
+ * per direction (in: backend to us, out: us to the backend).  The
+ * xarray lock keeps every socket found from being freed meanwhile.
+ */
+int pvct_show_sockets(struct seq_file *m, void *unused)
+{
+	struct pvct_sock *t;
+	unsigned long idx;
+
+	xa_lock(&pvct_xa);
+	xa_for_each(&pvct_xa, idx, t) {
+		spin_lock_irq(&t->lock);
+		if (t->has_ring) {
+			seq_printf(m, "socket %#llx order %u notify %d", t->id,
+				   t->ring.order, t->ring.notify);
+			pvct_show_dir(m, "in", &t->ring.st_in);
+			pvct_show_dir(m, "out", &t->ring.st_out);
+			seq_putc(m, '\n');
+		}
+		spin_unlock_irq(&t->lock);
+	}
+	xa_unlock(&pvct_xa);
+	return 0;
 }
 
 /*
@@ -755,9 +804,10 @@ static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
-static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat)
+static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 {
 	enum pvct_state state;
+	unsigned int wake;
 	bool ring, dead;
 	__poll_t mask;
 
@@ -771,9 +821,27 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat)
 		return pvct_listen_poll(t);
 	if (state != PVCT_CONNECTED || !ring)
 		return 0;
-	mask = pvc_dring_poll(&t->ring, rcvlowat);
+	/*
+	 * The ring stays allocated while we look: only release frees it,
+	 * and the family does not release a socket it is polling.
+	 */
+	mask = pvc_dring_poll(&t->ring, rcvlowat, dead ? 0 : events, &wake);
+	pvct_wake(t, wake);
 	if (dead)
 		mask |= EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP;
+	return mask;
+}
+
+static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
+{
+	unsigned int wake;
+	__poll_t mask;
+	int dead;
+
+	if (pvct_usable(t, &dead) || dead)
+		return 0;
+	mask = pvc_dring_watch(&t->ring, events, &wake);
+	pvct_wake(t, wake);
 	return mask;
 }
 
@@ -790,6 +858,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,
 	.poll = pvct_poll,
+	.watch = pvct_watch,
 	.send = pvct_send,
 	.recv = pvct_recv,
 };

@@ -9,7 +9,8 @@
 #          programs under pvcalls-run (tools/pvcalls-run/test-*.sh), then
 #          a hostile guest (tests/hostile) and the leak checks after it,
 #          then a guest whose frontend faces tests/hostile's hostile
-#          backend
+#          backend, then the data tests with the frontend's and then the
+#          backend's notify_mitigation=0 (interop with a v1 peer each way)
 #   hostile  the hostile guests (frontend, backend) and their checks alone
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
@@ -40,6 +41,7 @@ SUITE=$(arg pvcalls_suite)
 SUITE=${SUITE:-quick}
 BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
 PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
+DATA_GUEST_TIMEOUT=420	# the notify-mitigation interop guests (data tests)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -147,6 +149,23 @@ no_dying_domain() { ! xl list | grep -q '(null)'; }
 domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
 has_sockets() { [ "$(stat_of active_sockets)" -gt 0 ] 2>/dev/null; }
 
+# ---- notify-mitigation negotiation (Documentation/notify-mitigation.rst) ----
+# nm_keys DOMID: "offer=1|- accept=1|- in_force=N" from xenstore and the
+# backend's stats, while the guest is connected.
+nm_keys() {
+	o=$(xenstore-read /local/domain/0/backend/pvcalls/$1/0/feature-notify-mitigation 2>/dev/null || echo -)
+	a=$(xenstore-read /local/domain/$1/device/pvcalls/0/notify-mitigation 2>/dev/null || echo -)
+	echo "offer=$o accept=$a in_force=$(stat_of notify_mitigation)"
+}
+# check_nm NAME DOMID EXPECTED: a BED line; EXPECTED as nm_keys prints it.
+check_nm() {
+	if wait_for 300 both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
+		bed OK "$1: $3"
+	else
+		bed FAIL "$1: $3" "got $(nm_keys "$2"), $(states "$2")"
+	fi
+}
+
 # ---- guests ----
 # live_start NAME / live_stop: copies the guest's console to dom0's, each
 # line as "@@@ live NAME: ...", while it runs (progress for the host; the
@@ -187,7 +206,7 @@ kernel = "/guest/vmlinuz"
 ramdisk = "$g_ramdisk"
 memory = ${G_MEMORY:-256}
 vcpus = 2
-extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2"
+extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 ${G_ARGS:-}"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "destroy"
@@ -295,7 +314,11 @@ hostile_back_guest() {
 
 case $SCENARIO in
 suite)
+	G_ARGS="pvcalls_expect_notify=1"
 	guest_start suite "$SUITE"
+	G_ARGS=
+	check_nm "notify-mitigation negotiated with both sides default" "$DOMID" \
+		"offer=1 accept=1 in_force=1"
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 
@@ -344,6 +367,25 @@ suite)
 
 	hostile_guest
 	hostile_back_guest
+
+	# notify-mitigation interop: the data tests with one side a plain
+	# v1 peer (its notify_mitigation=0), each way.
+	G_ARGS="pvcalls_front_opts=notify_mitigation=0 pvcalls_expect_notify=0"
+	guest_start front-v1 data $DATA_GUEST_TIMEOUT
+	check_nm "frontend notify_mitigation=0: backend offers, nothing accepted" \
+		"$DOMID" "offer=1 accept=- in_force=0"
+	guest_end front-v1
+	check_stats_zero "backend holds nothing after the front-v1 guest"
+	check "rmmod xen_pvcalls_back for notify_mitigation=0" rmmod xen_pvcalls_back
+	check "modprobe xen-pvcalls-back notify_mitigation=0" \
+		modprobe xen-pvcalls-back notify_mitigation=0
+	G_ARGS="pvcalls_expect_notify=0"
+	guest_start back-v1 data $DATA_GUEST_TIMEOUT
+	check_nm "backend notify_mitigation=0: nothing offered or accepted" \
+		"$DOMID" "offer=- accept=- in_force=0"
+	guest_end back-v1
+	G_ARGS=
+	check_stats_zero "backend holds nothing after the back-v1 guest"
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
 hostile)

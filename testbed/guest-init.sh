@@ -20,6 +20,11 @@ SCENARIO=${SCENARIO:-suite}
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 CONNECT_WAIT=60
 FRONT=/sys/bus/xen/devices/pvcalls-0
+FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
+# Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether
+# notify-mitigation must end up negotiated (pvcalls_expect_notify=0|1).
+FRONT_OPTS=$(sed -n 's/.*pvcalls_front_opts=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+EXPECT_NOTIFY=$(sed -n 's/.*pvcalls_expect_notify=\([^ ]*\).*/\1/p' /proc/cmdline)
 
 echo "@@@ guest up: scenario $SCENARIO, kernel $(uname -r)"
 
@@ -44,6 +49,7 @@ connected() {
 }
 
 finish() {
+	echo "@@@ guest frontend stats: $(tr '\n' ' ' < $FSTATS 2>&1)"
 	echo "@@@ guest kernel log"
 	dmesg
 	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
@@ -77,10 +83,11 @@ if [ "$SCENARIO" = hostile ]; then
 	finish
 fi
 
-if modprobe xen-pvcalls-front; then
-	tap OK "modprobe xen-pvcalls-front"
+# shellcheck disable=SC2086
+if modprobe xen-pvcalls-front $FRONT_OPTS; then
+	tap OK "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 else
-	tap FAIL "modprobe xen-pvcalls-front"
+	tap FAIL "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 	finish
 fi
 if connected; then
@@ -89,6 +96,15 @@ else
 	tap FAIL "frontend connected (xenbus state 4)" \
 		"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
 	finish
+fi
+
+if [ -n "$EXPECT_NOTIFY" ]; then
+	got=$(awk '$1 == "notify_mitigation" { print $2 }' $FSTATS 2>/dev/null)
+	if [ "$got" = "$EXPECT_NOTIFY" ]; then
+		tap OK "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
+	else
+		tap FAIL "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
+	fi
 fi
 
 case $SCENARIO in

@@ -20,8 +20,9 @@ bed_detect
 SCENARIO=${1:-suite}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
 # The suite guest, four short guests of the bed (180 s each), the
-# pvcalls-run guest (420 s), boot and end.
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 4 * 180 + 420 + 400))}
+# pvcalls-run guest and two notify-mitigation interop guests (420 s each),
+# boot and end.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 4 * 180 + 3 * 420 + 400))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).

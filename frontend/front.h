@@ -186,6 +186,7 @@ struct pvct_sock {
 	bool err_seen;			/* only the data interrupt uses it */
 	bool drain_started;		/* close waits for out[] to empty */
 	wait_queue_head_t drain_wq;	/* woken by the data interrupt */
+	struct completion released;	/* the backend answered RELEASE */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
 	struct pvc_dring ring;

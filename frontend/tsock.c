@@ -100,6 +100,7 @@ struct pvct_sock *pvct_alloc(void)
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
 	init_waitqueue_head(&t->drain_wq);
+	init_completion(&t->released);
 	t->ring.irq = -1;
 	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
@@ -593,6 +594,7 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	if (rsp->ret && rsp->ret != -ENETDOWN)
 		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
 	pvct_listen_release(t);
+	complete(&t->released);
 	/* The backend has let go of the ring (or is gone): free it. */
 	pvct_ring_put(t);
 	spin_lock_irq(&t->lock);
@@ -640,7 +642,7 @@ void pvct_destroy(struct pvct_sock *t)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
 	struct pvc_response rsp = { .ret = -ENETDOWN };
-	bool sent;
+	bool sent, holds_port;
 
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
@@ -655,13 +657,33 @@ void pvct_destroy(struct pvct_sock *t)
 	spin_lock_irq(&t->lock);
 	t->releasing = true;
 	sent = t->sock_sent;
+	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
 	if (cancel_work_sync(&t->poll_work))
 		pvct_put(t);
 
 	req.u.release.id = t->id;
-	if (sent && !pvct_submit(t, &req, pvct_release_done, true, NULL))
+	if (sent && holds_port) {
+		/*
+		 * As with TCP, once close() of a bound or listening socket
+		 * returns its port is free: a connect to it is refused and
+		 * a bind gets it.  So wait (bounded) for the backend to
+		 * release it.  Never called so from a command callback:
+		 * those only close accepted children, which hold no port.
+		 */
+		kref_get(&t->ref);	/* ours, across the wait */
+		if (!pvct_submit(t, &req, pvct_release_done, true, NULL))
+			wait_for_completion_timeout(&t->released,
+						    PVC_CMD_TIMEOUT);
+		else
+			sent = false;
+		pvct_put(t);
+		if (sent)
+			return;
+	} else if (sent && !pvct_submit(t, &req, pvct_release_done, true,
+					NULL)) {
 		return;
+	}
 	/* Nothing at the backend, or no way to tell it: finish here. */
 	kref_get(&t->ref);
 	pvct_release_done(t, &rsp);

@@ -7,6 +7,8 @@
 #   make                 build both modules (W=1, C=2 ... pass through)
 #   make install         modules_install into /lib/modules/$KVER/updates + depmod
 #   make check           the whole test suite (what .ci/run runs)
+#   make check-debug     the test bed's suite on a debug kernel (KASAN, lockdep,
+#                        kmemleak...) built from linux-source, cached outside
 #   make demo            boot the test bed and show PV Calls at work
 #   make bench           boot the test bed once and measure PV Calls, netfront and
 #                        dom0 loopback side by side (bench/results.{json,md})
@@ -32,7 +34,7 @@ INSTALL_MOD_DIR ?= updates
 # Targets that need no kernel tree.
 NOKDIR_GOALS := clean help deps
 
-.PHONY: all modules install clean check demo bench lint dkms-test deps help need-kdir
+.PHONY: all modules install clean check check-debug demo bench lint dkms-test deps help need-kdir
 
 all: modules
 
@@ -76,6 +78,9 @@ dkms-test: need-kdir
 
 check:
 	testbed/check.sh
+
+check-debug:
+	testbed/check-debug.sh
 
 demo:
 	testbed/demo.sh

@@ -8,8 +8,8 @@
 #                        test-only tests/hostile module (never installed)
 #   make install         modules_install into /lib/modules/$KVER/updates + depmod
 #   make check           the whole test suite (what .ci/run runs)
-#   make check-debug     the test bed's suite on a debug kernel (KASAN, lockdep,
-#                        kmemleak...) built from linux-source, cached outside
+#   make check-debug     the test bed's suite on a debug kernel (lockdep, kmemleak,
+#                        DEBUG_OBJECTS...) built from linux-source, cached outside
 #   make demo            boot the test bed and show PV Calls at work
 #   make bench           boot the test bed once and measure PV Calls, netfront and
 #                        dom0 loopback side by side (bench/results.{json,md})

@@ -8,6 +8,8 @@
 #                        test-only tests/hostile module (never installed)
 #   make install         modules_install into /lib/modules/$KVER/updates + depmod
 #   make check           the whole test suite (what .ci/run runs)
+#   make check-debug     the test bed's suite on a debug kernel (lockdep, kmemleak,
+#                        DEBUG_OBJECTS...) built from linux-source, cached outside
 #   make demo            boot the test bed and show PV Calls at work
 #   make bench           boot the test bed once and measure PV Calls, netfront and
 #                        dom0 loopback side by side (bench/results.{json,md})
@@ -35,7 +37,7 @@ INSTALL_MOD_DIR ?= updates
 # Targets that need no kernel tree.
 NOKDIR_GOALS := clean help deps fuzz
 
-.PHONY: all modules test-modules install clean check demo bench lint fuzz dkms-test deps help need-kdir
+.PHONY: all modules test-modules install clean check check-debug demo bench lint fuzz dkms-test deps help need-kdir
 
 all: modules test-modules
 
@@ -86,6 +88,9 @@ dkms-test: need-kdir
 
 check:
 	testbed/check.sh
+
+check-debug:
+	testbed/check-debug.sh
 
 demo:
 	testbed/demo.sh

@@ -42,9 +42,14 @@ put_kmods() {
 	local root=$1 m ko
 	shift
 	for m in "$@"; do
-		for ko in $(modprobe -S "$KVER" --show-depends "$m" |
+		for ko in $(modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" \
+				--show-depends "$m" |
 			    awk '$1 == "insmod" { print $2 }'); do
-			[ -e "$root$ko" ] || put "$root" "$ko"
+			ko=${ko#"$MODROOT"}
+			[ -e "$root$ko" ] || {
+				mkdir -p "$root$(dirname "$ko")"
+				cp -L "$MODROOT$ko" "$root$ko"
+			}
 		done
 	done
 }
@@ -66,7 +71,7 @@ skeleton() {
 		[ -e "$ko" ] && cp "$ko" "$root$MODDIR/extra/"
 	done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -e "$MODDIR/$f" ] && cp "$MODDIR/$f" "$root$MODDIR/"
+		[ -e "$MODROOT$MODDIR/$f" ] && cp "$MODROOT$MODDIR/$f" "$root$MODDIR/"
 	done
 	[ -d "$BUILD/opt" ] && cp -a "$BUILD/opt/." "$root/opt/pvcalls/"
 	cp "$BUILD/pvc-hold" "$root/bed/"

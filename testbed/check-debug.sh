@@ -4,9 +4,10 @@
 # guest kernel (lockdep, DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS;
 # no KASAN: 6.1 cannot run it as a Xen PV kernel, see debug.config),
 # built from Debian's linux-source by testbed/debug-kernel.sh and cached
-# outside the repository.  The modules are rebuilt against that kernel; the bed then runs as in make check (its
-# kernel-log checks catch every report; kmemleak gets its own result
-# lines).  Logs: build-debug/logs/.  Ends with "N passed, N failed".
+# outside the repository.  The modules are rebuilt against that kernel;
+# the bed then runs as in make check (its kernel-log checks catch every
+# report; kmemleak gets its own result lines).  Logs: build-debug/logs/.
+# Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD

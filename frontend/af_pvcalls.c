@@ -211,12 +211,16 @@ static int pvc_release(struct socket *sock)
 	return 0;
 }
 
-static int pvc_check_addr(const struct sockaddr *addr, int len)
+/* The user's address, checked as TCP does, into @sin (sin_zero cleared). */
+static int pvc_get_addr(const struct sockaddr *addr, int len,
+			struct sockaddr_in *sin)
 {
 	if (len < (int)sizeof(struct sockaddr_in))
 		return -EINVAL;
 	if (addr->sa_family != AF_INET)
 		return -EAFNOSUPPORT;
+	memcpy(sin, addr, sizeof(*sin));
+	memset(sin->sin_zero, 0, sizeof(sin->sin_zero));
 	return 0;
 }
 
@@ -264,11 +268,9 @@ static int pvc_bind(struct socket *sock, struct sockaddr *addr, int len)
 	struct sockaddr_in sin;
 	int err;
 
-	err = pvc_check_addr(addr, len);
+	err = pvc_get_addr(addr, len, &sin);
 	if (err)
 		return err;
-	memcpy(&sin, addr, sizeof(sin));
-	memset(sin.sin_zero, 0, sizeof(sin.sin_zero));
 	lock_sock(sk);
 	if (!ps->op_pending) {
 		err = -EINVAL;
@@ -321,11 +323,9 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 	long timeo, left;
 	int err;
 
-	err = pvc_check_addr(addr, len);
+	err = pvc_get_addr(addr, len, &sin);
 	if (err)
 		return err;
-	memcpy(&sin, addr, sizeof(sin));
-	memset(sin.sin_zero, 0, sizeof(sin.sin_zero));
 
 	lock_sock(sk);
 	pvc_sync_state(sk);

@@ -26,6 +26,8 @@ static struct dentry *pvc_debugfs;
 
 static int pvc_stats_show(struct seq_file *m, void *v)
 {
+	unsigned int i;
+
 	seq_printf(m, "sockets %d\n", atomic_read(&pvc_stats.sockets));
 	seq_printf(m, "commands %lld\n",
 		   (long long)atomic64_read(&pvc_stats.commands));
@@ -33,6 +35,13 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 		   (long long)atomic64_read(&pvc_stats.bytes_sent));
 	seq_printf(m, "bytes_received %lld\n",
 		   (long long)atomic64_read(&pvc_stats.bytes_received));
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
+		seq_printf(m, "rings_order%u %d\n", i,
+			   atomic_read(&pvc_stats.rings[i]));
+	seq_printf(m, "ring_fallbacks %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_fallbacks));
+	seq_printf(m, "ring_enobufs %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_enobufs));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvc_stats);

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -392,65 +393,164 @@ static long long front_sockets(void)
 	return read_stat(FRONT_STATS, "sockets");
 }
 
+/* The frontend's ring counters (debugfs), see frontend/main.c. */
+struct ring_fig {
+	long long order[5];	/* rings held now, per order 1..4 */
+	long long rings, fallbacks, enobufs;
+};
+
+static void ring_fig(struct ring_fig *f)
+{
+	char k[32];
+	int i;
+
+	f->rings = 0;
+	for (i = 1; i <= 4; i++) {
+		snprintf(k, sizeof(k), "rings_order%d", i);
+		f->order[i] = read_stat(FRONT_STATS, k);
+		f->rings += f->order[i];
+	}
+	f->fallbacks = read_stat(FRONT_STATS, "ring_fallbacks");
+	f->enobufs = read_stat(FRONT_STATS, "ring_enobufs");
+}
+
 /*
- * Open and connect sockets until the transport runs out (ENOBUFS, the
- * errno the frontend promises for exhausted grants/rings) or a cap; then
- * close them all and check the frontend freed every socket.
+ * One round: open and connect sockets until the transport runs out or
+ * the cap; *@e is the errno (0 at the cap), *@peak the ring counters
+ * with all of them open.  Returns how many were connected; all closed.
+ */
+static int enobufs_round(struct tctx *t, int *fds, int *e,
+			 struct ring_fig *peak)
+{
+	struct sockaddr_in a = lo_addr(t->port_d);
+	int n, i, fd;
+
+	*e = 0;
+	for (n = 0; n < opt.max_sockets; n++) {
+		fd = test_socket();
+		if (fd < 0) {
+			*e = errno;
+			break;
+		}
+		set_timeouts(fd, 0, 10000);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+			*e = errno;
+			close(fd);
+			break;
+		}
+		fds[n] = fd;
+	}
+	if (!opt.inet_mode)
+		ring_fig(peak);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return n;
+}
+
+/* Wait (bounded) for the frontend's socket and ring counts to be back. */
+static int front_back_to(long long socks, long long rings)
+{
+	struct ring_fig f;
+	long long now = -1;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		now = front_sockets();
+		ring_fig(&f);
+		if (now == socks && f.rings == rings)
+			return 0;
+		sleep_ms(100);
+	}
+	return fail("after closing all: frontend sockets %lld (was %lld), rings %lld (was %lld)",
+		    now, socks, f.rings, rings);
+}
+
+/*
+ * Open and connect sockets until the grant table runs out (ENOBUFS,
+ * once even an order-1 ring cannot be granted; the bed's "grants" guest
+ * has few grant frames so that this comes early) or a cap.  Checks the
+ * errno, that the frontend tried every smaller order before failing
+ * and counts the smaller rings it granted, then closes everything and
+ * checks that all came back: a second round gets exactly as many
+ * sockets with the same ring orders.
  */
 int g_enobufs(struct tctx *t)
 {
 	int *fds = calloc(opt.max_sockets, sizeof(int));
-	long long base = -1, now = -1;
-	int n, e = 0, i, fd;
+	struct ring_fig f0, p1, p2;
+	long long base = -1, below;
+	int n1, n2, e1, e2, fd, i, max_order;
 
 	CHECK(fds, "calloc");
 	if (!opt.inet_mode) {
 		base = front_sockets();
 		CHECK(base >= 0, "no 'sockets' in %s", FRONT_STATS);
+		ring_fig(&f0);
+		CHECK(f0.enobufs >= 0, "no 'ring_enobufs' in %s", FRONT_STATS);
 	}
 	if (ctl_wait("listening", NULL, SYNC_MS))
 		return T_FAIL;
-	for (n = 0; n < opt.max_sockets; n++) {
-		fd = test_socket();
-		if (fd < 0) {
-			e = errno;
-			break;
-		}
-		fds[n] = fd;
-		set_timeouts(fd, 0, 10000);
-		{
-			struct sockaddr_in a = lo_addr(t->port_d);
-
-			if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-				e = errno;
-				close(fd);
-				break;
-			}
-		}
+	n1 = enobufs_round(t, fds, &e1, &p1);
+	printf("# %s: round 1: %d sockets connected, then %s\n", t->name, n1,
+	       e1 ? errname(e1) : "the cap");
+	CHECK(!e1 || e1 == ENOBUFS || (opt.inet_mode && e1 == EMFILE),
+	      "socket %d failed with %s, want ENOBUFS", n1, errname(e1));
+	CHECK(n1 > 0, "not even one socket");
+	if (opt.inet_mode) {
+		free(fds);
+		if (ctl_signal("done", n1))
+			return T_FAIL;
+		return T_PASS;
 	}
-	diag("%d sockets connected, then %s", n, e ? errname(e) : "cap");
-	CHECK(!e || e == ENOBUFS || (opt.inet_mode && e == EMFILE),
-	      "socket %d failed with %s, want ENOBUFS", n, errname(e));
-	CHECK(n > 0, "not even one socket");
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-	if (ctl_signal("done", n))
+	/* the order asked for (the backend in the bed allows 4) */
+	max_order = read_param("/sys/module/xen_pvcalls_front/parameters/ring_order", 4);
+	printf("# %s: rings at the peak: order4 %lld order3 %lld order2 %lld order1 %lld; fallbacks %lld, ENOBUFS %lld\n",
+	       t->name, p1.order[4] - f0.order[4], p1.order[3] - f0.order[3],
+	       p1.order[2] - f0.order[2], p1.order[1] - f0.order[1],
+	       p1.fallbacks - f0.fallbacks, p1.enobufs - f0.enobufs);
+	CHECK(p1.rings - f0.rings == n1, "%lld rings for %d connected sockets",
+	      p1.rings - f0.rings, n1);
+	if (front_back_to(base, f0.rings))
 		return T_FAIL;
-	/* resources came back: one more works */
+	if (!e1) {
+		/* the cap came first (quick scenario): only the freeing */
+		free(fds);
+		return ctl_signal("done", n1) ? T_FAIL : T_PASS;
+	}
+	/* the failure came only after order 1 was tried too */
+	CHECK(p1.enobufs - f0.enobufs == 1,
+	      "ring_enobufs went up by %lld, want 1 (order 1 tried and failed)",
+	      p1.enobufs - f0.enobufs);
+	/* every ring below the largest order counted as a fallback */
+	below = 0;
+	for (i = 1; i < max_order; i++)
+		below += p1.order[i] - f0.order[i];
+	CHECK(p1.fallbacks - f0.fallbacks == below,
+	      "ring_fallbacks went up by %lld, %lld rings below order %d",
+	      p1.fallbacks - f0.fallbacks, below, max_order);
+
+	/* everything came back: the same count, the same orders again */
+	n2 = enobufs_round(t, fds, &e2, &p2);
+	printf("# %s: round 2: %d sockets connected, then %s\n", t->name, n2,
+	       e2 ? errname(e2) : "the cap");
+	CHECK(e2 == ENOBUFS, "round 2 ended with %s, want ENOBUFS",
+	      e2 ? errname(e2) : "the cap");
+	for (i = 1; i <= 4; i++)
+		CHECK(p2.order[i] - f0.order[i] == p1.order[i] - f0.order[i],
+		      "round 2: %lld order-%d rings, round 1 had %lld",
+		      p2.order[i] - f0.order[i], i, p1.order[i] - f0.order[i]);
+	CHECK(n2 == n1, "round 2 connected %d sockets, round 1 %d: grants lost",
+	      n2, n1);
+	if (front_back_to(base, f0.rings))
+		return T_FAIL;
+	free(fds);
+	if (ctl_signal("done", n1 + n2))
+		return T_FAIL;
+	/* resources came back: a new connect reaches the backend */
 	fd = connect_to(1, t->port_d + 100);
 	CHECK(fd < 0 && errno == ECONNREFUSED,
 	      "after closing all, a new connect: %s, want ECONNREFUSED",
 	      fd < 0 ? errname(errno) : "connected");
-	if (opt.inet_mode)
-		return T_PASS;
-	for (i = 0; i < 100; i++) {
-		now = front_sockets();
-		if (now == base)
-			break;
-		sleep_ms(100);
-	}
-	CHECK(now == base, "frontend 'sockets' is %lld after closing all, was %lld before",
-	      now, base);
 	return T_PASS;
 }
 

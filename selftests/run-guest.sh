@@ -4,8 +4,10 @@
 # argument, else from pvcalls_scenario= on the kernel command line.
 #   suite   the selftest suite; pvcalls_big=BYTES and pvcalls_only=a,b on
 #           the kernel command line (or PVCALLS_TEST_ARGS) tune it
-#   quick   the suite with small sizes (4 MiB transfers, 300 sockets),
-#           for a fast look under a slow emulator
+#   quick   the suite with small sizes (4 MiB transfers, 300 sockets,
+#           2000 connect/close cycles), for a fast look under TCG
+#   grants  only the ENOBUFS test (the bed's guest with few grant frames)
+#   load    the load, fault and ENOBUFS tests at full counts
 #   demo    fetch a page from dom0's httpd, then serve one to dom0's wget
 D=$(cd "$(dirname "$0")" && pwd)
 
@@ -27,6 +29,10 @@ big=$(cmdline_arg pvcalls_big)
 only=$(cmdline_arg pvcalls_only)
 [ -n "$only" ] && ARGS="$ARGS --only $only"
 
+# quick: fewer connect/close cycles than the full 10 000 (TCG time)
+QUICK_CYCLES=2000
+LOAD_TESTS=dom0_peer_killed_midtransfer_econnreset_or_eof,load_1000_concurrent_connections_memory_back,load_connect_xfer_close_cycles_memory_back,sockets_until_enobufs_then_all_freed
+
 case "$SCENARIO" in
 suite)
 	# shellcheck disable=SC2086
@@ -35,7 +41,20 @@ suite)
 quick)
 	# shellcheck disable=SC2086
 	"$D/pvcalls_test" --side guest --wait 120 --big 4M --max-writes 20000 \
-		--wrap-n 512 --max-sockets 300 $ARGS
+		--wrap-n 512 --max-sockets 300 --cycles $QUICK_CYCLES $ARGS
+	;;
+grants)
+	# The bed's guest with few grant frames: sockets until ENOBUFS.
+	# shellcheck disable=SC2086
+	"$D/pvcalls_test" --side guest --wait 120 --max-sockets 20000 \
+		--only sockets_until_enobufs_then_all_freed $ARGS
+	;;
+load)
+	# The full counts of the load and grant tests (a separate boot:
+	# testbed/run.sh load).
+	# shellcheck disable=SC2086
+	"$D/pvcalls_test" --side guest --wait 120 --max-sockets 20000 \
+		--cycles 10000 --only $LOAD_TESTS $ARGS
 	;;
 demo)
 	"$D/pvcalls-demo" fetch -f "$FAM" -p 8080 -u /index.html -n 1

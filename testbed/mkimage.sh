@@ -109,6 +109,8 @@ G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
+# The grant exhaustion selftest holds grant references through gntalloc.
+put_kmods "$G" xen-gntalloc
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
 

@@ -225,20 +225,20 @@ static void close_reset(int fd)
 #define LOAD_BYTES 1024
 
 /*
- * 1 000 concurrent connections (arg): all open at once, each carries
+ * opt.load_conns (1 000) concurrent connections: all open at once, each carries
  * 1 KiB each way (echo, hash checked) while all are open, then all close.
  */
 int g_load_concurrent(struct tctx *t)
 {
 	static char out[LOAD_BYTES], in[LOAD_BYTES];
 	struct memfig before, peak;
-	int n = t->arg, i, *fds = calloc(n, sizeof(int));
+	int n = opt.load_conns, i, *fds = calloc(n, sizeof(int));
 	char c;
 
 	CHECK(fds, "calloc");
 	snapshot(&before, 1);
 	print_fig(t->name, "before", &before);
-	if (ctl_wait("listening", NULL, SYNC_MS))
+	if (ctl_signal("count", n) || ctl_wait("listening", NULL, SYNC_MS))
 		return T_FAIL;
 	for (i = 0; i < n; i++) {
 		fds[i] = connect_to(1, t->port_d);
@@ -272,11 +272,17 @@ int g_load_concurrent(struct tctx *t)
 int d_load_concurrent(struct tctx *t)
 {
 	static char buf[LOAD_BYTES * 4];
-	int n = t->arg, i, open, r, lfd;
-	struct pollfd *p = calloc(n, sizeof(*p));
 	struct memfig before, peak;
+	int n, i, open, r, lfd;
+	struct pollfd *p;
+	uint64_t count;
 	ssize_t k;
 
+	/* the guest says how many (--load-conns) */
+	if (ctl_wait("count", &count, SYNC_MS))
+		return T_FAIL;
+	n = (int)count;
+	p = calloc(n, sizeof(*p));
 	CHECK(p, "calloc");
 	snapshot(&before, 1);
 	print_fig(t->name, "before", &before);

@@ -20,7 +20,7 @@ set -euo pipefail
 bed_detect
 
 SCENARIO=${1:-suite}
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
 # The suite guest, five short guests of the bed (180 s each), boot and end.
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 5 * 180 + 400))}
 LOGS=$BUILD/logs/$SCENARIO

@@ -269,7 +269,7 @@ suite)
 	# to a dom0 sink with data flowing both ways, plus a listener, a
 	# client and its accepted peer.  While they flow, the backend is
 	# asked to unload; then the guest is destroyed mid-transfer.
-	pvc-hold sink $FLOW_PORT $FLOW_N > /tmp/sink.log 2>&1 &
+	/bed/pvc-hold sink $FLOW_PORT $FLOW_N > /tmp/sink.log 2>&1 &
 	SINK_PID=$!
 	G_ARGS="pvcalls_flow=$FLOW_PORT,$FLOW_N"
 	guest_start hold hold $BED_GUEST_TIMEOUT

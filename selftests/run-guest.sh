@@ -4,7 +4,7 @@
 # argument, else from pvcalls_scenario= on the kernel command line.
 #   suite   the selftest suite; pvcalls_big=BYTES and pvcalls_only=a,b on
 #           the kernel command line (or PVCALLS_TEST_ARGS) tune it
-#   quick   the suite with small sizes (4 MiB transfers, 300 sockets,
+#   quick   the suite with small sizes (4 MiB transfers, 100 sockets,
 #           200 concurrent connections, 300 connect/close cycles), for
 #           a fast look under TCG
 #   grants  only the ENOBUFS test (the bed's guest with few grant frames)
@@ -45,7 +45,7 @@ suite)
 quick)
 	# shellcheck disable=SC2086
 	"$D/pvcalls_test" --side guest --wait 120 --big 4M --max-writes 20000 \
-		--wrap-n 512 --max-sockets 300 --cycles $QUICK_CYCLES \
+		--wrap-n 512 --max-sockets 100 --cycles $QUICK_CYCLES \
 		--load-conns $QUICK_CONNS $ARGS
 	;;
 grants)

@@ -15,6 +15,16 @@
  *     write out_cons.
  *   in ring (we produce):  read in_cons, virt_mb, write in[], virt_wmb,
  *     write in_prod; and in_prod before in_error.
+ *
+ * notify-mitigation (Documentation/notify-mitigation.rst), when the
+ * frontend accepted it: after moving in_prod or out_cons we signal only
+ * if the frontend armed in_prod_event or out_cons_event for it (notify.h
+ * decides; full barriers P1/C1), and before the work stops for lack of
+ * data in out[] or of space in in[] it arms out_prod_event or
+ * in_cons_event at the next byte, full barrier (C2/P2), and looks
+ * again.  Errors are always signalled.  Without the extension no event
+ * index is read or written and every run that moved data signals, as in
+ * v1.  The work item is the only waiter per direction on this side.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -28,12 +38,44 @@
 /* Pump rounds per run before the work yields the CPU. */
 #define PVCB_PUMP_ROUNDS	16
 
+/* Counters: one writer each, read racily by debugfs. */
+static void pvcb_add(u64 *c, u64 n)
+{
+	WRITE_ONCE(*c, *c + n);
+}
+
+static void pvcb_count(u64 *c)
+{
+	pvcb_add(c, 1);
+}
+
+/* Counters only: which direction the frontend moved since the last event. */
+static void pvcb_data_irq_count(struct pvcb_dring *r)
+{
+	/* NULL until pvcb_dring_map() publishes it, after the bind */
+	struct pvc_indexes *intf = READ_ONCE(r->intf);
+	u32 out_prod, in_cons;
+
+	atomic64_inc(&pvcb_stats.data_events_received);
+	if (!intf)
+		return;
+	out_prod = READ_ONCE(intf->out_prod);
+	in_cons = READ_ONCE(intf->in_cons);
+	if (out_prod != r->irq_out_prod)
+		pvcb_count(&r->st_out.events_received);
+	if (in_cons != r->irq_in_cons)
+		pvcb_count(&r->st_in.events_received);
+	r->irq_out_prod = out_prod;
+	r->irq_in_cons = in_cons;
+}
+
 static irqreturn_t pvcb_data_irq(int irq, void *dev_id)
 {
 	struct pvcb_sock *s = dev_id;
 
 	/* the late EOI is sent by the socket work once it has run */
 	atomic64_inc(&pvcb_stats.events);
+	pvcb_data_irq_count(&s->ring);
 	atomic_set(&s->ring.eoi_pending, 1);
 	queue_work(pvcb_wq, &s->work);
 	return IRQ_HANDLED;
@@ -82,7 +124,6 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	}
 	atomic_inc(&pvcb_stats.evtchns);
 
-	r->intf = intf;
 	r->order = order;
 	r->size = pvc_ring_size(order);
 	r->irq = irq;
@@ -92,6 +133,10 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->worked = false;
 	r->in_done = false;
 	r->out_done = false;
+	r->notify = s->fe->notify;
+	memset(&r->st_in, 0, sizeof(r->st_in));
+	memset(&r->st_out, 0, sizeof(r->st_out));
+	WRITE_ONCE(r->intf, intf);
 	return 0;
 
 unmap_data:
@@ -272,26 +317,57 @@ static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
  * out ring -> socket.  Returns bytes moved, 0 when nothing (more) can
  * move now, -EPROTO on an impossible out_prod.
  */
+/*
+ * out_prod and the bytes it covers: 0 and *@avail, or -EPROTO on an
+ * impossible out_prod.
+ */
+static int pvcb_out_avail(struct pvcb_dring *r, u32 *avail)
+{
+	u32 prod = READ_ONCE(r->intf->out_prod);
+
+	/*
+	 * Read out[] only after out_prod (CR): pairs with the frontend's
+	 * virt_wmb() between writing out[] and advancing out_prod (PW).
+	 */
+	virt_rmb();
+	if (pvc_ring_readable(prod, r->out_cons, r->size, avail))
+		return -EPROTO;
+	return 0;
+}
+
 static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
 	struct pvcb_dring *r = &s->ring;
 	struct kvec vec[PVCB_MAX_VEC];
-	u32 prod, avail;
+	u32 avail, old;
 	int n, ret;
 
 	if (r->out_done)
 		return 0;
-	prod = READ_ONCE(r->intf->out_prod);
-	/*
-	 * Read out[] only after out_prod: pairs with the frontend's
-	 * virt_wmb() between writing out[] and advancing out_prod.
-	 */
-	virt_rmb();
-	if (pvc_ring_readable(prod, r->out_cons, r->size, &avail))
+	if (pvcb_out_avail(r, &avail))
 		return -EPROTO;
-	if (!avail)
-		return 0;
+	if (!avail) {
+		pvcb_count(&r->st_out.empty);
+		atomic64_inc(&pvcb_stats.ring_empty);
+		if (!r->notify)
+			return 0;
+		/* wait for the next byte: out[] is empty, out_cons + 1 */
+		WRITE_ONCE(r->intf->out_prod_event,
+			   pvc_notify_prod_event(r->out_cons, 1, r->size));
+		atomic64_inc(&pvcb_stats.data_event_waits);
+		/*
+		 * out_prod_event before re-reading out_prod (C2): pairs with
+		 * the frontend's virt_mb() between moving out_prod and
+		 * reading out_prod_event (P1).  Either it sees our index and
+		 * signals, or we see its bytes here.
+		 */
+		virt_mb();
+		if (pvcb_out_avail(r, &avail))
+			return -EPROTO;
+		if (!avail)
+			return 0;
+	}
 
 	n = pvcb_ring_vec(r, r->size, r->out_cons, avail, vec, &avail);
 	ret = kernel_sendmsg(s->sock, &msg, vec, n, avail);
@@ -305,14 +381,30 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 		return 0;
 	}
 	/*
-	 * Finish reading out[] before the frontend may overwrite it: pairs
-	 * with the frontend's barrier between reading out_cons and writing
-	 * out[].
+	 * Finish reading out[] before the frontend may overwrite it (CM):
+	 * pairs with the frontend's barrier between reading out_cons and
+	 * writing out[] (PM).
 	 */
 	virt_mb();
+	old = r->out_cons;
 	r->out_cons += ret;
 	WRITE_ONCE(r->intf->out_cons, r->out_cons);
-	*notify = true;
+	pvcb_add(&r->st_out.bytes, ret);
+	if (r->notify) {
+		/*
+		 * out_cons before out_cons_event (C1): pairs with the
+		 * frontend's virt_mb() between arming out_cons_event and
+		 * re-reading out_cons (P2).
+		 */
+		virt_mb();
+	}
+	if (pvc_notify_consumer_must_signal(r->notify, old, r->out_cons,
+					    r->notify ?
+					    READ_ONCE(r->intf->out_cons_event) :
+					    0))
+		*notify = true;
+	else
+		atomic64_inc(&pvcb_stats.data_events_suppressed);
 	return ret;
 }
 
@@ -320,52 +412,100 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
  * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
  * move now, -EPROTO on an impossible in_cons.
  */
-static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
+/*
+ * in_cons and the space it leaves: 0 and *@space, or -EPROTO on an
+ * impossible in_cons.
+ */
+static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 {
-	struct msghdr msg = { };
-	struct pvcb_dring *r = &s->ring;
-	struct kvec vec[PVCB_MAX_VEC];
-	u32 cons, space;
-	int n, ret;
+	u32 cons = READ_ONCE(r->intf->in_cons);
 
-	if (r->in_done)
-		return 0;
-	cons = READ_ONCE(r->intf->in_cons);
 	/*
-	 * Overwrite in[] only after the frontend is done reading it: pairs
-	 * with the frontend's virt_mb() between reading in[] and advancing
-	 * in_cons.
+	 * Overwrite in[] only after the frontend is done reading it (PM):
+	 * pairs with the frontend's virt_mb() between reading in[] and
+	 * advancing in_cons (CM).
 	 */
 	virt_mb();
-	if (pvc_ring_writable(r->in_prod, cons, r->size, &space))
+	if (pvc_ring_writable(r->in_prod, cons, r->size, space))
 		return -EPROTO;
 	if (cons != r->last_in_cons) {
 		r->last_in_cons = cons;
 		*moved = true;
 	}
-	if (!space)
-		return 0;	/* the frontend notifies us when it reads */
+	return 0;
+}
+
+static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
+{
+	struct msghdr msg = { };
+	struct pvcb_dring *r = &s->ring;
+	struct kvec vec[PVCB_MAX_VEC];
+	u32 space;
+	int n, ret;
+
+	if (r->in_done)
+		return 0;
+	if (pvcb_in_space(r, &space, moved))
+		return -EPROTO;
+	if (!space) {
+		pvcb_count(&r->st_in.full);
+		atomic64_inc(&pvcb_stats.ring_full);
+		if (!r->notify)
+			return 0;	/* the frontend signals every read */
+		/* wait for the next free byte (want 1) */
+		WRITE_ONCE(r->intf->in_cons_event,
+			   pvc_notify_cons_event(r->in_prod, 1, r->size));
+		atomic64_inc(&pvcb_stats.data_event_waits);
+		/*
+		 * in_cons_event before re-reading in_cons (P2): pairs with
+		 * the frontend's virt_mb() between moving in_cons and
+		 * reading in_cons_event (C1).
+		 */
+		virt_mb();
+		if (pvcb_in_space(r, &space, moved))
+			return -EPROTO;
+		if (!space)
+			return 0;
+	}
 
 	n = pvcb_ring_vec(r, 0, r->in_prod, space, vec, &space);
 	ret = kernel_recvmsg(s->sock, &msg, vec, n, space, MSG_DONTWAIT);
 	if (ret == -EAGAIN)
 		return 0;	/* sk_data_ready requeues the work */
 	if (ret > 0) {
+		u32 old = r->in_prod;
+
 		/*
-		 * in[] before in_prod: pairs with the frontend's virt_rmb()
-		 * between reading in_prod and reading in[].
+		 * in[] before in_prod (PW): pairs with the frontend's
+		 * virt_rmb() between reading in_prod and reading in[] (CR).
 		 */
 		virt_wmb();
 		r->in_prod += ret;
 		WRITE_ONCE(r->intf->in_prod, r->in_prod);
-		*notify = true;
+		pvcb_add(&r->st_in.bytes, ret);
+		if (r->notify) {
+			/*
+			 * in_prod before in_prod_event (P1): pairs with the
+			 * frontend's virt_mb() between arming in_prod_event
+			 * and re-reading in_prod (C2).
+			 */
+			virt_mb();
+		}
+		if (pvc_notify_producer_must_signal(r->notify, old, r->in_prod,
+						    r->notify ?
+						    READ_ONCE(r->intf->in_prod_event) :
+						    0))
+			*notify = true;
+		else
+			atomic64_inc(&pvcb_stats.data_events_suppressed);
 		return ret;
 	}
 	/*
 	 * 0 is the peer's orderly shutdown: -ENOTCONN by the spec; else an
 	 * error such as -ECONNRESET.  Either way all data is already
-	 * published, and in_prod must be visible before in_error: pairs with
-	 * the frontend's virt_rmb() between reading in_error and in_prod.
+	 * published, and in_prod must be visible before in_error (EW): pairs
+	 * with the frontend's virt_rmb() between reading in_error and
+	 * in_prod (ER).  An error is always signalled, extension or not.
 	 */
 	virt_wmb();
 	WRITE_ONCE(r->intf->in_error, ret ? ret : -ENOTCONN);
@@ -374,28 +514,42 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 	return 0;
 }
 
-/* Move data both ways until nothing moves.  Returns whether any did. */
+/*
+ * Move data both ways until nothing moves, then send one event if either
+ * direction needs it.  Returns whether anything moved.
+ */
 static bool pvcb_pump(struct pvcb_sock *s)
 {
-	bool notify = false, moved = false;
+	bool notify_out = false, notify_in = false, moved = false;
+	struct pvcb_dring *r = &s->ring;
 	int out, in, round;
 
 	for (round = 0; round < PVCB_PUMP_ROUNDS; round++) {
-		out = pvcb_pump_out(s, &notify);
-		in = pvcb_pump_in(s, &notify, &moved);
+		out = pvcb_pump_out(s, &notify_out);
+		in = pvcb_pump_in(s, &notify_in, &moved);
 		if (out < 0 || in < 0) {
 			pvcb_dring_broken(s);
-			notify = true;
+			notify_out = true;
+			notify_in = true;
 			break;
 		}
+		if (out || in)
+			moved = true;
 		if (!out && !in)
 			break;
 	}
 	if (round == PVCB_PUMP_ROUNDS)
 		pvcb_sock_kick(s);	/* more to do: yield, then go on */
-	if (notify)
-		notify_remote_via_irq(s->ring.irq);
-	return notify || moved;
+	if (notify_out || notify_in) {
+		notify_remote_via_irq(r->irq);
+		atomic64_inc(&pvcb_stats.data_events_sent);
+		/* one event may serve both directions: counted in each */
+		if (notify_out)
+			pvcb_count(&r->st_out.events_sent);
+		if (notify_in)
+			pvcb_count(&r->st_in.events_sent);
+	}
+	return notify_out || notify_in || moved;
 }
 
 /* s->work for CONNECTING and ACTIVE sockets, under s->lock. */

@@ -82,6 +82,11 @@ module_param_named(socket_names, pvcb_socket_names, bool, 0444);
 MODULE_PARM_DESC(socket_names,
 		 "Offer the socket-names extension (0: behave as a plain v1 backend)");
 
+bool pvcb_notify = true;
+module_param_named(notify_mitigation, pvcb_notify, bool, 0444);
+MODULE_PARM_DESC(notify_mitigation,
+		 "Offer the notify-mitigation extension (0: behave as a plain v1 backend)");
+
 unsigned int pvcb_max_backlog = 128;
 module_param_named(max_backlog, pvcb_max_backlog, uint, 0444);
 MODULE_PARM_DESC(max_backlog,

@@ -19,6 +19,7 @@
 
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
+#include <xen-pvcalls/notify.h>
 
 DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
@@ -27,6 +28,7 @@ extern unsigned int pvcb_max_page_order;
 extern unsigned int pvcb_max_sockets;
 extern unsigned int pvcb_max_backlog;
 extern bool pvcb_socket_names;
+extern bool pvcb_notify;
 extern struct workqueue_struct *pvcb_wq;
 
 /* Grants mapped onto ballooned pages, one page per grant (grant.c). */
@@ -41,6 +43,8 @@ struct pvcb_frontend {
 	struct xenbus_device *dev;
 	bool connected;			/* under xenbus' otherend serialisation */
 	bool socket_names;		/* extension negotiated; fixed while connected */
+	bool notify;			/* notify-mitigation, the same */
+	struct list_head list;		/* pvcb_fe_list (debugfs) */
 
 	/* Command ring, mapped from the frontend. */
 	struct pvc_back_ring ring;
@@ -67,6 +71,19 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
+/*
+ * Counters of one direction of one socket's data ring (debugfs sockets).
+ * The socket work (under s->lock) or the event handler writes each
+ * field; readers use READ_ONCE().
+ */
+struct pvcb_dir_stats {
+	u64 events_sent;	/* events we sent about this direction */
+	u64 events_received;	/* events that moved this direction */
+	u64 bytes;		/* in: bytes we produced; out: consumed */
+	u64 full;		/* in: we found in[] full */
+	u64 empty;		/* out: we found out[] empty */
+};
+
 /* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {
 	struct pvcb_gmap imap;		/* the indexes page */
@@ -82,6 +99,10 @@ struct pvcb_dring {
 	bool in_done;			/* in_error published: no more reads */
 	bool out_done;			/* out_error published: no more sends */
 	u32 last_in_cons;		/* to tell real events from spurious */
+	bool notify;			/* notify-mitigation in force */
+	/* only the event handler: which direction an event moved */
+	u32 irq_out_prod, irq_in_cons;
+	struct pvcb_dir_stats st_in, st_out;
 };
 
 struct pvcb_sock {
@@ -180,10 +201,20 @@ struct pvcb_stats {
 	atomic64_t protocol_errors;
 	atomic64_t events;		/* evtchn interrupts, all channels */
 	atomic64_t spurious_eois;	/* late EOIs flagged spurious */
+	/* data rings (Documentation/notify-mitigation.rst) */
+	atomic_t notify_frontends;	/* connected, extension in force */
+	atomic64_t data_events_sent;
+	atomic64_t data_events_received;
+	atomic64_t data_events_suppressed;
+	atomic64_t data_event_waits;
+	atomic64_t ring_full;		/* in[] found full */
+	atomic64_t ring_empty;		/* out[] found empty */
 };
 
 extern struct pvcb_stats pvcb_stats;
 void pvcb_stats_init(void);
 void pvcb_stats_exit(void);
+void pvcb_fe_list_add(struct pvcb_frontend *fe);
+void pvcb_fe_list_del(struct pvcb_frontend *fe);
 
 #endif /* PVCALLS_BACK_H */

@@ -7,7 +7,10 @@
  * "max-page-order" and "function-calls" and go to InitWait.  When the
  * frontend is Initialised (or already Connected) we read "version",
  * "ring-ref" and "port", map the command ring, bind its evtchn and go
- * to Connected.  On frontend Closing/Closed or device removal everything
+ * to Connected.  Extensions: "feature-socket-names" and
+ * "feature-notify-mitigation" are offered with the v1 keys (or removed,
+ * when their parameter is off) and in force when the frontend accepted
+ * them.  On frontend Closing/Closed or device removal everything
  * the frontend gave us is released (pvcb_disconnect).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -41,6 +44,18 @@ again:
 	if (!err && pvcb_socket_names)
 		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FEATURE_NAMES,
 				    "%d", 1);
+	if (!err && pvcb_notify) {
+		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FEATURE_NOTIFY,
+				    "%d", PVC_NOTIFY_VERSION);
+	} else if (!err) {
+		/*
+		 * The backend node outlives the module: an offer written by
+		 * an earlier load must not speak for this one.
+		 */
+		err = xenbus_rm(xbt, dev->nodename, PVC_XS_FEATURE_NOTIFY);
+		if (err == -ENOENT)
+			err = 0;
+	}
 	if (err) {
 		xenbus_transaction_end(xbt, 1);
 		return err;
@@ -99,6 +114,22 @@ static bool pvcb_frontend_wants(struct xenbus_device *dev, const char *key)
 	return val == 1;
 }
 
+/* notify-mitigation: in force iff we offered and the value is "1". */
+static bool pvcb_frontend_wants_notify(struct xenbus_device *dev)
+{
+	char *val;
+	bool ok;
+
+	if (!pvcb_notify)
+		return false;
+	val = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_NOTIFY, NULL);
+	if (IS_ERR(val))
+		return false;
+	ok = !strcmp(val, "1");
+	kfree(val);
+	return ok;
+}
+
 static int pvcb_connect(struct xenbus_device *dev)
 {
 	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
@@ -115,6 +146,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 		return err;
 	fe->socket_names = pvcb_socket_names &&
 			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
+	fe->notify = pvcb_frontend_wants_notify(dev);
 
 	/* mapped with the same helper as the socket rings (grant.c) */
 	gref = ref;
@@ -143,12 +175,14 @@ static int pvcb_connect(struct xenbus_device *dev)
 	fe->irq = irq;
 	fe->connected = true;
 	atomic_inc(&pvcb_stats.frontends);
+	if (fe->notify)
+		atomic_inc(&pvcb_stats.notify_frontends);
 
 	err = xenbus_switch_state(dev, XenbusStateConnected);
 	if (err)
 		dev_warn(&dev->dev, "switching to Connected: %d\n", err);
-	dev_info(&dev->dev, "frontend %s connected (ring-ref %u, port %u)\n",
-		 dev->otherend, ref, port);
+	dev_info(&dev->dev, "frontend %s connected (ring-ref %u, port %u, notify-mitigation %s)\n",
+		 dev->otherend, ref, port, fe->notify ? "on" : "off");
 
 	/* requests may already be waiting */
 	queue_work(pvcb_wq, &fe->cmd_work);
@@ -180,6 +214,8 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 
 	fe->connected = false;
 	atomic_dec(&pvcb_stats.frontends);
+	if (fe->notify)
+		atomic_dec(&pvcb_stats.notify_frontends);
 	dev_info(&fe->dev->dev, "frontend %s disconnected\n",
 		 fe->dev->otherend);
 }
@@ -212,6 +248,7 @@ static int pvcb_probe(struct xenbus_device *dev,
 	err = xenbus_switch_state(dev, XenbusStateInitWait);
 	if (err)
 		goto fail;
+	pvcb_fe_list_add(fe);
 	return 0;
 
 fail:
@@ -227,6 +264,7 @@ static void pvcb_remove(struct xenbus_device *dev)
 	if (!fe)
 		return;
 	pvcb_disconnect(fe);
+	pvcb_fe_list_del(fe);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(fe);
 }

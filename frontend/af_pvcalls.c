@@ -480,10 +480,11 @@ static __poll_t pvc_poll(struct file *file, struct socket *sock,
 
 	switch (state) {
 	case TCP_LISTEN:
-		mask |= tops->poll(t, 0);
+		mask |= tops->poll(t, 0, 0);
 		break;
 	case TCP_ESTABLISHED:
-		tmask = tops->poll(t, sock_rcvlowat(sk, 0, INT_MAX));
+		tmask = tops->poll(t, sock_rcvlowat(sk, 0, INT_MAX),
+				   poll_requested_events(wait));
 		if (tmask & EPOLLERR)
 			tmask |= EPOLLHUP;
 		if ((tmask & EPOLLRDHUP) && (shutdown & SEND_SHUTDOWN))
@@ -507,9 +508,23 @@ static bool pvc_gone(struct sock *sk)
 	return state != TCP_SYN_SENT && state != TCP_ESTABLISHED;
 }
 
+/* Is anyone (a blocked call, poll, an epoll registration) on the queue? */
+static bool pvc_has_waiters(struct sock *sk)
+{
+	struct socket_wq *wq;
+	bool ret;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	ret = skwq_has_sleeper(wq);
+	rcu_read_unlock();
+	return ret;
+}
+
 static bool pvc_tx_ready(struct sock *sk)
 {
-	return (tops->poll(pvc_sk(sk)->t, 1) & (EPOLLOUT | EPOLLERR)) ||
+	return (tops->poll(pvc_sk(sk)->t, 1, EPOLLOUT) &
+		(EPOLLOUT | EPOLLERR)) ||
 		READ_ONCE(sk->sk_err) || pvc_gone(sk) ||
 		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
 }
@@ -520,6 +535,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	struct pvct_sock *t = pvc_sk(sk)->t;
 	int flags = msg->msg_flags;
 	size_t sent = 0;
+	bool watched = false;
 	long timeo, left;
 	ssize_t n;
 	int err = 0;
@@ -551,6 +567,16 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			err = n;
 			break;
 		}
+		/*
+		 * Full: ask for an event when space frees, as TCP wakes
+		 * after a send hit the limit; an edge-triggered epoll
+		 * waiter relies on it.  Space freed meanwhile: try again.
+		 */
+		if (!watched) {
+			watched = true;
+			if (tops->watch(t, EPOLLOUT) & (EPOLLOUT | EPOLLERR))
+				continue;
+		}
 		err = -EAGAIN;
 		if (!timeo)
 			break;
@@ -574,7 +600,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 
 static bool pvc_rx_ready(struct sock *sk, int target)
 {
-	return (tops->poll(pvc_sk(sk)->t, target) &
+	return (tops->poll(pvc_sk(sk)->t, target, EPOLLIN) &
 		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
 		READ_ONCE(sk->sk_err) ||
 		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);
@@ -585,7 +611,7 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 {
 	struct sock *sk = sock->sk;
 	struct pvct_sock *t = pvc_sk(sk)->t;
-	bool peek = flags & MSG_PEEK;
+	bool peek = flags & MSG_PEEK, watched = false;
 	size_t copied = 0;
 	long timeo, left;
 	int target, need, err = 0;
@@ -615,6 +641,13 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			break;
+		/* Empty: ask for an event at the next arrival (see below). */
+		if (!watched) {
+			watched = true;
+			if (tops->watch(t, EPOLLIN) &
+			    (EPOLLIN | EPOLLERR | EPOLLHUP))
+				continue;
+		}
 		err = -EAGAIN;
 		if (!timeo)
 			break;
@@ -631,6 +664,14 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		timeo = left;
 		err = 0;
 	}
+	/*
+	 * TCP wakes its waiters on every arrival, even with unread data
+	 * left; with notify-mitigation the backend signals only when asked.
+	 * So if anyone waits on this socket (an edge-triggered epoll
+	 * registration waits without asking again), ask for the next one.
+	 */
+	if (copied && !peek && pvc_has_waiters(sk))
+		tops->watch(t, EPOLLIN);
 	return copied ?: err;
 }
 

@@ -11,6 +11,16 @@
  *
  * Callers serialise senders (tx_mutex) and receivers (rx_mutex), so
  * out_prod and in_cons have a single writer here.
+ *
+ * notify-mitigation (Documentation/notify-mitigation.rst), when the
+ * device negotiated it: we signal after moving out_prod or in_cons only
+ * when the backend armed out_prod_event or in_cons_event for it
+ * (notify.h decides), and before a waiter sleeps, pvc_dring_poll() arms
+ * in_prod_event or out_cons_event at the next byte and re-checks.  This
+ * side can have several waiters per direction (recv, poll, close's
+ * drain), so it follows the spec's "Several waiters on one side".
+ * Without the extension nothing here reads or writes an event index and
+ * every transfer is signalled, as in v1.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -124,10 +134,12 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 	memset(d, 0, sizeof(*d));
 	d->iref = INVALID_GRANT_REF;
 	d->irq = -1;
+	spin_lock_init(&d->arm_lock);
 
 	ret = pvc_dev_get(&info);
 	if (ret)
 		return ret;
+	d->notify = info.notify;
 	d->intf = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!d->intf)
 		return -ENOMEM;
@@ -192,9 +204,31 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
 	*tx = out_cons != d->seen_out_cons || out_error;
-	d->seen_in_prod = in_prod;
+	/* read by the arming code, see pvc_dring_arm_in() */
+	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
-	d->seen_out_cons = out_cons;
+	WRITE_ONCE(d->seen_out_cons, out_cons);
+
+	atomic64_inc(&pvc_stats.data_events_received);
+	if (*rx)
+		WRITE_ONCE(d->st_in.events_received,
+			   d->st_in.events_received + 1);
+	if (*tx)
+		WRITE_ONCE(d->st_out.events_received,
+			   d->st_out.events_received + 1);
+}
+
+/* Send the socket's event after a transfer of direction @st. */
+static void pvc_dring_signal(struct pvc_dring *d, struct pvc_dir_stats *st)
+{
+	notify_remote_via_irq(d->irq);
+	WRITE_ONCE(st->events_sent, st->events_sent + 1);
+	atomic64_inc(&pvc_stats.data_events_sent);
+}
+
+static void pvc_dring_suppressed(void)
+{
+	atomic64_inc(&pvc_stats.data_events_suppressed);
 }
 
 static int pvc_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
@@ -244,19 +278,37 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 		return err < 0 && err >= -MAX_ERRNO ? err : -EIO;
 	if (pvc_ring_writable(prod, cons, d->size, &space))
 		return -EIO;
-	if (!space)
+	if (!space) {
+		WRITE_ONCE(d->st_out.full, d->st_out.full + 1);
+		atomic64_inc(&pvc_stats.ring_full);
 		return -EAGAIN;
+	}
 	if (len > space)
 		len = space;
 	if (pvc_copy_to_ring(d->data + d->size, d->size, prod, len, msg))
 		return -EFAULT;
 	/*
-	 * out[] before out_prod.  Pairs with the backend's virt_rmb()
-	 * between reading out_prod and reading out[].
+	 * out[] before out_prod (PW).  Pairs with the backend's virt_rmb()
+	 * between reading out_prod and reading out[] (CR).
 	 */
 	virt_wmb();
 	WRITE_ONCE(intf->out_prod, prod + len);
-	notify_remote_via_irq(d->irq);
+	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
+	if (d->notify) {
+		/*
+		 * out_prod before out_prod_event (P1): pairs with the
+		 * backend's virt_mb() between arming out_prod_event and
+		 * re-reading out_prod (C2), so either it sees our bytes or
+		 * we see its index.
+		 */
+		virt_mb();
+	}
+	if (pvc_notify_producer_must_signal(d->notify, prod, prod + len,
+					    d->notify ?
+					    READ_ONCE(intf->out_prod_event) : 0))
+		pvc_dring_signal(d, &d->st_out);
+	else
+		pvc_dring_suppressed();
 	return len;
 }
 
@@ -282,8 +334,11 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	if (pvc_ring_readable(prod, cons, d->size, &avail))
 		return -EIO;
 	if (!avail) {
-		if (!err)
+		if (!err) {
+			WRITE_ONCE(d->st_in.empty, d->st_in.empty + 1);
+			atomic64_inc(&pvc_stats.ring_empty);
 			return -EAGAIN;
+		}
 		if (err == -ENOTCONN)
 			return 0;	/* orderly end of file */
 		return err < 0 && err >= -MAX_ERRNO ? err : -EIO;
@@ -295,16 +350,37 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	if (peek)
 		return len;
 	/*
-	 * Finish reading in[] before handing the space back.  Pairs with
-	 * the backend's barrier between reading in_cons and writing in[].
+	 * Finish reading in[] before handing the space back (CM).  Pairs
+	 * with the backend's barrier between reading in_cons and writing
+	 * in[] (PM).
 	 */
 	virt_mb();
 	WRITE_ONCE(intf->in_cons, cons + len);
-	notify_remote_via_irq(d->irq);
+	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
+	if (d->notify) {
+		/*
+		 * in_cons before in_cons_event (C1): pairs with the
+		 * backend's virt_mb() between arming in_cons_event and
+		 * re-reading in_cons (P2).
+		 */
+		virt_mb();
+	}
+	if (pvc_notify_consumer_must_signal(d->notify, cons, cons + len,
+					    d->notify ?
+					    READ_ONCE(intf->in_cons_event) : 0))
+		pvc_dring_signal(d, &d->st_in);
+	else
+		pvc_dring_suppressed();
 	return len;
 }
 
-__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat)
+/*
+ * The ring's state as poll() sees it, from one reading of the indexes:
+ * the mask, and whether a waiter for input (fewer than @rcvlowat bytes,
+ * no error) or for space (none, no error) would have to sleep.
+ */
+static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
+			       bool *rx_wait, bool *tx_wait)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 in_prod, in_cons, out_prod, out_cons, avail, space;
@@ -314,8 +390,9 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat)
 	in_err = READ_ONCE(intf->in_error);
 	out_err = READ_ONCE(intf->out_error);
 	/*
-	 * Errors before indexes, as in pvc_dring_recv(): pairs with the
-	 * backend's barrier between moving in_prod and setting in_error.
+	 * Errors before indexes, as in pvc_dring_recv() (ER): pairs with
+	 * the backend's barrier between moving in_prod and setting
+	 * in_error (EW).
 	 */
 	virt_rmb();
 	in_prod = READ_ONCE(intf->in_prod);
@@ -323,6 +400,8 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat)
 	out_prod = intf->out_prod;
 	out_cons = READ_ONCE(intf->out_cons);
 
+	*rx_wait = false;
+	*tx_wait = false;
 	if (pvc_ring_readable(in_prod, in_cons, d->size, &avail) ||
 	    pvc_ring_writable(out_prod, out_cons, d->size, &space))
 		return EPOLLERR | EPOLLIN | EPOLLOUT | EPOLLHUP;
@@ -338,5 +417,168 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat)
 		mask |= EPOLLOUT | EPOLLERR;
 	else if (space)
 		mask |= EPOLLOUT | EPOLLWRNORM;
+	*rx_wait = !(mask & EPOLLIN);
+	*tx_wait = !(mask & EPOLLOUT);
 	return mask;
+}
+
+/*
+ * Arm in_prod_event at the next byte ("Several waiters on one side":
+ * need = avail + 1, i.e. in_prod + 1 from a fresh read, under @arm_lock).
+ * Returns true when in_prod has reached what was armed before: a
+ * backend update that reached that index may have read the new one and
+ * not signalled, so every waiter for input must look again.  Unless our
+ * interrupt handler has already seen in_prod there: then the event was
+ * received and the handler wakes (or has woken) every waiter, so a wake
+ * from here would only be a spurious edge for epoll.
+ */
+static bool pvc_dring_arm_in(struct pvc_dring *d)
+{
+	struct pvc_indexes *intf = d->intf;
+	unsigned long flags;
+	bool wake;
+	u32 prod;
+
+	spin_lock_irqsave(&d->arm_lock, flags);
+	prod = READ_ONCE(intf->in_prod);
+	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed) &&
+	       !pvc_notify_reached(READ_ONCE(d->seen_in_prod), d->in_armed);
+	d->in_armed = pvc_notify_prod_event(prod, 1, d->size);
+	d->in_was_armed = true;
+	WRITE_ONCE(intf->in_prod_event, d->in_armed);
+	/*
+	 * in_prod_event before the re-reading of in_error and in_prod that
+	 * follows (C2): pairs with the backend's virt_mb() between moving
+	 * in_prod and reading in_prod_event (P1).
+	 */
+	virt_mb();
+	spin_unlock_irqrestore(&d->arm_lock, flags);
+	atomic64_inc(&pvc_stats.data_event_waits);
+	return wake;
+}
+
+/* The same for space in out[]: out_cons_event = out_cons + 1 (want 1). */
+static bool pvc_dring_arm_out(struct pvc_dring *d)
+{
+	struct pvc_indexes *intf = d->intf;
+	unsigned long flags;
+	bool wake;
+	u32 cons;
+
+	spin_lock_irqsave(&d->arm_lock, flags);
+	cons = READ_ONCE(intf->out_cons);
+	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed) &&
+	       !pvc_notify_reached(READ_ONCE(d->seen_out_cons), d->out_armed);
+	/* space >= 1 once out_cons passes out_prod - size + 1 */
+	d->out_armed = pvc_notify_cons_event(cons + d->size, 1, d->size);
+	d->out_was_armed = true;
+	WRITE_ONCE(intf->out_cons_event, d->out_armed);
+	/*
+	 * out_cons_event before re-reading out_cons and out_error (P2):
+	 * pairs with the backend's virt_mb() between moving out_cons and
+	 * reading out_cons_event (C1).
+	 */
+	virt_mb();
+	spin_unlock_irqrestore(&d->arm_lock, flags);
+	atomic64_inc(&pvc_stats.data_event_waits);
+	return wake;
+}
+
+/* Has the backend's index reached what this side armed last? */
+static bool pvc_dring_in_reached(struct pvc_dring *d)
+{
+	return pvc_notify_reached(READ_ONCE(d->intf->in_prod),
+				  READ_ONCE(d->in_armed));
+}
+
+/* Re-arming rounds of one poll before it lets the waiters look again. */
+#define PVC_ARM_ROUNDS	4
+
+/*
+ * Readiness for poll() and for every wait of the socket family (its
+ * wait conditions ask this, after prepare_to_wait()).  With the
+ * extension, a direction that is not ready is armed and checked again
+ * before we say so, so the waiter cannot miss the event that makes it
+ * ready.  Only the directions in @events (EPOLLIN, EPOLLOUT) are armed:
+ * a sender waiting for space needs no event for input.  *@wake gets
+ * PVCT_EV_RX/TX when the caller must wake every waiter of that
+ * direction (see pvc_dring_arm_in()); the caller's own wait then ends
+ * too and it asks again.
+ */
+__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
+			unsigned int *wake)
+{
+	bool rx_wait, tx_wait;
+	__poll_t mask;
+	int round;
+
+	*wake = 0;
+	mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+	if (!d->notify || mask & EPOLLERR)
+		return mask;
+	rx_wait = rx_wait && (events & (EPOLLIN | EPOLLRDNORM));
+	tx_wait = tx_wait && (events & (EPOLLOUT | EPOLLWRNORM));
+	if (!rx_wait && !tx_wait)
+		return mask;
+	if (tx_wait && pvc_dring_arm_out(d))
+		*wake |= PVCT_EV_TX;
+	for (round = 0; rx_wait; round++) {
+		if (pvc_dring_arm_in(d))
+			*wake |= PVCT_EV_RX;
+		mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+		/*
+		 * Bytes that came in while we armed, too few for @rcvlowat,
+		 * are past the armed index and will not be signalled: arm
+		 * again from the fresh in_prod.  A peer that keeps moving
+		 * in_prod gets a bounded number of rounds, then the waiters
+		 * look again.
+		 */
+		if (!rx_wait || mask & EPOLLERR || !pvc_dring_in_reached(d))
+			return mask;
+		if (round == PVC_ARM_ROUNDS) {
+			*wake |= PVCT_EV_RX;
+			return mask;
+		}
+	}
+	return pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+}
+
+/*
+ * Arm the directions in @events at the next byte whatever the ring holds
+ * now, for waiters that will not ask pvc_dring_poll() before they sleep
+ * (edge-triggered epoll after a recv or a send).  Returns the readiness
+ * read after arming; *@wake as for pvc_dring_poll().
+ */
+__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
+			 unsigned int *wake)
+{
+	bool rx_wait, tx_wait;
+
+	*wake = 0;
+	if (d->notify && (events & EPOLLIN) && pvc_dring_arm_in(d))
+		*wake |= PVCT_EV_RX;
+	if (d->notify && (events & EPOLLOUT) && pvc_dring_arm_out(d))
+		*wake |= PVCT_EV_TX;
+	return pvc_dring_mask(d, 1, &rx_wait, &tx_wait);
+}
+
+/*
+ * Bytes still in out[] that the backend can take?  For close's drain,
+ * another waiter for space in out[]: with the extension it arms
+ * out_cons_event before it says yes.
+ */
+bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
+{
+	struct pvc_indexes *intf = d->intf;
+
+	*wake = 0;
+	if (READ_ONCE(intf->out_error) ||
+	    READ_ONCE(intf->out_prod) == READ_ONCE(intf->out_cons))
+		return false;
+	if (!d->notify)
+		return true;
+	if (pvc_dring_arm_out(d))
+		*wake = PVCT_EV_TX;
+	return !READ_ONCE(intf->out_error) &&
+	       READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons);
 }

@@ -20,6 +20,7 @@
 #include <xen/interface/io/ring.h>
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
+#include <xen-pvcalls/notify.h>
 
 #include "transport.h"
 
@@ -29,7 +30,7 @@ DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 /* How long a command may stay unanswered before a waiter gives up. */
 #define PVC_CMD_TIMEOUT	(30 * HZ)
 
-/* Counters shown in debugfs. */
+/* Counters shown in debugfs (stats). */
 struct pvc_stats {
 	atomic_t sockets;
 	atomic64_t commands;
@@ -44,11 +45,19 @@ struct pvc_stats {
 	atomic_t rings[PVC_MAX_RING_ORDER + 1];
 	atomic64_t ring_fallbacks;
 	atomic64_t ring_enobufs;
+	/* data rings, all sockets (Documentation/notify-mitigation.rst) */
+	atomic64_t data_events_sent;
+	atomic64_t data_events_received;
+	atomic64_t data_events_suppressed;
+	atomic64_t data_event_waits;
+	atomic64_t ring_full;		/* out[] found full by a send */
+	atomic64_t ring_empty;		/* in[] found empty by a recv */
 };
 
 extern struct pvc_stats pvc_stats;
 extern unsigned int pvc_ring_order_param;
 extern bool pvc_socket_names_param;
+extern bool pvc_notify_param;
 
 /* ---- command ring (cmdring.c) ---- */
 
@@ -82,13 +91,28 @@ struct pvc_dev_info {
 	domid_t domid;
 	unsigned int max_order;
 	bool socket_names;	/* extension negotiated (pvcalls.rst) */
+	bool notify;		/* notify-mitigation negotiated */
 };
 
 int pvc_dev_get(struct pvc_dev_info *info);
+int pvc_dev_notify(void);
 int pvc_xenbus_init(void);
 void pvc_xenbus_exit(void);
 
 /* ---- data rings (dataring.c) ---- */
+
+/*
+ * Counters of one direction of one socket's data ring, shown in debugfs
+ * (sockets).  Each field has one writer (the send path, the receive path
+ * or the interrupt handler), so plain WRITE_ONCE() increments do.
+ */
+struct pvc_dir_stats {
+	u64 events_sent;	/* events we sent about this direction */
+	u64 events_received;	/* events that moved this direction */
+	u64 bytes;		/* bytes we put in (out) or took out (in) */
+	u64 full;		/* out: a send found no space */
+	u64 empty;		/* in: a recv found nothing to read */
+};
 
 struct pvc_dring {
 	struct pvc_indexes *intf;	/* indexes page, shared */
@@ -103,6 +127,16 @@ struct pvc_dring {
 	/* Only the interrupt handler touches these two. */
 	u32 seen_in_prod, seen_out_cons;
 	s32 seen_in_error;
+	/*
+	 * notify-mitigation: in force on this ring (fixed when it is
+	 * allocated), and the event indexes armed last (under @arm_lock:
+	 * all waiters of one direction arm one after the other).
+	 */
+	bool notify;
+	spinlock_t arm_lock;		/* the four fields below */
+	u32 in_armed, out_armed;
+	bool in_was_armed, out_was_armed;
+	struct pvc_dir_stats st_in, st_out;
 };
 
 int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg);
@@ -111,7 +145,11 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
 ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
 ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 		       bool peek);
-__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat);
+__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
+			unsigned int *wake);
+__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
+			 unsigned int *wake);
+bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake);
 
 /* ---- transport sockets (tsock.c, tsock_listen.c) ---- */
 
@@ -157,6 +195,7 @@ struct pvct_sock {
 	bool err_seen;			/* only the data interrupt uses it */
 	bool drain_started;		/* close waits for out[] to empty */
 	wait_queue_head_t drain_wq;	/* woken by the data interrupt */
+	struct completion released;	/* the backend answered RELEASE */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
 	struct pvc_dring ring;
@@ -179,6 +218,8 @@ void pvct_destroy(struct pvct_sock *t);
 void pvct_destroy_async(struct pvct_sock *t);
 int pvct_ring_setup(struct pvct_sock *t);
 void pvct_kill_all(int err);
+struct seq_file;
+int pvct_show_sockets(struct seq_file *m, void *unused);
 
 int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child);
 bool pvct_socket_names(void);

@@ -17,6 +17,11 @@ module_param_named(socket_names, pvc_socket_names_param, bool, 0444);
 MODULE_PARM_DESC(socket_names,
 		 "Accept the socket-names extension (0: behave as a plain v1 frontend)");
 
+bool pvc_notify_param = true;
+module_param_named(notify_mitigation, pvc_notify_param, bool, 0444);
+MODULE_PARM_DESC(notify_mitigation,
+		 "Accept the notify-mitigation extension (0: behave as a plain v1 frontend)");
+
 unsigned int pvc_ring_order_param = PVC_MAX_RING_ORDER;
 module_param_named(ring_order, pvc_ring_order_param, uint, 0444);
 MODULE_PARM_DESC(ring_order,
@@ -42,9 +47,35 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 		   (long long)atomic64_read(&pvc_stats.ring_fallbacks));
 	seq_printf(m, "ring_enobufs %lld\n",
 		   (long long)atomic64_read(&pvc_stats.ring_enobufs));
+	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
+	seq_printf(m, "data_events_sent %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_events_sent));
+	seq_printf(m, "data_events_received %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_events_received));
+	seq_printf(m, "data_events_suppressed %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_events_suppressed));
+	seq_printf(m, "data_event_waits %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_event_waits));
+	seq_printf(m, "ring_full %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_full));
+	seq_printf(m, "ring_empty %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_empty));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvc_stats);
+
+static int pvc_sockets_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, pvct_show_sockets, NULL);
+}
+
+static const struct file_operations pvc_sockets_fops = {
+	.owner = THIS_MODULE,
+	.open = pvc_sockets_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int __init pvc_init(void)
 {
@@ -66,6 +97,8 @@ static int __init pvc_init(void)
 	pvc_debugfs = debugfs_create_dir("xen-pvcalls-front", NULL);
 	debugfs_create_file("stats", 0444, pvc_debugfs, NULL,
 			    &pvc_stats_fops);
+	debugfs_create_file("sockets", 0444, pvc_debugfs, NULL,
+			    &pvc_sockets_fops);
 	return 0;
 
 err_family:

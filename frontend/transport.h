@@ -75,8 +75,20 @@ struct pvcalls_transport_ops {
 	 * Readiness of a connected or listening socket: EPOLLIN,
 	 * EPOLLOUT, EPOLLRDHUP (peer closed), EPOLLERR (peer error or
 	 * protocol error).  Never sleeps.  @rcvlowat: bytes for EPOLLIN.
+	 * @events: what the caller is about to wait for (EPOLLIN,
+	 * EPOLLOUT); the transport makes sure an event wakes the socket's
+	 * wait queue when that becomes true (call it after
+	 * prepare_to_wait() or poll_wait()).
 	 */
-	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat);
+	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat, __poll_t events);
+	/*
+	 * Like poll, but make sure the next arrival of input (EPOLLIN) or
+	 * of space (EPOLLOUT) wakes the wait queue even if it is ready
+	 * now: for waiters that do not call poll again before they sleep
+	 * (edge-triggered epoll after a recv, or after a send that found
+	 * no space).  Returns the readiness read afterwards.
+	 */
+	__poll_t (*watch)(struct pvct_sock *t, __poll_t events);
 
 	/*
 	 * Copy to/from the data ring, never blocking.  send: bytes queued,

@@ -22,6 +22,7 @@
 #include <linux/in.h>
 #include <linux/module.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
 
@@ -99,6 +100,7 @@ struct pvct_sock *pvct_alloc(void)
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
 	init_waitqueue_head(&t->drain_wq);
+	init_completion(&t->released);
 	t->ring.irq = -1;
 	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
@@ -592,6 +594,7 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	if (rsp->ret && rsp->ret != -ENETDOWN)
 		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
 	pvct_listen_release(t);
+	complete(&t->released);
 	/* The backend has let go of the ring (or is gone): free it. */
 	pvct_ring_put(t);
 	spin_lock_irq(&t->lock);
@@ -606,19 +609,31 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);	/* the socket's life */
 }
 
+/*
+ * Wake every waiter of the directions in @wake (PVCT_EV_RX/TX): a waiter
+ * that re-armed an event index found that others may have missed their
+ * event (dataring.c, pvc_dring_arm_in()).
+ */
+static void pvct_wake(struct pvct_sock *t, unsigned int wake)
+{
+	if (!wake)
+		return;
+	if (wake & PVCT_EV_TX)
+		wake_up(&t->drain_wq);
+	pvct_event(t, wake, 0);
+}
+
 /* Bytes still in out[] that the backend can take. */
 static bool pvct_out_pending(struct pvct_sock *t)
 {
-	struct pvc_indexes *intf;
+	unsigned int wake = 0;
 	bool pending = false;
 
 	spin_lock_irq(&t->lock);
-	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead) {
-		intf = t->ring.intf;
-		pending = READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons) &&
-			!READ_ONCE(intf->out_error);
-	}
+	if (t->state == PVCT_CONNECTED && t->has_ring && !t->dead)
+		pending = pvc_dring_out_pending(&t->ring, &wake);
 	spin_unlock_irq(&t->lock);
+	pvct_wake(t, wake);
 	return pending;
 }
 
@@ -627,7 +642,7 @@ void pvct_destroy(struct pvct_sock *t)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
 	struct pvc_response rsp = { .ret = -ENETDOWN };
-	bool sent;
+	bool sent, holds_port;
 
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
@@ -642,13 +657,33 @@ void pvct_destroy(struct pvct_sock *t)
 	spin_lock_irq(&t->lock);
 	t->releasing = true;
 	sent = t->sock_sent;
+	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
 	if (cancel_work_sync(&t->poll_work))
 		pvct_put(t);
 
 	req.u.release.id = t->id;
-	if (sent && !pvct_submit(t, &req, pvct_release_done, true, NULL))
+	if (sent && holds_port) {
+		/*
+		 * As with TCP, once close() of a bound or listening socket
+		 * returns its port is free: a connect to it is refused and
+		 * a bind gets it.  So wait (bounded) for the backend to
+		 * release it.  Never called so from a command callback:
+		 * those only close accepted children, which hold no port.
+		 */
+		kref_get(&t->ref);	/* ours, across the wait */
+		if (!pvct_submit(t, &req, pvct_release_done, true, NULL))
+			wait_for_completion_timeout(&t->released,
+						    PVC_CMD_TIMEOUT);
+		else
+			sent = false;
+		pvct_put(t);
+		if (sent)
+			return;
+	} else if (sent && !pvct_submit(t, &req, pvct_release_done, true,
+					NULL)) {
 		return;
+	}
 	/* Nothing at the backend, or no way to tell it: finish here. */
 	kref_get(&t->ref);
 	pvct_release_done(t, &rsp);
@@ -682,6 +717,42 @@ void pvct_kill_all(int err)
 		wake_up(&t->drain_wq);
 	}
 	xa_unlock(&pvct_xa);
+}
+
+static void pvct_show_dir(struct seq_file *m, const char *dir,
+			  const struct pvc_dir_stats *st)
+{
+	seq_printf(m, " %s_events_sent %llu %s_events_received %llu %s_bytes %llu %s_full %llu %s_empty %llu",
+		   dir, READ_ONCE(st->events_sent),
+		   dir, READ_ONCE(st->events_received),
+		   dir, READ_ONCE(st->bytes), dir, READ_ONCE(st->full),
+		   dir, READ_ONCE(st->empty));
+}
+
+/*
+ * debugfs "sockets": one line per socket with a data ring, its counters
+ * per direction (in: backend to us, out: us to the backend).  The
+ * xarray lock keeps every socket found from being freed meanwhile.
+ */
+int pvct_show_sockets(struct seq_file *m, void *unused)
+{
+	struct pvct_sock *t;
+	unsigned long idx;
+
+	xa_lock(&pvct_xa);
+	xa_for_each(&pvct_xa, idx, t) {
+		spin_lock_irq(&t->lock);
+		if (t->has_ring) {
+			seq_printf(m, "socket %#llx order %u notify %d", t->id,
+				   t->ring.order, t->ring.notify);
+			pvct_show_dir(m, "in", &t->ring.st_in);
+			pvct_show_dir(m, "out", &t->ring.st_out);
+			seq_putc(m, '\n');
+		}
+		spin_unlock_irq(&t->lock);
+	}
+	xa_unlock(&pvct_xa);
+	return 0;
 }
 
 /*
@@ -755,9 +826,10 @@ static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
-static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat)
+static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 {
 	enum pvct_state state;
+	unsigned int wake;
 	bool ring, dead;
 	__poll_t mask;
 
@@ -771,9 +843,27 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat)
 		return pvct_listen_poll(t);
 	if (state != PVCT_CONNECTED || !ring)
 		return 0;
-	mask = pvc_dring_poll(&t->ring, rcvlowat);
+	/*
+	 * The ring stays allocated while we look: only release frees it,
+	 * and the family does not release a socket it is polling.
+	 */
+	mask = pvc_dring_poll(&t->ring, rcvlowat, dead ? 0 : events, &wake);
+	pvct_wake(t, wake);
 	if (dead)
 		mask |= EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP;
+	return mask;
+}
+
+static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
+{
+	unsigned int wake;
+	__poll_t mask;
+	int dead;
+
+	if (pvct_usable(t, &dead) || dead)
+		return 0;
+	mask = pvc_dring_watch(&t->ring, events, &wake);
+	pvct_wake(t, wake);
 	return mask;
 }
 
@@ -790,6 +880,7 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.accept = pvct_accept,
 	.accept_busy = pvct_accept_busy,
 	.poll = pvct_poll,
+	.watch = pvct_watch,
 	.send = pvct_send,
 	.recv = pvct_recv,
 };

@@ -54,9 +54,40 @@ static bool pvc_versions_ok(const char *versions)
 	return ok;
 }
 
+/* notify-mitigation in force on the device (debugfs): 1 or 0. */
+int pvc_dev_notify(void)
+{
+	int on;
+
+	mutex_lock(&pvc_dev_lock);
+	on = pvc_up && pvc_info.notify;
+	mutex_unlock(&pvc_dev_lock);
+	return on;
+}
+
+/*
+ * notify-mitigation (Documentation/notify-mitigation.rst): the backend
+ * offers it with exactly "1"; anything else, or our parameter off, means
+ * plain v1.
+ */
+static bool pvc_backend_offers_notify(struct xenbus_device *dev)
+{
+	char *val;
+	bool ok;
+
+	if (!pvc_notify_param)
+		return false;
+	val = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY, NULL);
+	if (IS_ERR(val))
+		return false;
+	ok = !strcmp(val, "1");
+	kfree(val);
+	return ok;
+}
+
 /* Read and check the backend's keys; 0 or an errno, logged. */
 static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
-			    bool *names)
+			    bool *names, bool *notify)
 {
 	unsigned int calls;
 	char *versions;
@@ -92,11 +123,12 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 	/* extensions: an absent key means a plain v1 backend */
 	*names = pvc_socket_names_param &&
 		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
+	*notify = pvc_backend_offers_notify(dev);
 	return 0;
 }
 
 static int pvc_publish(struct xenbus_device *dev, grant_ref_t ref,
-		       evtchn_port_t port, bool names)
+		       evtchn_port_t port, bool names, bool notify)
 {
 	struct xenbus_transaction xbt;
 	int ret;
@@ -115,6 +147,18 @@ again:
 				    port);
 	if (!ret && names)
 		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_NAMES, "%u", 1);
+	if (!ret && notify) {
+		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_NOTIFY, "%u",
+				    PVC_NOTIFY_VERSION);
+	} else if (!ret) {
+		/*
+		 * Our nodes outlive the module: an acceptance written by an
+		 * earlier load must not speak for this one.
+		 */
+		ret = xenbus_rm(xbt, dev->nodename, PVC_XS_NOTIFY);
+		if (ret == -ENOENT)
+			ret = 0;
+	}
 	if (ret) {
 		xenbus_transaction_end(xbt, 1);
 		return ret;
@@ -130,10 +174,10 @@ static void pvc_front_init(struct xenbus_device *dev)
 	unsigned int order;
 	evtchn_port_t port;
 	grant_ref_t ref;
-	bool names;
+	bool names, notify;
 	int ret;
 
-	ret = pvc_read_backend(dev, &order, &names);
+	ret = pvc_read_backend(dev, &order, &names, &notify);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
@@ -143,7 +187,7 @@ static void pvc_front_init(struct xenbus_device *dev)
 		xenbus_dev_fatal(dev, ret, "setting up the command ring");
 		return;
 	}
-	ret = pvc_publish(dev, ref, port, names);
+	ret = pvc_publish(dev, ref, port, names, notify);
 	if (ret) {
 		pvc_cmdring_disconnect(dev);
 		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
@@ -153,6 +197,7 @@ static void pvc_front_init(struct xenbus_device *dev)
 	pvc_info.domid = dev->otherend_id;
 	pvc_info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
 	pvc_info.socket_names = names;
+	pvc_info.notify = notify;
 	mutex_unlock(&pvc_dev_lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }
@@ -164,8 +209,9 @@ static void pvc_front_connect(struct xenbus_device *dev)
 	mutex_unlock(&pvc_dev_lock);
 	pvc_cmdring_set_live(true);
 	xenbus_switch_state(dev, XenbusStateConnected);
-	dev_info(&dev->dev, "connected to backend domain %u, ring order %u\n",
-		 pvc_info.domid, min(pvc_ring_order_param, pvc_info.max_order));
+	dev_info(&dev->dev, "connected to backend domain %u, ring order %u, notify-mitigation %s\n",
+		 pvc_info.domid, min(pvc_ring_order_param, pvc_info.max_order),
+		 pvc_info.notify ? "on" : "off");
 }
 
 /* The one place that takes the device down. */

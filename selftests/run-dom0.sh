@@ -6,13 +6,15 @@
 #   run-dom0.sh suite   the dom0 peers of the selftest suite (control :7000)
 #   run-dom0.sh demo    busybox httpd on 127.0.0.1:8080, then a dom0 client
 #                       (wget) of the guest's server on 127.0.0.1:8001
+#   run-dom0.sh pvcalls-run  the dom0 peers of tools/pvcalls-run/test-guest.sh
+#                       (test-dom0.sh: httpd, nc -ll, iperf3 -s, clients)
 # Options for the suite may come in PVCALLS_TEST_ARGS.
 D=$(cd "$(dirname "$0")" && pwd)
 SCENARIO=${1:-suite}
 BB=busybox
 
 case "$SCENARIO" in
-suite | quick | grants | load)
+suite | quick | data | grants | load)
 	# (the guest sends the sizes: quick needs nothing else here)
 	# shellcheck disable=SC2086
 	exec "$D/pvcalls_test" --side dom0 --wait 600 $PVCALLS_TEST_ARGS
@@ -59,6 +61,9 @@ demo)
 	sleep 2
 	kill $httpd 2>/dev/null
 	wait $httpd 2>/dev/null
+	;;
+pvcalls-run)
+	exec "$D/test-dom0.sh"
 	;;
 *)
 	echo "# run-dom0.sh: nothing to do for scenario '$SCENARIO'"

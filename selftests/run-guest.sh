@@ -10,6 +10,10 @@
 #   grants  only the ENOBUFS test (the bed's guest with few grant frames)
 #   load    the load, fault and ENOBUFS tests at full counts
 #   demo    fetch a page from dom0's httpd, then serve one to dom0's wget
+#   pvcalls-run  unmodified programs under pvcalls-run
+#           (tools/pvcalls-run/test-guest.sh, in the image as test-guest.sh)
+#   data    the data tests of the suite only, small sizes (the bed's
+#           notify-mitigation interop guests run it)
 D=$(cd "$(dirname "$0")" && pwd)
 
 cmdline_arg() {
@@ -61,9 +65,32 @@ load)
 	"$D/pvcalls_test" --side guest --wait 120 --max-sockets 20000 \
 		--cycles 10000 --only $LOAD_TESTS $ARGS
 	;;
+data)
+	# Every test that moves data or waits on the data ring.
+	tests=connect_blocking_echo_1mib_hash,dom0_client_guest_server_echo_1mib
+	tests=$tests,io_send_recv_write_read_sendmsg_recvmsg_writev_readv
+	tests=$tests,recv_msg_peek,recv_msg_waitall_gathers_pieces
+	tests=$tests,msg_dontwait_eagain,so_sndtimeo_full_ring_eagain
+	tests=$tests,so_rcvlowat_poll_and_recv,poll_select_level_triggered
+	tests=$tests,epoll_level_and_edge_triggered,epoll_rdhup_then_hup
+	tests=$tests,recv_econnreset_on_peer_reset,close_with_unread_data
+	tests=$tests,close_while_blocked_in_recv,eof_not_before_ring_drained
+	tests=$tests,close_after_send_delivers_all_data,full_ring_is_not_an_error
+	tests=$tests,ring_wrap_every_offset
+	tests=$tests,xfer_guest_to_dom0_writes_1b,xfer_guest_to_dom0_writes_1kib
+	tests=$tests,xfer_guest_to_dom0_writes_64kib,xfer_dom0_to_guest_writes_1b
+	tests=$tests,xfer_dom0_to_guest_writes_1kib,xfer_dom0_to_guest_writes_64kib
+	tests=$tests,concurrent_100_connections_hash
+	# shellcheck disable=SC2086
+	"$D/pvcalls_test" --side guest --wait 120 --big 2M --max-writes 5000 \
+		--wrap-n 64 --max-sockets 300 --only "$tests" $ARGS
+	;;
 demo)
 	"$D/pvcalls-demo" fetch -f "$FAM" -p 8080 -u /index.html -n 1
 	"$D/pvcalls-demo" serve -f "$FAM" -p 8001 -w 120 -n 2
+	;;
+pvcalls-run)
+	exec "$D/test-guest.sh"
 	;;
 *)
 	echo "# run-guest.sh: unknown scenario '$SCENARIO'"

@@ -249,10 +249,45 @@ static void check_back_released(void)
 	fflush(stdout);
 }
 
+/*
+ * The frontend's data-ring counters around each test (PV Calls only):
+ * "# events NAME: ..." lines, from which the bed's report computes
+ * events per MiB with and without notify-mitigation.
+ */
+static const char *const event_keys[] = {
+	"bytes_sent", "bytes_received", "data_events_sent",
+	"data_events_received",
+};
+#define NR_EVENT_KEYS	(sizeof(event_keys) / sizeof(event_keys[0]))
+
+static void events_snap(long long *v)
+{
+	unsigned int k;
+
+	for (k = 0; k < NR_EVENT_KEYS; k++)
+		v[k] = opt.inet_mode ? -1 : read_stat(FRONT_STATS, event_keys[k]);
+}
+
+static void events_report(const char *name, const long long *before)
+{
+	long long after[NR_EVENT_KEYS];
+	unsigned int k;
+
+	events_snap(after);
+	for (k = 0; k < NR_EVENT_KEYS; k++)
+		if (before[k] < 0 || after[k] < 0)
+			return;
+	printf("# events %s:", name);
+	for (k = 0; k < NR_EVENT_KEYS; k++)
+		printf(" %s %lld", event_keys[k], after[k] - before[k]);
+	printf("\n");
+}
+
 int run_guest(void)
 {
 	int i, num = 0, planned = 0, pass = 0, failed = 0, skipped = 0;
 	char line[512], want[160], peer_reason[300];
+	long long ev[NR_EVENT_KEYS];
 	int lost = 0;
 	double t0;
 
@@ -298,6 +333,7 @@ int run_guest(void)
 			continue;
 		}
 		t0 = now_sec();
+		events_snap(ev);
 		mine = run_child(tp, i);
 		if (ctl_printf("DONE %s %d %s", tp->name, mine, shm->reason))
 			lost = 1;
@@ -306,6 +342,7 @@ int run_guest(void)
 			lost = 1;
 		report(num, tp->name, mine, peer, peer_reason);
 		printf("# %s: %.2f s\n", tp->name, now_sec() - t0);
+		events_report(tp->name, ev);
 		if (mine == T_FAIL || peer == T_FAIL || peer < 0)
 			failed++;
 		else if (mine == T_SKIP || peer == T_SKIP)

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # Installs the Debian (bookworm) packages the build and the tests need,
 # only those missing: one "apt-get update", then one install.  Needs root
-# when something is missing.
+# when something is missing.  Arguments name extra packages (those of a
+# single target, e.g. check-debug's kernel build).
 set -euo pipefail
 PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils
       busybox-static linux-image-amd64 linux-headers-amd64 linux-source-6.1
       sparse dkms cpio kmod gcc make libc6-dev perl xz-utils gzip
       coreutils grep sed openssl
-      spin curl socat iperf3 golang-go"
+      spin curl socat iperf3 golang-go clang libclang-rt-14-dev
+      $*"
 
 missing=
 for p in $PKGS; do

@@ -5,7 +5,13 @@
 # kernel command line (pvcalls_scenario=NAME):
 #   suite  the guest suite, then the lifecycle checks (xl destroy with
 #          sockets open, rmmod/modprobe of the backend, a second guest
-#          that connects and unloads its frontend)
+#          that connects and unloads its frontend), then unmodified
+#          programs under pvcalls-run (tools/pvcalls-run/test-*.sh), then
+#          a hostile guest (tests/hostile) and the leak checks after it,
+#          then a guest whose frontend faces tests/hostile's hostile
+#          backend, then the data tests with the frontend's and then the
+#          backend's notify_mitigation=0 (interop with a v1 peer each way)
+#   hostile  the hostile guests (frontend, backend) and their checks alone
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -36,6 +42,8 @@ SUITE=${SUITE:-quick}
 # pvcalls_only=a,b: the suite guest runs only these selftests (debugging)
 ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
 BED_GUEST_TIMEOUT=300	# the bed's own short guests (hold, lifecycle)
+PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
+DATA_GUEST_TIMEOUT=420	# the notify-mitigation interop guests (data tests)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -70,7 +78,30 @@ wait_for() {
 	done
 }
 
+# kmemleak, present in make check-debug's kernel only: a scan, then a
+# result line counting the suspected leaks allocated through PV Calls
+# code (other suspects are printed, not judged: they are not ours).
+kmemleak_check() {	# kmemleak_check RESULT-FUNCTION
+	k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || return 0
+	echo scan > $k
+	sleep 5
+	echo scan > $k
+	total=$(grep -c '^unreferenced object' $k)
+	ours=$(awk '/^unreferenced object/ { seen = 0 }
+		    /pvcalls/ && !seen { n++; seen = 1 }
+		    END { print n + 0 }' $k)
+	echo "@@@ kmemleak: $total suspected leaks, $ours through PV Calls code"
+	head -n 200 $k
+	if [ "$ours" = 0 ]; then
+		$1 OK "kmemleak: no leak through PV Calls code ($total other suspects)"
+	else
+		$1 FAIL "kmemleak: no leak through PV Calls code" "$ours leaks"
+	fi
+}
+
 the_end() {
+	kmemleak_check bed
 	say "dom0 kernel log"
 	echo "@@@ BEGIN dom0-dmesg"
 	dmesg
@@ -169,6 +200,23 @@ new_instance() {
 	n_id=$(xl domid "$1" 2>/dev/null) && [ -n "$n_id" ] && [ "$n_id" != "$2" ]
 }
 
+# ---- notify-mitigation negotiation (Documentation/notify-mitigation.rst) ----
+# nm_keys DOMID: "offer=1|- accept=1|- in_force=N" from xenstore and the
+# backend's stats, while the guest is connected.
+nm_keys() {
+	o=$(xenstore-read /local/domain/0/backend/pvcalls/$1/0/feature-notify-mitigation 2>/dev/null || echo -)
+	a=$(xenstore-read /local/domain/$1/device/pvcalls/0/notify-mitigation 2>/dev/null || echo -)
+	echo "offer=$o accept=$a in_force=$(stat_of notify_mitigation)"
+}
+# check_nm NAME DOMID EXPECTED: a BED line; EXPECTED as nm_keys prints it.
+check_nm() {
+	if wait_for 300 both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
+		bed OK "$1: $3"
+	else
+		bed FAIL "$1: $3" "got $(nm_keys "$2"), $(states "$2")"
+	fi
+}
+
 # ---- guests ----
 # live_start NAME / live_stop: copies the guest's console to dom0's, each
 # line as "@@@ live NAME: ...", while it runs (progress for the host; the
@@ -189,17 +237,27 @@ live_stop() {
 }
 
 # guest_start NAME SCENARIO [TIMEOUT]: xl create; sets DOMID, G_TIMEOUT.
+# A scenario with programs of its own (/guest/extra-SCENARIO.cpio.gz, see
+# mkimage.sh) boots the guest image with that archive appended: the
+# kernel unpacks concatenated cpio archives one after the other.  They
+# are concatenated uncompressed: Xen's domain builder gunzips a PV
+# guest's ramdisk itself and would keep only the first gzip member.
 guest_start() {
 	g_name=pvc-$1
 	G_TIMEOUT=${3:-$GUEST_TIMEOUT}
+	g_ramdisk=/guest/initrd.gz
+	if [ -e /guest/extra-$2.cpio.gz ]; then
+		g_ramdisk=/tmp/initrd-$1.cpio
+		zcat /guest/initrd.gz /guest/extra-$2.cpio.gz > $g_ramdisk
+	fi
 	cat > /tmp/$g_name.cfg <<CFG
 name = "$g_name"
 type = "pv"
 kernel = "/guest/vmlinuz"
-ramdisk = "/guest/initrd.gz"
+ramdisk = "$g_ramdisk"
 memory = ${G_MEMORY:-256}
 vcpus = 2
-extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2${G_ARGS:+ $G_ARGS}"
+extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 ${G_ARGS:-}"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "${G_ON_REBOOT:-destroy}"
@@ -239,6 +297,7 @@ guest_end() {
 		wait_for 30 domain_gone $g_name
 	fi
 	say "guest $1 gone"
+	rm -f /tmp/initrd-$1.cpio
 	sleep 1
 	live_stop
 	echo "@@@ BEGIN guest-log $1"
@@ -257,11 +316,60 @@ guest_end() {
 	fi
 }
 
+# A guest whose pvcalls device is driven by tests/hostile's module (raw,
+# malformed PV Calls) instead of our frontend.  Its cases report in its
+# console log; here: the backend holds nothing once it is gone, and dom0's
+# unreclaimable slab memory is back near where it was before the guest
+# (figures printed; tolerance SLAB_SLACK_KB for the caches' own noise).
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+SLAB_SLACK_KB=1024
+hostile_guest() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	h_slab0=$(meminfo_kb Slab) h_unrec0=$(meminfo_kb SUnreclaim)
+	guest_start hostile hostile $BED_GUEST_TIMEOUT
+	guest_end hostile
+	check_stats_zero "backend holds nothing after the hostile guest"
+	if wait_for 30 no_dying_domain; then
+		bed OK "hostile guest fully released (no dying domain)"
+	else
+		bed FAIL "hostile guest fully released (no dying domain)" \
+			"$(xl list | grep '(null)')"
+	fi
+	say "backend counters after the hostile guest: $(tr '\n' ' ' < $STATS 2>&1)"
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	sleep 2
+	h_slab1=$(meminfo_kb Slab) h_unrec1=$(meminfo_kb SUnreclaim)
+	h_fig="Slab ${h_slab0} -> ${h_slab1} kB, SUnreclaim ${h_unrec0} -> ${h_unrec1} kB"
+	say "dom0 slab around the hostile guest: $h_fig"
+	if [ $((h_unrec1 - h_unrec0)) -le $SLAB_SLACK_KB ]; then
+		bed OK "dom0 slab back near baseline after the hostile guest # $h_fig"
+	else
+		bed FAIL "dom0 slab back near baseline after the hostile guest" \
+			"$h_fig, tolerance $SLAB_SLACK_KB kB"
+	fi
+}
+
+# A guest whose real frontend talks to tests/hostile's hostile backend
+# (pvcalls-hostile-back.ko) in place of ours, which is unloaded meanwhile.
+# The guest program checks its sockets fail with EIO and nothing hangs.
+hostile_back_guest() {
+	check "rmmod xen_pvcalls_back for the hostile backend" rmmod xen_pvcalls_back
+	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
+	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
+	guest_end hostile-back
+	check "rmmod pvcalls_hostile_back" rmmod pvcalls_hostile_back
+	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
+}
+
 case $SCENARIO in
 suite)
-	G_ARGS=${ONLY:+pvcalls_only=$ONLY}
+	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY}"
 	guest_start suite "$SUITE"
 	G_ARGS=
+	check_nm "notify-mitigation negotiated with both sides default" "$DOMID" \
+		"offer=1 accept=1 in_force=1"
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 
@@ -400,7 +508,41 @@ suite)
 	G_CFG_EXTRA=
 	guest_end grants
 	check_stats_zero "backend holds nothing after the grants guest"
+
+	# Unmodified programs (busybox wget/nc/httpd, socat, iperf3) under
+	# pvcalls-run in the guest, against dom0 peers (run-dom0.sh
+	# pvcalls-run); the guest unloads its frontend at the end.
+	guest_start pvcalls-run pvcalls-run $PVCALLS_RUN_TIMEOUT
+	guest_end pvcalls-run
+	check_stats_zero "backend holds nothing after the pvcalls-run guest"
+
+	hostile_guest
+	hostile_back_guest
+
+	# notify-mitigation interop: the data tests with one side a plain
+	# v1 peer (its notify_mitigation=0), each way.
+	G_ARGS="pvcalls_front_opts=notify_mitigation=0 pvcalls_expect_notify=0"
+	guest_start front-v1 data $DATA_GUEST_TIMEOUT
+	check_nm "frontend notify_mitigation=0: backend offers, nothing accepted" \
+		"$DOMID" "offer=1 accept=- in_force=0"
+	guest_end front-v1
+	check_stats_zero "backend holds nothing after the front-v1 guest"
+	check "rmmod xen_pvcalls_back for notify_mitigation=0" rmmod xen_pvcalls_back
+	check "modprobe xen-pvcalls-back notify_mitigation=0" \
+		modprobe xen-pvcalls-back notify_mitigation=0
+	G_ARGS="pvcalls_expect_notify=0"
+	guest_start back-v1 data $DATA_GUEST_TIMEOUT
+	check_nm "backend notify_mitigation=0: nothing offered or accepted" \
+		"$DOMID" "offer=- accept=- in_force=0"
+	guest_end back-v1
+	G_ARGS=
+	check_stats_zero "backend holds nothing after the back-v1 guest"
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
+	;;
+hostile)
+	# the fast loop of the hostile guests alone
+	hostile_guest
+	hostile_back_guest
 	;;
 bench)
 	# make bench: see bench/dom0.sh

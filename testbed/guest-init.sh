@@ -20,6 +20,11 @@ SCENARIO=${SCENARIO:-suite}
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 CONNECT_WAIT=60
 FRONT=/sys/bus/xen/devices/pvcalls-0
+FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
+# Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether
+# notify-mitigation must end up negotiated (pvcalls_expect_notify=0|1).
+FRONT_OPTS=$(sed -n 's/.*pvcalls_front_opts=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+EXPECT_NOTIFY=$(sed -n 's/.*pvcalls_expect_notify=\([^ ]*\).*/\1/p' /proc/cmdline)
 
 echo "@@@ guest up: scenario $SCENARIO, kernel $(uname -r)"
 
@@ -43,7 +48,31 @@ connected() {
 	done
 }
 
+# kmemleak, present in make check-debug's kernel only: a scan, then a
+# result line counting the suspected leaks allocated through PV Calls
+# code (other suspects are printed, not judged: they are not ours).
+kmemleak_check() {
+	k=/sys/kernel/debug/kmemleak
+	[ -e $k ] || return 0
+	echo scan > $k
+	sleep 5
+	echo scan > $k
+	total=$(grep -c '^unreferenced object' $k)
+	ours=$(awk '/^unreferenced object/ { seen = 0 }
+		    /pvcalls/ && !seen { n++; seen = 1 }
+		    END { print n + 0 }' $k)
+	echo "@@@ kmemleak: $total suspected leaks, $ours through PV Calls code"
+	if [ "$ours" = 0 ]; then
+		tap OK "kmemleak: no leak through PV Calls code ($total other suspects)"
+	else
+		grep -A 30 '^unreferenced object' $k | head -n 200
+		tap FAIL "kmemleak: no leak through PV Calls code" "$ours leaks"
+	fi
+}
+
 finish() {
+	echo "@@@ guest frontend stats: $(tr '\n' ' ' < $FSTATS 2>&1)"
+	kmemleak_check
 	echo "@@@ guest kernel log"
 	dmesg
 	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
@@ -52,10 +81,36 @@ finish() {
 	poweroff -f
 }
 
-if modprobe xen-pvcalls-front; then
-	tap OK "modprobe xen-pvcalls-front"
+# The hostile scenario: tests/hostile's module binds the pvcalls device
+# instead of our frontend, speaks raw PV Calls to the backend and reports
+# one result line per case; dom0 checks what the backend kept afterwards.
+if [ "$SCENARIO" = hostile ]; then
+	R=/sys/kernel/debug/pvcalls-hostile/results
+	if insmod /bed/pvcalls-hostile-front.ko; then
+		tap OK "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+	else
+		tap FAIL "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+		finish
+	fi
+	h_end=$(($(cut -d. -f1 /proc/uptime) + ${HOSTILE_WAIT:-150}))
+	until grep -q '^# done' $R 2>/dev/null; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $h_end ] || break
+		sleep 1
+	done
+	cat $R
+	if grep -q '^# done' $R 2>/dev/null; then
+		tap OK "hostile frontend ran all its cases"
+	else
+		tap FAIL "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT:-150}s"
+	fi
+	finish
+fi
+
+# shellcheck disable=SC2086
+if modprobe xen-pvcalls-front $FRONT_OPTS; then
+	tap OK "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 else
-	tap FAIL "modprobe xen-pvcalls-front"
+	tap FAIL "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 	finish
 fi
 if connected; then
@@ -64,6 +119,15 @@ else
 	tap FAIL "frontend connected (xenbus state 4)" \
 		"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
 	finish
+fi
+
+if [ -n "$EXPECT_NOTIFY" ]; then
+	got=$(awk '$1 == "notify_mitigation" { print $2 }' $FSTATS 2>/dev/null)
+	if [ "$got" = "$EXPECT_NOTIFY" ]; then
+		tap OK "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
+	else
+		tap FAIL "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
+	fi
 fi
 
 case $SCENARIO in
@@ -158,6 +222,10 @@ reboot)
 	;;
 bench)
 	/opt/pvcalls/bench/guest.sh 2>&1	# make bench
+	;;
+hostile-back)
+	# dom0 runs tests/hostile's hostile backend instead of ours
+	/bed/hb-guest 2>&1
 	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then

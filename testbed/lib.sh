@@ -31,14 +31,17 @@ bed_detect() {
 		return 1
 	fi
 	KVER=$(bed_kver "$KDIR")
-	VMLINUZ=/boot/vmlinuz-$KVER
+	# make check-debug boots its own kernel: VMLINUZ= and MODROOT= (the
+	# root its modules are installed under) point to it.
+	VMLINUZ=${VMLINUZ:-/boot/vmlinuz-$KVER}
+	MODROOT=${MODROOT:-}
 	XEN_GZ=$(ls /boot/xen-*-amd64.gz 2>/dev/null | sort -V | tail -n 1)
 	XENVER=${XEN_GZ#/boot/xen-}
 	XENVER=${XENVER%-amd64.gz}
 	XENBIN=/usr/lib/xen-$XENVER/bin
-	export KDIR KVER VMLINUZ XEN_GZ XENVER XENBIN TOP BUILD
+	export KDIR KVER VMLINUZ MODROOT XEN_GZ XENVER XENBIN TOP BUILD
 	local f
-	for f in "$VMLINUZ" "$XEN_GZ" "$XENBIN/xl" "/lib/modules/$KVER/kernel"; do
+	for f in "$VMLINUZ" "$XEN_GZ" "$XENBIN/xl" "$MODROOT/lib/modules/$KVER/kernel"; do
 		if [ ! -e "$f" ]; then
 			echo "error: $f missing (packages: linux-image-amd64" \
 			     "xen-hypervisor-*-amd64 xen-utils-*; make deps)" >&2

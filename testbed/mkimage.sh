@@ -7,6 +7,11 @@
 #   dom0.cpio.gz   dom0 initramfs: busybox, the Xen toolstack and its
 #                  libraries, Xen and PV Calls modules, /opt/pvcalls, and
 #                  the guest's kernel and initramfs under /guest
+#   guest-pvcalls-run.cpio.gz
+#                  what only the pvcalls-run guest needs (pvcalls-run,
+#                  iperf3, socat and their libraries): dom0 has it as
+#                  /guest/extra-pvcalls-run.cpio.gz and appends it to
+#                  that guest's initramfs
 # The modules must be built first (make).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -37,9 +42,14 @@ put_kmods() {
 	local root=$1 m ko
 	shift
 	for m in "$@"; do
-		for ko in $(modprobe -S "$KVER" --show-depends "$m" |
+		for ko in $(modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" \
+				--show-depends "$m" |
 			    awk '$1 == "insmod" { print $2 }'); do
-			[ -e "$root$ko" ] || put "$root" "$ko"
+			ko=${ko#"$MODROOT"}
+			[ -e "$root$ko" ] || {
+				mkdir -p "$root$(dirname "$ko")"
+				cp -L "$MODROOT$ko" "$root$ko"
+			}
 		done
 	done
 }
@@ -61,7 +71,7 @@ skeleton() {
 		[ -e "$ko" ] && cp "$ko" "$root$MODDIR/extra/"
 	done
 	for f in modules.builtin modules.builtin.modinfo modules.order; do
-		[ -e "$MODDIR/$f" ] && cp "$MODDIR/$f" "$root$MODDIR/"
+		[ -e "$MODROOT$MODDIR/$f" ] && cp "$MODROOT$MODDIR/$f" "$root$MODDIR/"
 	done
 	[ -d "$BUILD/opt" ] && cp -a "$BUILD/opt/." "$root/opt/pvcalls/"
 	cp "$BUILD/pvc-hold" "$root/bed/"
@@ -70,7 +80,7 @@ skeleton() {
 
 pack() {
 	local root=$1 out=$2
-	depmod -b "$root" "$KVER"
+	[ -d "$root$MODDIR" ] && depmod -b "$root" "$KVER"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
 		gzip -6 > "$out.tmp"
 	mv "$out.tmp" "$out"
@@ -98,8 +108,35 @@ if [ -f "$TOP/bench/Makefile" ]; then
 	make -s -C "$TOP/bench" bed DEST="$BUILD/opt/bench" >&2
 fi
 
+# pvcalls-run's bed test: tools/pvcalls-run/image-extras.txt lists what
+# each image needs.  extras IMAGE ROOT copies it into ROOT.
+make -s -C "$TOP/tools/pvcalls-run" pvcalls-run >&2
+extras() {
+	local img kind src dst
+	grep -v '^#' "$TOP/tools/pvcalls-run/image-extras.txt" |
+	while read -r img kind src dst; do
+		[ "$img" = "$1" ] || continue
+		case $kind in
+		file)	mkdir -p "$2$(dirname "$dst")"
+			cp "$TOP/$src" "$2$dst" ;;
+		exe)	put_exe "$2" "$src" ;;
+		*)	echo "image-extras.txt: unknown kind '$kind'" >&2
+			return 1 ;;
+		esac
+	done
+}
+
 # The bed's own guest helper: holds sockets open for the xl destroy check.
 gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
+
+# The hostile frontend and backend (tests/hostile, test-only): in /bed/ of
+# the guest and dom0, outside /lib/modules, so nothing loads them but the
+# hostile scenarios.
+[ -e "$TOP/tests/hostile/pvcalls-hostile-front.ko" ] &&
+	[ -e "$TOP/tests/hostile/pvcalls-hostile-back.ko" ] ||
+	make -s -C "$KDIR" M="$TOP/tests/hostile" modules >&2
+# ... and the hostile backend's guest half (dom0 gets the module).
+gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c"
 
 zcat "$XEN_GZ" > "$BUILD/xen"
 cp "$VMLINUZ" "$BUILD/vmlinuz"
@@ -108,16 +145,26 @@ cp "$VMLINUZ" "$BUILD/vmlinuz"
 G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
+cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
+cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 # The grant exhaustion selftest holds grant references through gntalloc.
 put_kmods "$G" xen-gntalloc
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
 
+# The pvcalls-run guest's extra archive (no modules, no depmod).
+X=$BUILD/guest-pvcalls-run-root
+rm -rf "$X"
+mkdir -p "$X"
+extras guest "$X"
+pack "$X" "$BUILD/guest-pvcalls-run.cpio.gz"
+
 # dom0 image.
 D=$BUILD/dom0-root
 skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
+cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
 [ -d "$BUILD/opt/bench" ] && put_kmods "$D" xen-netback	# bench: netback
@@ -134,6 +181,9 @@ mkdir -p "$D/etc/xen" "$D/guest"
 cp /etc/xen/xl.conf "$D/etc/xen/"
 cp "$BUILD/vmlinuz" "$D/guest/vmlinuz"
 cp "$BUILD/guest.cpio.gz" "$D/guest/initrd.gz"
+cp "$BUILD/guest-pvcalls-run.cpio.gz" "$D/guest/extra-pvcalls-run.cpio.gz"
+extras dom0 "$D"
 pack "$D" "$BUILD/dom0.cpio.gz"
 
-ls -l "$BUILD"/xen "$BUILD"/vmlinuz "$BUILD"/guest.cpio.gz "$BUILD"/dom0.cpio.gz >&2
+ls -l "$BUILD"/xen "$BUILD"/vmlinuz "$BUILD"/guest.cpio.gz \
+	"$BUILD"/guest-pvcalls-run.cpio.gz "$BUILD"/dom0.cpio.gz >&2

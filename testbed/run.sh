@@ -21,8 +21,10 @@ bed_detect
 
 SCENARIO=${1:-suite}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
-# The suite guest, five short guests of the bed (300 s each), boot and end.
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 5 * 300 + 400))}
+# The suite guest, six short guests of the bed (300 s each: hold,
+# lifecycle, reboot twice, grants and more), the pvcalls-run guest and
+# two notify-mitigation interop guests (420 s each), boot and end.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 6 * 300 + 3 * 420 + 400))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).

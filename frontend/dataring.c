@@ -151,10 +151,13 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 			break;
 		if (order == 1) {
 			pvc_dring_free_pages(d, 0);
+			atomic64_inc(&pvc_stats.ring_enobufs);
 			return -ENOBUFS;
 		}
 		order--;
 	}
+	if (order < min(pvc_ring_order_param, info.max_order))
+		atomic64_inc(&pvc_stats.ring_fallbacks);
 
 	ret = pvc_alloc_evtchn(info.domid, &d->port);
 	if (ret)
@@ -167,6 +170,7 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 	}
 	d->irq = ret;
 	d->irq_arg = arg;
+	atomic_inc(&pvc_stats.rings[d->order]);
 	return 0;
 
 err:
@@ -177,8 +181,11 @@ err:
 /* Unbind (waits for a running handler) and give back everything. */
 void pvc_dring_free(struct pvc_dring *d)
 {
-	if (d->irq >= 0)
+	if (d->irq >= 0) {
 		unbind_from_irqhandler(d->irq, d->irq_arg);
+		/* counted in pvc_dring_alloc() once the irq was bound */
+		atomic_dec(&pvc_stats.rings[d->order]);
+	}
 	d->irq = -1;
 	if (d->intf)
 		pvc_dring_free_pages(d, 1U << d->order);

@@ -36,6 +36,15 @@ struct pvc_stats {
 	atomic64_t commands;
 	atomic64_t bytes_sent;
 	atomic64_t bytes_received;
+	/*
+	 * Data rings held now, per order (index 0 unused), and totals of
+	 * the grant fallback: rings granted below the order asked for,
+	 * and ring allocations that failed even at order 1 (ENOBUFS).
+	 * The grant exhaustion selftest reads them.
+	 */
+	atomic_t rings[PVC_MAX_RING_ORDER + 1];
+	atomic64_t ring_fallbacks;
+	atomic64_t ring_enobufs;
 	/* data rings, all sockets (Documentation/notify-mitigation.rst) */
 	atomic64_t data_events_sent;
 	atomic64_t data_events_received;

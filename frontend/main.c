@@ -31,6 +31,8 @@ static struct dentry *pvc_debugfs;
 
 static int pvc_stats_show(struct seq_file *m, void *v)
 {
+	unsigned int i;
+
 	seq_printf(m, "sockets %d\n", atomic_read(&pvc_stats.sockets));
 	seq_printf(m, "commands %lld\n",
 		   (long long)atomic64_read(&pvc_stats.commands));
@@ -38,6 +40,13 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 		   (long long)atomic64_read(&pvc_stats.bytes_sent));
 	seq_printf(m, "bytes_received %lld\n",
 		   (long long)atomic64_read(&pvc_stats.bytes_received));
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
+		seq_printf(m, "rings_order%u %d\n", i,
+			   atomic_read(&pvc_stats.rings[i]));
+	seq_printf(m, "ring_fallbacks %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_fallbacks));
+	seq_printf(m, "ring_enobufs %lld\n",
+		   (long long)atomic64_read(&pvc_stats.ring_enobufs));
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
 	seq_printf(m, "data_events_sent %lld\n",
 		   (long long)atomic64_read(&pvc_stats.data_events_sent));

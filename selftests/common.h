@@ -37,6 +37,8 @@ struct options {
 	uint64_t max_writes;	/* cap on write calls per transfer */
 	uint32_t wrap_n;	/* ring wrap sweep: lengths 1..wrap_n */
 	int max_sockets;	/* cap of the ENOBUFS test */
+	int cycles;		/* connect/transfer/close cycles (load) */
+	int load_conns;		/* concurrent connections (load) */
 	int wait_secs;		/* dom0: how long to wait for the guest */
 	const char *only;	/* comma-separated test names, or NULL */
 	int verbose;

@@ -27,6 +27,8 @@ struct options opt = {
 	.max_writes = 200000,
 	.wrap_n = 4096,
 	.max_sockets = 3000,
+	.cycles = 10000,
+	.load_conns = 1000,
 	.wait_secs = 600,
 };
 
@@ -41,6 +43,8 @@ static void help(void)
 		"  --max-writes N           cap write calls per transfer (200000)\n"
 		"  --wrap-n N               ring wrap sweep lengths 1..N (4096)\n"
 		"  --max-sockets N          cap of the ENOBUFS test (3000)\n"
+		"  --cycles N               connect/transfer/close cycles (10000)\n"
+		"  --load-conns N           concurrent connections of the load test (1000)\n"
 		"  --only a,b,c             run only these tests\n"
 		"  --list                   list the tests\n"
 		"  --port P / --addr A      control endpoint (127.0.0.1:7000)\n"
@@ -70,6 +74,7 @@ int main(int argc, char **argv)
 		{ "big", 1, 0, 'b' }, { "huge", 0, 0, 'H' },
 		{ "max-writes", 1, 0, 'w' }, { "wrap-n", 1, 0, 'n' },
 		{ "max-sockets", 1, 0, 'S' }, { "only", 1, 0, 'o' },
+		{ "cycles", 1, 0, 'C' }, { "load-conns", 1, 0, 'L' },
 		{ "list", 0, 0, 'l' }, { "port", 1, 0, 'p' },
 		{ "addr", 1, 0, 'a' }, { "wait", 1, 0, 'W' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
@@ -108,6 +113,12 @@ int main(int argc, char **argv)
 			break;
 		case 'S':
 			opt.max_sockets = atoi(optarg);
+			break;
+		case 'C':
+			opt.cycles = atoi(optarg);
+			break;
+		case 'L':
+			opt.load_conns = atoi(optarg);
 			break;
 		case 'o':
 			opt.only = optarg;

@@ -89,6 +89,13 @@ const struct test_pair test_table[] = {
 	TX("xfer_dom0_to_guest_writes_1mib", g_xfer_in, d_xfer_in, 120, 1, 1 * MiB),
 	TX("concurrent_100_connections_hash", g_concurrent, d_concurrent, 120, 0, 0),
 	TX("sockets_until_enobufs_then_all_freed", g_enobufs, d_enobufs, 600, 0, 0),
+	/* faults and load (issue 7) */
+	TX("dom0_peer_killed_midtransfer_econnreset_or_eof", g_peer_killed,
+	   d_peer_killed, 120, 0, 0),
+	TX("load_concurrent_connections_memory_back", g_load_concurrent,
+	   d_load_concurrent, 1800, 0, 0),
+	TX("load_connect_xfer_close_cycles_memory_back", g_load_cycles,
+	   d_load_cycles, 3600, 0, 0),
 };
 
 const int test_count = ARRAY_SIZE(test_table);

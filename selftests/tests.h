@@ -83,4 +83,11 @@ int d_reset(struct tctx *t);
 int g_econnreset(struct tctx *t);
 int g_epoll_err(struct tctx *t);
 
+int g_load_concurrent(struct tctx *t);
+int d_load_concurrent(struct tctx *t);
+int g_load_cycles(struct tctx *t);
+int d_load_cycles(struct tctx *t);
+int g_peer_killed(struct tctx *t);
+int d_peer_killed(struct tctx *t);
+
 #endif

@@ -5,12 +5,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <xen/gntalloc.h>
 #include "common.h"
 #include "tests.h"
 
@@ -392,65 +396,297 @@ static long long front_sockets(void)
 	return read_stat(FRONT_STATS, "sockets");
 }
 
+/* The frontend's ring counters (debugfs), see frontend/main.c. */
+struct ring_fig {
+	long long order[5];	/* rings held now, per order 1..4 */
+	long long rings, fallbacks, enobufs;
+};
+
+static void ring_fig(struct ring_fig *f)
+{
+	char k[32];
+	int i;
+
+	f->rings = 0;
+	for (i = 1; i <= 4; i++) {
+		snprintf(k, sizeof(k), "rings_order%d", i);
+		f->order[i] = read_stat(FRONT_STATS, k);
+		f->rings += f->order[i];
+	}
+	f->fallbacks = read_stat(FRONT_STATS, "ring_fallbacks");
+	f->enobufs = read_stat(FRONT_STATS, "ring_enobufs");
+}
+
 /*
- * Open and connect sockets until the transport runs out (ENOBUFS, the
- * errno the frontend promises for exhausted grants/rings) or a cap; then
- * close them all and check the frontend freed every socket.
+ * One round: open and connect sockets until the transport runs out or
+ * the cap; *@e is the errno (0 at the cap), *@peak the ring counters
+ * with all of them open.  Returns how many were connected; all closed.
+ */
+static int enobufs_round(struct tctx *t, int *fds, int *e,
+			 struct ring_fig *peak, int keep)
+{
+	struct sockaddr_in a = lo_addr(t->port_d);
+	int n, i, fd;
+
+	*e = 0;
+	for (n = 0; n < opt.max_sockets; n++) {
+		fd = test_socket();
+		if (fd < 0) {
+			*e = errno;
+			break;
+		}
+		set_timeouts(fd, 0, 10000);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+			*e = errno;
+			close(fd);
+			break;
+		}
+		fds[n] = fd;
+	}
+	if (!opt.inet_mode)
+		ring_fig(peak);
+	for (i = 0; !keep && i < n; i++)
+		close(fds[i]);
+	return n;
+}
+
+/*
+ * Exact fallback, with the grant table full (sockets open until
+ * ENOBUFS): one order-4 socket is closed, and grant references are held
+ * through /dev/xen/gntalloc so that exactly 9, then 3, then 5 stay free.
+ * Each new socket must then get the largest ring that fits: order 3
+ * (9 grants: 8 pages and the indexes page), order 1 (3), order 2 (5),
+ * and with none free, ENOBUFS.  Returns T_PASS or fails; the extra
+ * sockets are added to @fds/@n for the caller to close.
+ */
+#define GNTALLOC "/dev/xen/gntalloc"
+#define GA_MAX 64
+
+static int ga_alloc(int ga)
+{
+	struct ioctl_gntalloc_alloc_gref a = {
+		.domid = 0, .flags = GNTALLOC_FLAG_WRITABLE, .count = 1,
+	};
+
+	if (ioctl(ga, IOCTL_GNTALLOC_ALLOC_GREF, &a))
+		return -1;
+	return (int)(a.index / 4096);	/* offsets are page-sized */
+}
+
+static void ga_free(int ga, int idx)
+{
+	struct ioctl_gntalloc_dealloc_gref d = {
+		.index = (uint64_t)idx * 4096, .count = 1,
+	};
+
+	ioctl(ga, IOCTL_GNTALLOC_DEALLOC_GREF, &d);
+}
+
+static int connect_order(struct tctx *t, int want, int *fds, int *n)
+{
+	struct sockaddr_in a = lo_addr(t->port_d);
+	struct ring_fig b, f;
+	int fd = test_socket(), r, i;
+
+	CHECK(fd >= 0, "socket: %s", errname(errno));
+	ring_fig(&b);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	ring_fig(&f);
+	if (!want) {
+		CHECK(r && errno == ENOBUFS,
+		      "connect with no grant free: %s, want ENOBUFS",
+		      r ? errname(errno) : "connected");
+		close(fd);
+		return T_PASS;
+	}
+	CHECK(!r, "connect with %d grants free: %s", (1 << want) + 1,
+	      errname(errno));
+	fds[(*n)++] = fd;
+	for (i = 1; i <= 4; i++)
+		CHECK(f.order[i] - b.order[i] == (i == want),
+		      "with %d grants free the ring is not order %d (order%d rings %lld -> %lld)",
+		      (1 << want) + 1, want, i, b.order[i], f.order[i]);
+	CHECK(f.fallbacks - b.fallbacks == 1, "ring_fallbacks +%lld, want +1",
+	      f.fallbacks - b.fallbacks);
+	printf("# %s: %d grants free: order-%d ring, as expected\n", t->name,
+	       (1 << want) + 1, want);
+	return T_PASS;
+}
+
+static int exact_fallback(struct tctx *t, int *fds, int *n)
+{
+	int ga, held[GA_MAX], nh = 0, i, free_now, rc = T_FAIL, tries;
+	struct ring_fig f0, f;
+
+	if (system("modprobe xen-gntalloc 2>/dev/null")) {
+		/* checked below: the device is needed */
+	}
+	ga = open(GNTALLOC, O_RDWR);
+	CHECK(ga >= 0, "%s: %s", GNTALLOC, errname(errno));
+	ring_fig(&f0);
+	CHECK(f0.order[4] > 0 && *n > 0, "no order-4 ring to give back");
+	/* fds[0] was the first socket of the round: order 4 */
+	close(fds[0]);
+	fds[0] = fds[--(*n)];
+	/*
+	 * Count the free grants by taking them all (one reference each):
+	 * 17 from that ring plus the 0-2 that were too few for a ring.  The
+	 * release is asynchronous, so retry (bounded) until the ring is gone
+	 * and at least 17 are there.
+	 */
+	for (tries = 0; tries < 100; tries++) {
+		ring_fig(&f);
+		if (f.order[4] == f0.order[4] - 1) {
+			while (nh < GA_MAX && (i = ga_alloc(ga)) >= 0)
+				held[nh++] = i;
+			if (nh >= 17)
+				break;
+			while (nh)
+				ga_free(ga, held[--nh]);
+		}
+		sleep_ms(100);
+	}
+	free_now = nh;
+	printf("# %s: one order-4 ring closed: %d grants free (17 + %d left over)\n",
+	       t->name, free_now, free_now - 17);
+	if (free_now < 17 || free_now > 19) {
+		fail("%d grants free after closing an order-4 ring, want 17-19",
+		     free_now);
+		goto out;
+	}
+	/* 9 free: order 3; then 3: order 1; then 5: order 2; then none */
+	for (i = 0; i < 9; i++)
+		ga_free(ga, held[--nh]);
+	if (connect_order(t, 3, fds, n))
+		goto out;
+	for (i = 0; i < 3; i++)
+		ga_free(ga, held[--nh]);
+	if (connect_order(t, 1, fds, n))
+		goto out;
+	if (connect_order(t, 0, fds, n))
+		goto out;
+	for (i = 0; i < 5; i++)
+		ga_free(ga, held[--nh]);
+	if (connect_order(t, 2, fds, n))
+		goto out;
+	rc = connect_order(t, 0, fds, n);
+out:
+	while (nh)
+		ga_free(ga, held[--nh]);
+	close(ga);
+	return rc;
+}
+
+/* Wait (bounded) for the frontend's socket and ring counts to be back. */
+static int front_back_to(long long socks, long long rings)
+{
+	struct ring_fig f;
+	long long now = -1;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		now = front_sockets();
+		ring_fig(&f);
+		if (now == socks && f.rings == rings)
+			return 0;
+		sleep_ms(100);
+	}
+	return fail("after closing all: frontend sockets %lld (was %lld), rings %lld (was %lld)",
+		    now, socks, f.rings, rings);
+}
+
+/*
+ * Open and connect sockets until the grant table runs out (ENOBUFS,
+ * once even an order-1 ring cannot be granted; the bed's "grants" guest
+ * has few grant frames so that this comes early) or a cap.  Checks the
+ * errno, that the frontend tried every smaller order before failing
+ * and counts the smaller rings it granted, then closes everything and
+ * checks that all came back: a second round gets exactly as many
+ * sockets with the same ring orders.
  */
 int g_enobufs(struct tctx *t)
 {
 	int *fds = calloc(opt.max_sockets, sizeof(int));
-	long long base = -1, now = -1;
-	int n, e = 0, i, fd;
+	struct ring_fig f0, p1, p2;
+	long long base = -1, below;
+	int n1, n2, e1, e2, fd, i, max_order, rc;
 
 	CHECK(fds, "calloc");
 	if (!opt.inet_mode) {
 		base = front_sockets();
 		CHECK(base >= 0, "no 'sockets' in %s", FRONT_STATS);
+		ring_fig(&f0);
+		CHECK(f0.enobufs >= 0, "no 'ring_enobufs' in %s", FRONT_STATS);
 	}
 	if (ctl_wait("listening", NULL, SYNC_MS))
 		return T_FAIL;
-	for (n = 0; n < opt.max_sockets; n++) {
-		fd = test_socket();
-		if (fd < 0) {
-			e = errno;
-			break;
-		}
-		fds[n] = fd;
-		set_timeouts(fd, 0, 10000);
-		{
-			struct sockaddr_in a = lo_addr(t->port_d);
-
-			if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-				e = errno;
-				close(fd);
-				break;
-			}
-		}
+	n1 = enobufs_round(t, fds, &e1, &p1, 0);
+	printf("# %s: round 1: %d sockets connected, then %s\n", t->name, n1,
+	       e1 ? errname(e1) : "the cap");
+	CHECK(!e1 || e1 == ENOBUFS || (opt.inet_mode && e1 == EMFILE),
+	      "socket %d failed with %s, want ENOBUFS", n1, errname(e1));
+	CHECK(n1 > 0, "not even one socket");
+	if (opt.inet_mode) {
+		free(fds);
+		if (ctl_signal("done", n1))
+			return T_FAIL;
+		return T_PASS;
 	}
-	diag("%d sockets connected, then %s", n, e ? errname(e) : "cap");
-	CHECK(!e || e == ENOBUFS || (opt.inet_mode && e == EMFILE),
-	      "socket %d failed with %s, want ENOBUFS", n, errname(e));
-	CHECK(n > 0, "not even one socket");
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-	if (ctl_signal("done", n))
+	/* the order asked for (the backend in the bed allows 4) */
+	max_order = read_param("/sys/module/xen_pvcalls_front/parameters/ring_order", 4);
+	printf("# %s: rings at the peak: order4 %lld order3 %lld order2 %lld order1 %lld; fallbacks %lld, ENOBUFS %lld\n",
+	       t->name, p1.order[4] - f0.order[4], p1.order[3] - f0.order[3],
+	       p1.order[2] - f0.order[2], p1.order[1] - f0.order[1],
+	       p1.fallbacks - f0.fallbacks, p1.enobufs - f0.enobufs);
+	CHECK(p1.rings - f0.rings == n1, "%lld rings for %d connected sockets",
+	      p1.rings - f0.rings, n1);
+	if (front_back_to(base, f0.rings))
 		return T_FAIL;
-	/* resources came back: one more works */
+	if (!e1) {
+		/* the cap came first (quick scenario): only the freeing */
+		free(fds);
+		return ctl_signal("done", n1) ? T_FAIL : T_PASS;
+	}
+	/* the failure came only after order 1 was tried too */
+	CHECK(p1.enobufs - f0.enobufs == 1,
+	      "ring_enobufs went up by %lld, want 1 (order 1 tried and failed)",
+	      p1.enobufs - f0.enobufs);
+	/* every ring below the largest order counted as a fallback */
+	below = 0;
+	for (i = 1; i < max_order; i++)
+		below += p1.order[i] - f0.order[i];
+	CHECK(p1.fallbacks - f0.fallbacks == below,
+	      "ring_fallbacks went up by %lld, %lld rings below order %d",
+	      p1.fallbacks - f0.fallbacks, below, max_order);
+
+	/* everything came back: the same count, the same orders again */
+	n2 = enobufs_round(t, fds, &e2, &p2, 1);
+	printf("# %s: round 2: %d sockets connected, then %s\n", t->name, n2,
+	       e2 ? errname(e2) : "the cap");
+	CHECK(e2 == ENOBUFS, "round 2 ended with %s, want ENOBUFS",
+	      e2 ? errname(e2) : "the cap");
+	for (i = 1; i <= 4; i++)
+		CHECK(p2.order[i] - f0.order[i] == p1.order[i] - f0.order[i],
+		      "round 2: %lld order-%d rings, round 1 had %lld",
+		      p2.order[i] - f0.order[i], i, p1.order[i] - f0.order[i]);
+	CHECK(n2 == n1, "round 2 connected %d sockets, round 1 %d: grants lost",
+	      n2, n1);
+	/* still full: each smaller order exactly when only it fits */
+	rc = exact_fallback(t, fds, &n2);
+	for (i = 0; i < n2; i++)
+		close(fds[i]);
+	if (rc)
+		return rc;
+	if (front_back_to(base, f0.rings))
+		return T_FAIL;
+	free(fds);
+	if (ctl_signal("done", n1 + n2))
+		return T_FAIL;
+	/* resources came back: a new connect reaches the backend */
 	fd = connect_to(1, t->port_d + 100);
 	CHECK(fd < 0 && errno == ECONNREFUSED,
 	      "after closing all, a new connect: %s, want ECONNREFUSED",
 	      fd < 0 ? errname(errno) : "connected");
-	if (opt.inet_mode)
-		return T_PASS;
-	for (i = 0; i < 100; i++) {
-		now = front_sockets();
-		if (now == base)
-			break;
-		sleep_ms(100);
-	}
-	CHECK(now == base, "frontend 'sockets' is %lld after closing all, was %lld before",
-	      now, base);
 	return T_PASS;
 }
 

@@ -39,7 +39,9 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
 # (small transfers, fits a TCG run) or "suite" (the full sizes).
 SUITE=$(arg pvcalls_suite)
 SUITE=${SUITE:-quick}
-BED_GUEST_TIMEOUT=180	# the bed's own short guests (hold, lifecycle)
+# pvcalls_only=a,b: the suite guest runs only these selftests (debugging)
+ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
+BED_GUEST_TIMEOUT=300	# the bed's own short guests (hold, lifecycle)
 PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
 DATA_GUEST_TIMEOUT=420	# the notify-mitigation interop guests (data tests)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
@@ -172,6 +174,32 @@ no_dying_domain() { ! xl list | grep -q '(null)'; }
 domain_gone() { ! xl domid "$1" >/dev/null 2>&1; }
 has_sockets() { [ "$(stat_of active_sockets)" -gt 0 ] 2>/dev/null; }
 
+# The dom0 sink of the hold guest (pvc-hold sink): its status file says
+# "open N ended N resets N eofs N in BYTES out BYTES".
+FLOW_PORT=7990
+FLOW_N=100
+SINK_STATUS=/tmp/pvc-sink.status
+sink_field() { awk -v k="$1" '{ for (i = 1; i < NF; i++) if ($i == k) print $(i + 1) }' \
+	$SINK_STATUS 2>/dev/null; }
+sink_open() { [ "$(sink_field open)" = "$1" ]; }
+sink_all_ended() { [ "$(sink_field ended)" = "$1" ] && [ "$(sink_field open)" = 0 ]; }
+# Bytes in and out both grow within 20 s.
+flow_grew() { [ "$(sink_field in)" -gt "$f_in" ] && [ "$(sink_field out)" -gt "$f_out" ]; }
+data_flows() {
+	f_in=$(sink_field in)
+	f_out=$(sink_field out)
+	wait_for 20 flow_grew
+}
+# Grant frames of the grants guest: 4 frames, 2048 v1 entries.
+GRANT_FRAMES=4
+# checks_done NAME N: N "pvc-hold: check ok" lines in the guest's console.
+checks_done() {
+	[ "$(grep -c 'pvc-hold: check ok' /var/log/xen/console/guest-pvc-$1.log 2>/dev/null)" -ge "$2" ]
+}
+new_instance() {
+	n_id=$(xl domid "$1" 2>/dev/null) && [ -n "$n_id" ] && [ "$n_id" != "$2" ]
+}
+
 # ---- notify-mitigation negotiation (Documentation/notify-mitigation.rst) ----
 # nm_keys DOMID: "offer=1|- accept=1|- in_force=N" from xenstore and the
 # backend's stats, while the guest is connected.
@@ -232,7 +260,7 @@ vcpus = 2
 extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 ${G_ARGS:-}"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
-on_reboot = "destroy"
+on_reboot = "${G_ON_REBOOT:-destroy}"
 on_crash = "destroy"
 ${G_CFG_EXTRA:-}
 CFG
@@ -337,7 +365,7 @@ hostile_back_guest() {
 
 case $SCENARIO in
 suite)
-	G_ARGS="pvcalls_expect_notify=1"
+	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY}"
 	guest_start suite "$SUITE"
 	G_ARGS=
 	check_nm "notify-mitigation negotiated with both sides default" "$DOMID" \
@@ -345,27 +373,79 @@ suite)
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 
-	# xl destroy of a guest that holds sockets open.
+	# Faults (issue 7 item 3).  The hold guest opens FLOW_N connections
+	# to a dom0 sink with data flowing both ways, plus a listener, a
+	# client and its accepted peer.  While they flow, the backend is
+	# asked to unload; then the guest is destroyed mid-transfer.
+	/bed/pvc-hold sink $FLOW_PORT $FLOW_N > /tmp/sink.log 2>&1 &
+	SINK_PID=$!
+	G_ARGS="pvcalls_flow=$FLOW_PORT,$FLOW_N"
 	guest_start hold hold $BED_GUEST_TIMEOUT
+	G_ARGS=
 	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		bed OK "hold guest connected (xenbus state 4 both ends)"
 	else
 		bed FAIL "hold guest connected (xenbus state 4 both ends)" "$(states "$DOMID")"
 	fi
-	if wait_for 120 has_sockets; then
-		bed OK "backend sees the hold guest's open sockets"
+	if wait_for 180 sink_open $FLOW_N; then
+		bed OK "hold guest: $FLOW_N connections to a dom0 peer open"
 	else
-		bed FAIL "backend sees the hold guest's open sockets" \
+		bed FAIL "hold guest: $FLOW_N connections to a dom0 peer open" \
+			"sink: $(cat $SINK_STATUS 2>&1)"
+	fi
+	say "backend counters with the hold guest: $(tr '\n' ' ' < $STATS)"
+	if [ "$(stat_of active_sockets)" -ge $((FLOW_N + 2)) ] 2>/dev/null &&
+	   [ "$(stat_of passive_sockets)" -ge 1 ] 2>/dev/null; then
+		bed OK "backend sees the hold guest's sockets (active >= $((FLOW_N + 2)), passive >= 1)"
+	else
+		bed FAIL "backend sees the hold guest's sockets (active >= $((FLOW_N + 2)), passive >= 1)" \
 			"$(tr '\n' ' ' < $STATS 2>&1)"
 	fi
+	if data_flows; then
+		bed OK "data flows on the hold guest's connections"
+	else
+		bed FAIL "data flows on the hold guest's connections" "sink: $(cat $SINK_STATUS 2>&1)"
+	fi
+	# Unloading the backend under a connected guest: the xenbus core
+	# holds a reference on the driver's module for each bound device,
+	# so rmmod must be refused, and nothing may change for the guest.
+	if out=$(rmmod xen_pvcalls_back 2>&1); then
+		bed FAIL "rmmod xen_pvcalls_back refused while a guest is connected" \
+			"rmmod succeeded"
+	else
+		say "rmmod with a guest connected: $out"
+		case $out in
+		*"in use"*|*busy*|*Busy*|*unavailable*)	# EBUSY, EAGAIN (busybox)
+			bed OK "rmmod xen_pvcalls_back refused while a guest is connected (in use)" ;;
+		*)
+			bed FAIL "rmmod xen_pvcalls_back refused while a guest is connected (in use)" "$out" ;;
+		esac
+	fi
+	if [ -e /sys/module/xen_pvcalls_back ] && [ "$(stat_of frontends)" = 1 ] &&
+	   both_connected "$DOMID" && data_flows; then
+		bed OK "after the refused rmmod: backend loaded, guest connected, data still flows"
+	else
+		bed FAIL "after the refused rmmod: backend loaded, guest connected, data still flows" \
+			"$(states "$DOMID"); sink: $(cat $SINK_STATUS 2>&1)"
+	fi
 	guest_end hold destroy
-	check_stats_zero "backend holds nothing after xl destroy with sockets open"
+	check_stats_zero "backend counters all 0 after xl destroy mid-transfer ($FLOW_N connections)"
 	if wait_for 30 no_dying_domain; then
 		bed OK "destroyed guest fully released (no dying domain)"
 	else
 		bed FAIL "destroyed guest fully released (no dying domain)" \
 			"$(xl list | grep '(null)')"
 	fi
+	# The dom0 peers see every connection end (EOF or reset), none hang.
+	if wait_for 30 sink_all_ended $FLOW_N; then
+		bed OK "dom0 peer sees all $FLOW_N connections end after the destroy"
+	else
+		bed FAIL "dom0 peer sees all $FLOW_N connections end after the destroy" \
+			"sink: $(cat $SINK_STATUS 2>&1)"
+	fi
+	say "dom0 sink after the destroy: $(cat $SINK_STATUS 2>&1)"
+	kill $SINK_PID 2>/dev/null
+	wait $SINK_PID 2>/dev/null
 	check "rmmod xen_pvcalls_back with no guest" rmmod xen_pvcalls_back
 	check "modprobe xen-pvcalls-back again" modprobe xen-pvcalls-back
 
@@ -380,6 +460,54 @@ suite)
 	fi
 	guest_end lifecycle
 	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
+
+	# Guest reboot (xl reboot, on_reboot=restart): the new instance of
+	# the same guest reconnects and a socket works.
+	G_ON_REBOOT=restart
+	guest_start reboot reboot $BED_GUEST_TIMEOUT
+	G_ON_REBOOT=
+	old=$DOMID
+	if wait_for "$G_TIMEOUT" both_connected "$old" &&
+	   wait_for 120 checks_done reboot 1; then
+		bed OK "reboot guest: first boot connected, socket works"
+	else
+		bed FAIL "reboot guest: first boot connected, socket works" "$(states "$old")"
+	fi
+	check "xl reboot of a connected guest" xl reboot pvc-reboot
+	if wait_for 120 new_instance pvc-reboot "$old"; then
+		DOMID=$(xl domid pvc-reboot)
+		bed OK "rebooted guest restarted (domain $old -> $DOMID)"
+	else
+		bed FAIL "rebooted guest restarted" "$(xl list 2>&1 | tr '\n' ' ')"
+	fi
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
+		bed OK "rebooted guest reconnects (xenbus state 4 both ends)"
+	else
+		bed FAIL "rebooted guest reconnects (xenbus state 4 both ends)" "$(states "$DOMID")"
+	fi
+	if wait_for 120 checks_done reboot 2; then
+		bed OK "socket works in the rebooted guest"
+	else
+		bed FAIL "socket works in the rebooted guest" \
+			"$(grep -c 'pvc-hold: check ok' /var/log/xen/console/guest-pvc-reboot.log) checks passed"
+	fi
+	guest_end reboot destroy
+	check_stats_zero "backend holds nothing after the rebooted guest's destroy"
+	if wait_for 30 no_dying_domain; then
+		bed OK "rebooted guest fully released (no dying domain)"
+	else
+		bed FAIL "rebooted guest fully released (no dying domain)" \
+			"$(xl list | grep '(null)')"
+	fi
+
+	# Grant exhaustion (issue 3 item 8): a guest with few grant frames
+	# opens sockets until ENOBUFS, twice (selftest
+	# sockets_until_enobufs_then_all_freed).
+	G_CFG_EXTRA="max_grant_frames = $GRANT_FRAMES"
+	guest_start grants grants $BED_GUEST_TIMEOUT
+	G_CFG_EXTRA=
+	guest_end grants
+	check_stats_zero "backend holds nothing after the grants guest"
 
 	# Unmodified programs (busybox wget/nc/httpd, socat, iperf3) under
 	# pvcalls-run in the guest, against dom0 peers (run-dom0.sh
@@ -421,6 +549,9 @@ bench)
 	. /opt/pvcalls/bench/dom0.sh
 	;;
 *)
+	# load: the full counts (1 000 connections, 10 000 cycles, sockets
+	# until ENOBUFS with the default 64 grant frames: ~120 MiB of rings)
+	[ "$SCENARIO" = load ] && G_MEMORY=768
 	guest_start "$SCENARIO" "$SCENARIO"
 	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		say "pvcalls xenbus handshake: $(states "$DOMID") (4 = Connected)"

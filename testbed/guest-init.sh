@@ -134,33 +134,91 @@ case $SCENARIO in
 hold)
 	# Open sockets and stay until dom0 destroys the domain.  The kernel
 	# log is printed first: there is no "after" for a destroyed guest.
+	# pvcalls_flow=PORT,N: also N connections to a dom0 sink on PORT
+	# with data flowing both ways (xl destroy mid-transfer).
 	echo "@@@ guest kernel log"
 	dmesg
 	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
-	/bed/pvc-hold
+	flow=$(sed -n 's/.*pvcalls_flow=\([0-9]*\),\([0-9]*\).*/\1 \2/p' /proc/cmdline)
+	if [ -n "$flow" ]; then
+		# shellcheck disable=SC2086
+		/bed/pvc-hold flow $flow
+	else
+		/bed/pvc-hold
+	fi
 	sleep 3600
 	;;
 lifecycle)
-	# Give dom0 time to see both ends connected.  Then unload with no
-	# socket open: the xenbus core holds a reference on the driver's
-	# module for each bound device, so the device is unbound first (the
-	# frontend's remove path: it closes the connection), then rmmod.
-	sleep "${HOLD:-15}"
-	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind; then
-		tap OK "unbind pvcalls-0 from the frontend"
+	# Unloading the frontend (issue 7 item 3).  With sockets open, rmmod
+	# must be refused: each socket holds a reference on the module, as
+	# does the xenbus core for the bound device.  Unbinding the device
+	# under the open sockets takes the connection down (they fail), and
+	# rmmod is still refused while they are open; once they are closed,
+	# it succeeds.
+	/bed/pvc-hold hold > /tmp/hold.log 2>&1 &
+	hold=$!
+	h_end=$(($(cut -d. -f1 /proc/uptime) + 60))
+	until grep -q 'pvc-hold: ready' /tmp/hold.log; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $h_end ] || break
+		sleep 0.2
+	done
+	cat /tmp/hold.log
+	ref_open=$(cat /sys/module/xen_pvcalls_front/refcnt)
+	if grep -q 'accepted [0-9]' /tmp/hold.log && ! grep -q 'accepted -1' /tmp/hold.log; then
+		tap OK "sockets open for the unload checks"
 	else
-		tap FAIL "unbind pvcalls-0 from the frontend"
+		tap FAIL "sockets open for the unload checks" "$(tail -n 1 /tmp/hold.log)"
 	fi
+	sleep "${HOLD:-10}"	# dom0 checks both ends connected meanwhile
 	if out=$(rmmod xen_pvcalls_front 2>&1); then
-		tap OK "rmmod xen_pvcalls_front with no open sockets"
+		tap FAIL "rmmod xen_pvcalls_front refused with sockets open" "it succeeded"
 	else
-		tap FAIL "rmmod xen_pvcalls_front with no open sockets" "$out"
+		tap OK "rmmod xen_pvcalls_front refused with sockets open (refcnt $ref_open: $out)"
+	fi
+	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind; then
+		tap OK "unbind pvcalls-0 from the frontend with sockets open"
+	else
+		tap FAIL "unbind pvcalls-0 from the frontend with sockets open"
+	fi
+	ref_unbound=$(cat /sys/module/xen_pvcalls_front/refcnt)
+	if out=$(rmmod xen_pvcalls_front 2>&1); then
+		tap FAIL "rmmod still refused after unbind while sockets are open" "it succeeded"
+	else
+		tap OK "rmmod still refused after unbind while sockets are open (refcnt $ref_unbound)"
+	fi
+	kill $hold
+	wait $hold 2>/dev/null
+	# The sockets' release is asynchronous: wait (bounded) for refcnt 0.
+	r_end=$(($(cut -d. -f1 /proc/uptime) + 30))
+	until [ "$(cat /sys/module/xen_pvcalls_front/refcnt)" = 0 ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $r_end ] || break
+		sleep 0.2
+	done
+	if out=$(rmmod xen_pvcalls_front 2>&1); then
+		tap OK "rmmod xen_pvcalls_front after the sockets closed and unbind"
+	else
+		tap FAIL "rmmod xen_pvcalls_front after the sockets closed and unbind" \
+			"$out (refcnt $(cat /sys/module/xen_pvcalls_front/refcnt 2>&1))"
 	fi
 	if [ -e /sys/module/xen_pvcalls_front ]; then
 		tap FAIL "frontend module gone after rmmod"
 	else
 		tap OK "frontend module gone after rmmod"
 	fi
+	;;
+reboot)
+	# Each boot checks that a socket works; dom0 reboots the first
+	# instance (xl reboot, on_reboot=restart) and destroys the second.
+	if out=$(/bed/pvc-hold check 2>&1); then
+		tap OK "socket works after this boot"
+	else
+		tap FAIL "socket works after this boot" "$out"
+	fi
+	echo "$out"
+	echo "@@@ guest kernel log"
+	dmesg
+	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
+	sleep 150
 	;;
 bench)
 	/opt/pvcalls/bench/guest.sh 2>&1	# make bench

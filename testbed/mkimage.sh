@@ -148,6 +148,8 @@ cp "$TOP/testbed/guest-init.sh" "$G/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
 cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
+# The grant exhaustion selftest holds grant references through gntalloc.
+put_kmods "$G" xen-gntalloc
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
 

@@ -12,17 +12,19 @@
 # Environment: QEMU_TIMEOUT (s, whole boot), GUEST_TIMEOUT (s, each guest),
 # SUITE (the selftests scenario of the suite guest: quick, the default, or
 # suite for full-size transfers),
+# ONLY=a,b (the suite guest runs only these selftests, for debugging;
+# passed to dom0 as a:b, QEMU's -initrd list is comma-separated),
 # BED_QUIET=1 to print nothing but the results.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bed_detect
 
 SCENARIO=${1:-suite}
-GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
-# The suite guest, four short guests of the bed (180 s each), the
-# pvcalls-run guest and two notify-mitigation interop guests (420 s each),
-# boot and end.
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 4 * 180 + 3 * 420 + 400))}
+GUEST_TIMEOUT=${GUEST_TIMEOUT:-900}
+# The suite guest, six short guests of the bed (300 s each: hold,
+# lifecycle, reboot twice, grants and more), the pvcalls-run guest and
+# two notify-mitigation interop guests (420 s each), boot and end.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 6 * 300 + 3 * 420 + 400))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).
@@ -70,7 +72,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m 2048 -smp 2 -nographic -no-reboot -nic none \
 	-kernel "$BUILD/xen" \
 	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0" \
-	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick},$BUILD/dom0.cpio.gz" \
+	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick}${ONLY:+ pvcalls_only=${ONLY//,/:}},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!
 tail -n +1 -F --pid="$qemu_pid" "$LOG" 2>/dev/null | progress &

@@ -393,8 +393,10 @@ static bool pvcb_pump(struct pvcb_sock *s)
 	}
 	if (round == PVCB_PUMP_ROUNDS)
 		pvcb_sock_kick(s);	/* more to do: yield, then go on */
-	if (notify)
+	if (notify) {
+		atomic64_inc(&pvcb_stats.data_notifies);
 		notify_remote_via_irq(s->ring.irq);
+	}
 	return notify || moved;
 }
 

@@ -180,6 +180,9 @@ struct pvcb_stats {
 	atomic64_t protocol_errors;
 	atomic64_t events;		/* evtchn interrupts, all channels */
 	atomic64_t spurious_eois;	/* late EOIs flagged spurious */
+	atomic64_t data_eois;		/* late EOIs of data rings */
+	atomic64_t data_notifies;	/* data ring notifications sent */
+	atomic64_t data_runs;		/* runs of the socket work */
 };
 
 extern struct pvcb_stats pvcb_stats;

@@ -50,6 +50,7 @@ static void pvcb_sock_work(struct work_struct *work)
 	bool eoi = atomic_xchg(&s->ring.eoi_pending, 0);
 	bool progress = false;
 
+	atomic64_inc(&pvcb_stats.data_runs);
 	mutex_lock(&s->lock);
 	if (s->dead)
 		goto out;	/* release unbinds the evtchn: no EOI due */
@@ -78,6 +79,7 @@ static void pvcb_sock_work(struct work_struct *work)
 	if (eoi && s->ring.irq >= 0) {
 		if (!s->ring.worked)
 			atomic64_inc(&pvcb_stats.spurious_eois);
+		atomic64_inc(&pvcb_stats.data_eois);
 		xen_irq_lateeoi(s->ring.irq,
 				s->ring.worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		s->ring.worked = false;

@@ -249,6 +249,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 	 */
 	virt_wmb();
 	WRITE_ONCE(intf->out_prod, prod + len);
+	atomic64_inc(&pvc_stats.data_notifies);
 	notify_remote_via_irq(d->irq);
 	return len;
 }
@@ -293,6 +294,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	 */
 	virt_mb();
 	WRITE_ONCE(intf->in_cons, cons + len);
+	atomic64_inc(&pvc_stats.data_notifies);
 	notify_remote_via_irq(d->irq);
 	return len;
 }

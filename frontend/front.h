@@ -35,6 +35,8 @@ struct pvc_stats {
 	atomic64_t commands;
 	atomic64_t bytes_sent;
 	atomic64_t bytes_received;
+	atomic64_t data_events;		/* data ring interrupts taken */
+	atomic64_t data_notifies;	/* data ring notifications sent */
 };
 
 extern struct pvc_stats pvc_stats;

@@ -33,6 +33,11 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 		   (long long)atomic64_read(&pvc_stats.bytes_sent));
 	seq_printf(m, "bytes_received %lld\n",
 		   (long long)atomic64_read(&pvc_stats.bytes_received));
+	/* events per MiB each way for the bench (bench/README.md) */
+	seq_printf(m, "events_received %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_events));
+	seq_printf(m, "notify_sent %lld\n",
+		   (long long)atomic64_read(&pvc_stats.data_notifies));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvc_stats);

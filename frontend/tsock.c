@@ -161,6 +161,7 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 	bool rx, tx, err_seen = t->err_seen;
 	int err = 0;
 
+	atomic64_inc(&pvc_stats.data_events);
 	pvc_dring_events(&t->ring, &rx, &tx);
 	if (rx)
 		ev |= PVCT_EV_RX;

@@ -2,8 +2,8 @@
 /*
  * debugfs counters: /sys/kernel/debug/xen-pvcalls-back/stats, one
  * "name value" line each.  Everything except the totals (commands,
- * protocol_errors, events, spurious_eois, data_eois, notify_sent,
- * data_runs) counts resources held right now, so it reads 0 once
+ * protocol_errors, events, spurious_eois, data_eois, delayed_eois,
+ * notify_sent, data_runs) counts resources held right now, so it reads 0 once
  * no frontend is connected: the test bed checks that after a guest is
  * destroyed.
  */
@@ -36,6 +36,8 @@ static int pvcb_stats_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&pvcb_stats.spurious_eois));
 	seq_printf(m, "data_eois %lld\n",
 		   (long long)atomic64_read(&pvcb_stats.data_eois));
+	seq_printf(m, "delayed_eois %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.delayed_eois));
 	seq_printf(m, "notify_sent %lld\n",
 		   (long long)atomic64_read(&pvcb_stats.data_notifies));
 	seq_printf(m, "data_runs %lld\n",

@@ -25,20 +25,6 @@ case ",$BENCH_TRANSPORTS," in
 	echo "@@@ END bench-dom0"
 	;;
 esac
-# The kernel's own late-EOI accounting of the PV Calls backend device
-# (xenbus sysfs: events, spurious_events, jiffies_eoi_delayed), sampled
-# with dom0's uptime: evidence of EOIs delayed as spurious.
-( ls /sys/bus/xen-backend/devices/ 2>&1 | tr '\n' ' '; echo
-  while sleep 2; do
-	for d in /sys/bus/xen-backend/devices/pvcalls-*; do
-		[ -r "$d/jiffies_eoi_delayed" ] || continue
-		echo "BENCH-XENBUS $(cut -d' ' -f1 /proc/uptime) ${d##*/}" \
-			"events $(cat "$d/events")" \
-			"spurious_events $(cat "$d/spurious_events")" \
-			"jiffies_eoi_delayed $(cat "$d/jiffies_eoi_delayed")"
-	done
-  done ) > /tmp/pvbench-xenbus.log 2>&1 &
-BENCH_XB=$!
 # dom0's TCP counters around the guest (delayed ACKs, window probes...)
 echo "@@@ BEGIN bench-netstat-before"
 grep TcpExt: /proc/net/netstat
@@ -47,13 +33,10 @@ G_MEMORY=$BENCH_GUEST_MEMORY
 G_CFG_EXTRA="vif = [ \"script=$B/vif-bench\" ]"
 guest_start bench bench
 guest_end bench
-kill $BENCH_SRV $BENCH_XB 2>/dev/null
+kill $BENCH_SRV 2>/dev/null
 echo "@@@ BEGIN bench-netstat-after"
 grep TcpExt: /proc/net/netstat
 echo "@@@ END bench-netstat-after"
-echo "@@@ BEGIN bench-xenbus"
-cat /tmp/pvbench-xenbus.log
-echo "@@@ END bench-xenbus"
 echo "@@@ BEGIN bench-server"
 cat /tmp/pvbench-server.log
 echo "@@@ END bench-server"

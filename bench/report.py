@@ -312,14 +312,21 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None):
               "count for either stream: data one way, freed space the "
               "other.  Each delta also holds the data connection's set-up "
               "and about one short INFO connection (a handful of events).",
+              "The last column: the backend's late EOIs per MiB, all / "
+              "flagged spurious / delayed by Linux (a spurious one right "
+              "after a spurious one), from the first repetition.",
               "", "| transport | test | size | guest->dom0 | dom0->guest "
-              "| both (events_per_mib) |", "|---|---|---|---|---|---|"]
+              "| both (events_per_mib) | backend EOIs all / spurious / "
+              "delayed |", "|---|---|---|---|---|---|---|"]
         for e in evs:
             x = e["events_per_mib_by_direction"]
-            L.append("| %s | %s | %s | %s | %s | %s |" % (
+            raw = x.get("raw") or {}
+            eois = " / ".join(fmt(raw.get("back:" + k)) for k in
+                              ("data_eois", "spurious_eois", "delayed_eois"))
+            L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
                 e["transport"], e["test"], size_name(e["msg_size"]),
                 cell(x.get("guest_to_dom0")), cell(x.get("dom0_to_guest")),
-                fmt(e.get("events_per_mib"))))
+                fmt(e.get("events_per_mib")), eois))
 
     L += ["", "## Scale: held connections", "",
           "Memory per connection: MemFree drop and Slab growth in each "

@@ -184,6 +184,34 @@ bool pvc_cmd_cancel(u32 req_id)
 	return ok;
 }
 
+/*
+ * Finish every command still in flight with @err: its callback runs
+ * once, as if the backend had answered, so its owner stops waiting and
+ * frees what it holds.  Process context.
+ */
+static void pvc_cmd_fail_all(int err)
+{
+	struct pvc_response rsp = { .ret = err };
+	unsigned long flags;
+	unsigned int i;
+	pvc_cmd_cb cb;
+	void *ctx;
+
+	for (i = 0; i < PVC_NR_SLOTS; i++) {
+		spin_lock_irqsave(&cr.lock, flags);
+		if (!cr.slots[i].busy) {
+			spin_unlock_irqrestore(&cr.lock, flags);
+			continue;
+		}
+		rsp.req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
+		rsp.cmd = cr.slots[i].cmd;
+		pvc_slot_take_locked(rsp.req_id, rsp.cmd, true, &cb, &ctx);
+		spin_unlock_irqrestore(&cr.lock, flags);
+		cb(ctx, &rsp);
+	}
+	wake_up(&cr.slot_wq);
+}
+
 static void pvc_cmd_work(struct work_struct *work)
 {
 	unsigned int n, i;
@@ -205,7 +233,12 @@ again:
 		cr.broken = true;
 		spin_unlock_irqrestore(&cr.lock, flags);
 		pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
-		wake_up(&cr.slot_wq);
+		/*
+		 * No answer can be trusted from now on: the commands in
+		 * flight fail with EIO instead of waiting for ever (new ones
+		 * get ENETDOWN from pvc_cmd_submit).
+		 */
+		pvc_cmd_fail_all(-EIO);
 		return;
 	}
 	for (cons = cr.ring.rsp_cons; cons != prod; cons++) {
@@ -288,11 +321,7 @@ void pvc_cmdring_set_live(bool live)
  */
 void pvc_cmdring_disconnect(struct xenbus_device *dev)
 {
-	struct pvc_response rsp = { .ret = -ENETDOWN };
 	unsigned long flags;
-	unsigned int i;
-	pvc_cmd_cb cb;
-	void *ctx;
 
 	spin_lock_irqsave(&cr.lock, flags);
 	cr.live = false;
@@ -304,20 +333,7 @@ void pvc_cmdring_disconnect(struct xenbus_device *dev)
 		cr.irq = -1;
 	}
 	flush_work(&cr.work);
-
-	for (i = 0; i < PVC_NR_SLOTS; i++) {
-		spin_lock_irqsave(&cr.lock, flags);
-		if (!cr.slots[i].busy) {
-			spin_unlock_irqrestore(&cr.lock, flags);
-			continue;
-		}
-		rsp.req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
-		rsp.cmd = cr.slots[i].cmd;
-		pvc_slot_take_locked(rsp.req_id, rsp.cmd, true, &cb, &ctx);
-		spin_unlock_irqrestore(&cr.lock, flags);
-		cb(ctx, &rsp);
-	}
-	wake_up(&cr.slot_wq);
+	pvc_cmd_fail_all(-ENETDOWN);
 
 	if (cr.ring.sring) {
 		struct pvc_sring *sring = cr.ring.sring;

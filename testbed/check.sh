@@ -3,7 +3,8 @@
 # make check: the project's whole test suite (what .ci/run runs).
 #   1. installs the Debian packages it lacks (testbed/deps.sh)
 #   2. builds the modules with W=1: any warning fails
-#   3. host unit tests (make -C tests/host check, if present)
+#   3. host unit tests (make -C tests/host check, if present), the other
+#      host suites and a short fuzzing run (tests/fuzz)
 #   4. dkms add/build/remove against the installed headers
 #   5. builds the test bed images and boots Xen + dom0 + PV guests under
 #      QEMU: guest suite, dom0 peers, lifecycle checks, kernel log checks
@@ -44,15 +45,17 @@ else
 	echo "not ok build: make W=1 # $(grep -m1 -E 'error|Error' "$BUILD/logs/build.log")"
 fi > "$RES/10-build.tap"
 cat "$RES/10-build.tap" >&2
-for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko; do
+for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko \
+	 tests/hostile/pvcalls-hostile-front.ko; do
 	if [ -e "$m" ]; then echo "ok build: $m built"; else echo "not ok build: $m built"; fi
 done >> "$RES/10-build.tap"
 
 # Host-side suites, each "make -C DIR check" printing result lines:
 # the ring and protocol unit tests (ASan/UBSan), the notify-mitigation
-# stress test (TSan), its spin model, and pvcalls-run's host tests.
+# stress test (TSan), its spin model, pvcalls-run's host tests, and a
+# short libFuzzer run (10 s per harness) of the validation and ring code.
 n=20
-for suite in tests/host:host tests/notify-stress:notify-stress \
+for suite in tests/host:host tests/notify-stress:notify-stress tests/fuzz:fuzz \
 	     model:model tools/pvcalls-run:pvcalls-run; do
 	dir=${suite%%:*} name=${suite#*:}
 	[ -f "$dir/Makefile" ] || continue

@@ -8,7 +8,7 @@ PKGS="qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xenstore-utils
       busybox-static linux-image-amd64 linux-headers-amd64 linux-source-6.1
       sparse dkms cpio kmod gcc make libc6-dev perl xz-utils gzip
       coreutils grep sed openssl
-      spin curl socat iperf3 golang-go"
+      spin curl socat iperf3 golang-go clang libclang-rt-14-dev"
 
 missing=
 for p in $PKGS; do

@@ -5,7 +5,10 @@
 # kernel command line (pvcalls_scenario=NAME):
 #   suite  the guest suite, then the lifecycle checks (xl destroy with
 #          sockets open, rmmod/modprobe of the backend, a second guest
-#          that connects and unloads its frontend)
+#          that connects and unloads its frontend, then a hostile guest
+#          (tests/hostile) and the leak checks after it, then a guest
+#          whose frontend faces tests/hostile's hostile backend)
+#   hostile  the hostile guests (frontend, backend) and their checks alone
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -229,6 +232,53 @@ guest_end() {
 	fi
 }
 
+# A guest whose pvcalls device is driven by tests/hostile's module (raw,
+# malformed PV Calls) instead of our frontend.  Its cases report in its
+# console log; here: the backend holds nothing once it is gone, and dom0's
+# unreclaimable slab memory is back near where it was before the guest
+# (figures printed; tolerance SLAB_SLACK_KB for the caches' own noise).
+meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+SLAB_SLACK_KB=1024
+hostile_guest() {
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	h_slab0=$(meminfo_kb Slab) h_unrec0=$(meminfo_kb SUnreclaim)
+	guest_start hostile hostile $BED_GUEST_TIMEOUT
+	guest_end hostile
+	check_stats_zero "backend holds nothing after the hostile guest"
+	if wait_for 30 no_dying_domain; then
+		bed OK "hostile guest fully released (no dying domain)"
+	else
+		bed FAIL "hostile guest fully released (no dying domain)" \
+			"$(xl list | grep '(null)')"
+	fi
+	say "backend counters after the hostile guest: $(tr '\n' ' ' < $STATS 2>&1)"
+	sync
+	echo 3 > /proc/sys/vm/drop_caches
+	sleep 2
+	h_slab1=$(meminfo_kb Slab) h_unrec1=$(meminfo_kb SUnreclaim)
+	h_fig="Slab ${h_slab0} -> ${h_slab1} kB, SUnreclaim ${h_unrec0} -> ${h_unrec1} kB"
+	say "dom0 slab around the hostile guest: $h_fig"
+	if [ $((h_unrec1 - h_unrec0)) -le $SLAB_SLACK_KB ]; then
+		bed OK "dom0 slab back near baseline after the hostile guest # $h_fig"
+	else
+		bed FAIL "dom0 slab back near baseline after the hostile guest" \
+			"$h_fig, tolerance $SLAB_SLACK_KB kB"
+	fi
+}
+
+# A guest whose real frontend talks to tests/hostile's hostile backend
+# (pvcalls-hostile-back.ko) in place of ours, which is unloaded meanwhile.
+# The guest program checks its sockets fail with EIO and nothing hangs.
+hostile_back_guest() {
+	check "rmmod xen_pvcalls_back for the hostile backend" rmmod xen_pvcalls_back
+	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
+	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
+	guest_end hostile-back
+	check "rmmod pvcalls_hostile_back" rmmod pvcalls_hostile_back
+	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
+}
+
 case $SCENARIO in
 suite)
 	guest_start suite "$SUITE"
@@ -270,7 +320,15 @@ suite)
 	fi
 	guest_end lifecycle
 	check_stats_zero "backend holds nothing after frontend rmmod and poweroff"
+
+	hostile_guest
+	hostile_back_guest
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
+	;;
+hostile)
+	# the fast loop of the hostile guests alone
+	hostile_guest
+	hostile_back_guest
 	;;
 bench)
 	# make bench: see bench/dom0.sh

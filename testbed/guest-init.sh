@@ -52,6 +52,31 @@ finish() {
 	poweroff -f
 }
 
+# The hostile scenario: tests/hostile's module binds the pvcalls device
+# instead of our frontend, speaks raw PV Calls to the backend and reports
+# one result line per case; dom0 checks what the backend kept afterwards.
+if [ "$SCENARIO" = hostile ]; then
+	R=/sys/kernel/debug/pvcalls-hostile/results
+	if insmod /bed/pvcalls-hostile-front.ko; then
+		tap OK "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+	else
+		tap FAIL "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+		finish
+	fi
+	h_end=$(($(cut -d. -f1 /proc/uptime) + ${HOSTILE_WAIT:-150}))
+	until grep -q '^# done' $R 2>/dev/null; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $h_end ] || break
+		sleep 1
+	done
+	cat $R
+	if grep -q '^# done' $R 2>/dev/null; then
+		tap OK "hostile frontend ran all its cases"
+	else
+		tap FAIL "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT:-150}s"
+	fi
+	finish
+fi
+
 if modprobe xen-pvcalls-front; then
 	tap OK "modprobe xen-pvcalls-front"
 else
@@ -100,6 +125,10 @@ lifecycle)
 	;;
 bench)
 	/opt/pvcalls/bench/guest.sh 2>&1	# make bench
+	;;
+hostile-back)
+	# dom0 runs tests/hostile's hostile backend instead of ours
+	/bed/hb-guest 2>&1
 	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then

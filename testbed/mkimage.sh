@@ -101,6 +101,15 @@ fi
 # The bed's own guest helper: holds sockets open for the xl destroy check.
 gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 
+# The hostile frontend and backend (tests/hostile, test-only): in /bed/ of
+# the guest and dom0, outside /lib/modules, so nothing loads them but the
+# hostile scenarios.
+[ -e "$TOP/tests/hostile/pvcalls-hostile-front.ko" ] &&
+	[ -e "$TOP/tests/hostile/pvcalls-hostile-back.ko" ] ||
+	make -s -C "$KDIR" M="$TOP/tests/hostile" modules >&2
+# ... and the hostile backend's guest half (dom0 gets the module).
+gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c"
+
 zcat "$XEN_GZ" > "$BUILD/xen"
 cp "$VMLINUZ" "$BUILD/vmlinuz"
 
@@ -108,6 +117,8 @@ cp "$VMLINUZ" "$BUILD/vmlinuz"
 G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
+cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
+cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 chmod +x "$G/init"
 pack "$G" "$BUILD/guest.cpio.gz"
@@ -116,6 +127,7 @@ pack "$G" "$BUILD/guest.cpio.gz"
 D=$BUILD/dom0-root
 skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
+cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
 [ -d "$BUILD/opt/bench" ] && put_kmods "$D" xen-netback	# bench: netback

@@ -19,8 +19,8 @@ bed_detect
 
 SCENARIO=${1:-suite}
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-600}
-# The suite guest, two short guests of the bed (180 s each), boot and end.
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 2 * 180 + 400))}
+# The suite guest, four short guests of the bed (180 s each), boot and end.
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 4 * 180 + 400))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).

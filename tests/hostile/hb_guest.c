@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Guest half of the hostile-backend test (see hb_main.c for the
+ * script dom0's pvcalls-hostile-back follows).  One socket per case, in
+ * the script's order; every blocking call is bounded by alarm() so a
+ * hang is reported as a failure instead of stalling the bed.  Prints
+ * one result line per case: "ok N name" / "not ok N name # why".
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include "../../include/uapi/pvcalls.h"
+
+static int n, failed;
+static volatile sig_atomic_t alarmed;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+static void tap(int ok, const char *name, const char *fmt, int v)
+{
+	char why[128] = "";
+
+	if (fmt)
+		snprintf(why, sizeof(why), fmt, v);
+	n++;
+	if (!ok)
+		failed++;
+	printf("%sok %d %s%s%s\n", ok ? "" : "not ", n, name,
+	       why[0] ? " # " : "", why);
+	fflush(stdout);
+}
+
+/* socket + connect to 127.0.0.1:7999, bounded by @secs. */
+static int open_connect(int *fd, unsigned int secs)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(7999) };
+	int ret;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	*fd = socket(pvcalls_family(), SOCK_STREAM, 0);
+	if (*fd < 0)
+		return -errno;
+	alarmed = 0;
+	alarm(secs);
+	ret = connect(*fd, (struct sockaddr *)&sin, sizeof(sin));
+	alarm(0);
+	return ret ? -errno : 0;
+}
+
+static int do_recv(int fd)
+{
+	char b[16];
+	ssize_t r;
+
+	alarm(10);
+	r = recv(fd, b, sizeof(b), 0);
+	alarm(0);
+	return r < 0 ? -errno : (int)r;
+}
+
+static int do_send(int fd)
+{
+	ssize_t r;
+
+	alarm(10);
+	r = send(fd, "x", 1, MSG_NOSIGNAL);
+	alarm(0);
+	return r < 0 ? -errno : (int)r;
+}
+
+#define UNANSWERED	7
+
+int main(void)
+{
+	struct sigaction sa;
+	int fd[16], r, i, intr = 0, closed = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR */
+	sigaction(SIGALRM, &sa, NULL);
+	printf("# hostile backend: socket family %d\n", pvcalls_family());
+
+	for (i = 1; i <= UNANSWERED; i++) {
+		r = open_connect(&fd[i], 2);
+		if (r == -EINTR && alarmed)
+			intr++;
+		alarmed = 0;
+		alarm(10);
+		if (!close(fd[i]) && !alarmed)
+			closed++;
+		alarm(0);
+		fd[i] = -1;
+	}
+	tap(intr == UNANSWERED && closed == UNANSWERED,
+	    "7 connects never answered: each interrupted by a signal (no hang), close returns",
+	    "%d interrupted", intr);
+
+	r = open_connect(&fd[8], 20);
+	tap(!r,
+	    "connect works although 7 forged, stale and duplicate responses came around the real one",
+	    "errno %d", -r);
+	r = r ? r : do_recv(fd[8]);
+	tap(r == -EIO, "recv with in_prod more than a ring ahead fails with EIO",
+	    "got %d", r);
+
+	r = open_connect(&fd[9], 20);
+	r = r ? r : do_recv(fd[9]);
+	tap(r == -EIO, "recv with in_error 5 (not an errno) fails with EIO",
+	    "got %d", r);
+
+	r = open_connect(&fd[10], 20);
+	r = r ? r : do_send(fd[10]);
+	tap(r == -EIO, "send with out_cons ahead of out_prod fails with EIO",
+	    "got %d", r);
+
+	r = open_connect(&fd[11], 20);
+	r = r ? r : do_send(fd[11]);
+	tap(r == -EIO, "send with out_error INT_MIN fails with EIO", "got %d",
+	    r);
+
+	r = open_connect(&fd[12], 20);
+	tap(r == -EIO, "connect answered with ret 12345 fails with EIO",
+	    "got %d", r);
+
+	alarmed = 0;
+	r = open_connect(&fd[13], 20);
+	tap(r == -EIO || r == -ENETDOWN,
+	    "connect fails with EIO when the backend moves rsp_prod past our requests",
+	    alarmed ? "hung until SIGALRM (20 s): got %d" : "got %d", r);
+	r = open_connect(&fd[14], 5);
+	tap(r == -EIO || r == -ENETDOWN,
+	    "the next connect fails at once after that", "got %d", r);
+
+	for (i = 8; i <= 14; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	printf("# hostile backend: %d cases, %d failed\n", n, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvcalls-hostile-back: TEST ONLY.  A PV Calls backend for dom0 that
+ * binds the "pvcalls" backend device instead of xen-pvcalls-back (so
+ * that one must be unloaded first), does the v1 handshake, and then
+ * answers the guest's real frontend with what a malicious backend
+ * could send.  It follows a script keyed on the order of the guest's
+ * SOCKET commands; the guest program (hb_guest.c) does one case per
+ * socket, in the same order, and checks that its socket fails with
+ * EIO (or is left alone), never hangs, never crashes the guest:
+ *
+ *   sockets 1-7  CONNECT never answered (the guest gives up on a
+ *                signal and closes): each leaves one request without
+ *                its response, which is what lets us send responses
+ *                of our own below without having more responses than
+ *                requests on the ring (the frontend rightly calls that
+ *                a broken ring)
+ *   socket 8     before the real answer to its SOCKET: req_id out of
+ *                range, negative, of an unknown slot, of a stale
+ *                generation, with the wrong command, the (stale) answer
+ *                to socket 1's connect, and after it a duplicate; then
+ *                in_prod more than a ring ahead
+ *   socket 9     in_error set to 5 (not an errno)
+ *   socket 10    out_cons ahead of out_prod
+ *   socket 11    out_error set to INT_MIN
+ *   socket 12    CONNECT answered with ret 12345 (not an errno)
+ *   socket 13    rsp_prod moved far past the guest's requests
+ *
+ * Nothing here is careful about the guest: it is a test tool, and only
+ * loaded in the test bed's dom0.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+#include <xen/events.h>
+#include <xen/grant_table.h>
+#include <xen/xen.h>
+#include <xen/xenbus.h>
+#include <xen/interface/io/ring.h>
+
+#include <xen-pvcalls/wire.h>
+#include <xen-pvcalls/dring.h>
+
+DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
+
+#define HB_SOCKS	16
+#define HB_UNANSWERED	7
+
+struct hb_sock {
+	u64 id;
+	unsigned int k;			/* 1-based order of its SOCKET */
+	void *intf_addr;		/* mapped indexes page, or NULL */
+	void *data_addr;		/* mapped data ring */
+	int irq;
+};
+
+struct hb {
+	struct xenbus_device *dev;
+	struct pvc_back_ring ring;
+	void *ring_addr;
+	int irq;
+	bool connected;
+	struct work_struct work;
+	unsigned int nr_socket_cmds;
+	struct hb_sock socks[HB_SOCKS];
+	unsigned int nr_unanswered;	/* connects of sockets 1-7 */
+	struct pvc_request unanswered[HB_UNANSWERED];
+};
+
+static void hb_put(struct hb *h, u32 req_id, u32 cmd, u64 id, s32 ret)
+{
+	struct pvc_response *rsp;
+
+	rsp = RING_GET_RESPONSE(&h->ring, h->ring.rsp_prod_pvt);
+	memset(rsp, 0, sizeof(*rsp));
+	rsp->req_id = req_id;
+	rsp->cmd = cmd;
+	rsp->ret = ret;
+	rsp->u.any.id = id;
+	h->ring.rsp_prod_pvt++;
+	/* its virt_wmb() orders the response before rsp_prod */
+	RING_PUSH_RESPONSES(&h->ring);
+	/* always: a hostile peer does not care for rsp_event */
+	notify_remote_via_irq(h->irq);
+}
+
+static struct hb_sock *hb_find(struct hb *h, u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < HB_SOCKS; i++)
+		if (h->socks[i].k && h->socks[i].id == id)
+			return &h->socks[i];
+	return NULL;
+}
+
+static irqreturn_t hb_data_irq(int irq, void *dev_id)
+{
+	xen_irq_lateeoi(irq, 0);
+	return IRQ_HANDLED;
+}
+
+static void hb_unmap(struct hb *h, struct hb_sock *s)
+{
+	if (s->irq > 0)
+		unbind_from_irqhandler(s->irq, s);
+	s->irq = 0;
+	if (s->data_addr)
+		xenbus_unmap_ring_vfree(h->dev, s->data_addr);
+	s->data_addr = NULL;
+	if (s->intf_addr)
+		xenbus_unmap_ring_vfree(h->dev, s->intf_addr);
+	s->intf_addr = NULL;
+}
+
+/* Map the ring of a CONNECT like an honest backend; 0 or an errno. */
+static int hb_map(struct hb *h, struct hb_sock *s, const struct pvc_request *req)
+{
+	grant_ref_t refs[1 << PVC_MAX_RING_ORDER];
+	struct pvc_indexes *intf;
+	u32 order, i;
+	int ret;
+
+	refs[0] = req->u.connect.ref;
+	ret = xenbus_map_ring_valloc(h->dev, refs, 1, &s->intf_addr);
+	if (ret)
+		return ret;
+	intf = s->intf_addr;
+	order = READ_ONCE(intf->ring_order);
+	if (order < 1 || order > PVC_MAX_RING_ORDER)
+		return -EINVAL;
+	for (i = 0; i < (1U << order); i++)
+		refs[i] = intf->ref[i];
+	ret = xenbus_map_ring_valloc(h->dev, refs, 1U << order, &s->data_addr);
+	if (ret)
+		return ret;
+	ret = bind_interdomain_evtchn_to_irqhandler_lateeoi(h->dev,
+							    req->u.connect.evtchn,
+							    hb_data_irq, 0,
+							    "pvcalls-hostile-back",
+							    s);
+	if (ret < 0)
+		return ret;
+	s->irq = ret;
+	return 0;
+}
+
+static void hb_socket(struct hb *h, const struct pvc_request *req)
+{
+	unsigned int k = ++h->nr_socket_cmds;
+	struct hb_sock *s = NULL;
+	unsigned int i;
+	u32 slot = req->req_id & 0xff;
+
+	for (i = 0; i < HB_SOCKS && !s; i++)
+		if (!h->socks[i].k)
+			s = &h->socks[i];
+	if (!s) {
+		hb_put(h, req->req_id, req->cmd, req->u.socket.id, -EMFILE);
+		return;
+	}
+	s->k = k;
+	s->id = req->u.socket.id;
+	pr_info("SOCKET %u (id %#llx, req_id %#x)\n", k, s->id, req->req_id);
+
+	switch (k) {
+	case HB_UNANSWERED + 1:
+		/* one forged answer per request left unanswered */
+		hb_put(h, 0xffffffff, req->cmd, s->id, 0);
+		hb_put(h, 0x80000000, req->cmd, s->id, -EIO);
+		hb_put(h, (slot + 7) % 32, req->cmd, s->id, 0);
+		hb_put(h, req->req_id + 0x100, req->cmd, s->id, 0);
+		hb_put(h, req->req_id, PVC_CMD_POLL, s->id, 0);
+		if (h->nr_unanswered)
+			hb_put(h, h->unanswered[0].req_id, PVC_CMD_CONNECT,
+			       h->unanswered[0].u.connect.id, 0);
+		hb_put(h, req->req_id, req->cmd, s->id, 0);
+		/* a duplicate of the real answer, after it */
+		break;
+	case HB_UNANSWERED + 6:
+		/* rsp_prod far past anything the guest asked for */
+		h->ring.rsp_prod_pvt += 1000;
+		RING_PUSH_RESPONSES(&h->ring);
+		notify_remote_via_irq(h->irq);
+		return;
+	}
+	hb_put(h, req->req_id, req->cmd, s->id, 0);
+}
+
+static void hb_connect(struct hb *h, const struct pvc_request *req)
+{
+	struct hb_sock *s = hb_find(h, req->u.connect.id);
+	struct pvc_indexes *intf;
+	u32 size;
+	int ret;
+
+	if (!s) {
+		hb_put(h, req->req_id, req->cmd, req->u.connect.id, -ENOENT);
+		return;
+	}
+	pr_info("CONNECT of socket %u\n", s->k);
+	if (s->k <= HB_UNANSWERED) {
+		if (h->nr_unanswered < HB_UNANSWERED)
+			h->unanswered[h->nr_unanswered++] = *req;
+		return;		/* never answered */
+	}
+	if (s->k == HB_UNANSWERED + 5) {
+		hb_put(h, req->req_id, req->cmd, s->id, 12345);
+		return;
+	}
+	ret = hb_map(h, s, req);
+	if (ret) {
+		hb_unmap(h, s);
+		hb_put(h, req->req_id, req->cmd, s->id, ret);
+		return;
+	}
+	intf = s->intf_addr;
+	size = pvc_ring_size(intf->ring_order);
+	/* the lies are in place before the guest learns it is connected */
+	switch (s->k - HB_UNANSWERED) {
+	case 1:
+		WRITE_ONCE(intf->in_prod, READ_ONCE(intf->in_cons) + size + 1);
+		break;
+	case 2:
+		WRITE_ONCE(intf->in_error, 5);
+		break;
+	case 3:
+		WRITE_ONCE(intf->out_cons, READ_ONCE(intf->out_prod) + 1);
+		break;
+	case 4:
+		WRITE_ONCE(intf->out_error, S32_MIN);
+		break;
+	}
+	virt_wmb();	/* the indexes before the answer: the guest reads them after it */
+	hb_put(h, req->req_id, req->cmd, s->id, 0);
+	notify_remote_via_irq(s->irq);
+}
+
+static void hb_release(struct hb *h, const struct pvc_request *req)
+{
+	struct hb_sock *s = hb_find(h, req->u.release.id);
+
+	if (s) {
+		hb_unmap(h, s);
+		s->k = 0;
+	}
+	hb_put(h, req->req_id, req->cmd, req->u.release.id, s ? 0 : -ENOENT);
+}
+
+static void hb_work(struct work_struct *work)
+{
+	struct hb *h = container_of(work, struct hb, work);
+	struct pvc_request req;
+	RING_IDX rp;
+
+	if (!h->connected)
+		return;
+	rp = READ_ONCE(h->ring.sring->req_prod);
+	virt_rmb();	/* requests after req_prod: pairs with the guest's virt_wmb() */
+	while (h->ring.req_cons != rp) {
+		RING_COPY_REQUEST(&h->ring, h->ring.req_cons, &req);
+		h->ring.req_cons++;
+		switch (req.cmd) {
+		case PVC_CMD_SOCKET:
+			hb_socket(h, &req);
+			break;
+		case PVC_CMD_CONNECT:
+			hb_connect(h, &req);
+			break;
+		case PVC_CMD_RELEASE:
+			hb_release(h, &req);
+			break;
+		case PVC_CMD_BIND:
+		case PVC_CMD_LISTEN:
+			hb_put(h, req.req_id, req.cmd, req.u.socket.id, 0);
+			break;
+		default:
+			hb_put(h, req.req_id, req.cmd, req.u.socket.id,
+			       -EOPNOTSUPP);
+			break;
+		}
+	}
+	h->ring.sring->req_event = h->ring.req_cons + 1;
+	virt_mb();	/* pairs with the guest's in RING_PUSH_REQUESTS_AND_CHECK_NOTIFY */
+	if (READ_ONCE(h->ring.sring->req_prod) != h->ring.req_cons)
+		schedule_work(&h->work);
+}
+
+static irqreturn_t hb_cmd_irq(int irq, void *dev_id)
+{
+	struct hb *h = dev_id;
+
+	schedule_work(&h->work);
+	xen_irq_lateeoi(irq, 0);
+	return IRQ_HANDLED;
+}
+
+static void hb_connect_frontend(struct xenbus_device *dev)
+{
+	struct hb *h = dev_get_drvdata(&dev->dev);
+	grant_ref_t ref;
+	unsigned int port;
+	int ret;
+
+	if (h->connected)
+		return;
+	if (xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_RING_REF, "%u",
+			 &ref) != 1 ||
+	    xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_PORT, "%u",
+			 &port) != 1) {
+		xenbus_dev_fatal(dev, -EINVAL, "reading ring-ref/port");
+		return;
+	}
+	ret = xenbus_map_ring_valloc(dev, &ref, 1, &h->ring_addr);
+	if (ret)
+		return;
+	BACK_RING_INIT(&h->ring, (struct pvc_sring *)h->ring_addr,
+		       XEN_PAGE_SIZE);
+	ret = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, port,
+							    hb_cmd_irq, 0,
+							    "pvcalls-hostile-back",
+							    h);
+	if (ret < 0) {
+		xenbus_unmap_ring_vfree(dev, h->ring_addr);
+		h->ring_addr = NULL;
+		return;
+	}
+	h->irq = ret;
+	h->connected = true;
+	xenbus_switch_state(dev, XenbusStateConnected);
+	schedule_work(&h->work);
+}
+
+static void hb_disconnect(struct hb *h)
+{
+	unsigned int i;
+
+	if (!h->connected)
+		return;
+	h->connected = false;
+	unbind_from_irqhandler(h->irq, h);
+	cancel_work_sync(&h->work);
+	for (i = 0; i < HB_SOCKS; i++)
+		hb_unmap(h, &h->socks[i]);
+	xenbus_unmap_ring_vfree(h->dev, h->ring_addr);
+	h->ring_addr = NULL;
+}
+
+static int hb_probe(struct xenbus_device *dev,
+		    const struct xenbus_device_id *id)
+{
+	struct hb *h = kzalloc(sizeof(*h), GFP_KERNEL);
+	int ret;
+
+	if (!h)
+		return -ENOMEM;
+	h->dev = dev;
+	INIT_WORK(&h->work, hb_work);
+	dev_set_drvdata(&dev->dev, h);
+	ret = xenbus_printf(XBT_NIL, dev->nodename, PVC_XS_VERSIONS, "1");
+	if (!ret)
+		ret = xenbus_printf(XBT_NIL, dev->nodename,
+				    PVC_XS_MAX_PAGE_ORDER, "%u",
+				    PVC_MAX_RING_ORDER);
+	if (!ret)
+		ret = xenbus_printf(XBT_NIL, dev->nodename,
+				    PVC_XS_FUNCTION_CALLS, "1");
+	if (!ret)
+		ret = xenbus_switch_state(dev, XenbusStateInitWait);
+	if (ret) {
+		dev_set_drvdata(&dev->dev, NULL);
+		kfree(h);
+	}
+	return ret;
+}
+
+static void hb_remove(struct xenbus_device *dev)
+{
+	struct hb *h = dev_get_drvdata(&dev->dev);
+
+	if (!h)
+		return;
+	hb_disconnect(h);
+	dev_set_drvdata(&dev->dev, NULL);
+	kfree(h);
+}
+
+static void hb_frontend_changed(struct xenbus_device *dev,
+				enum xenbus_state state)
+{
+	struct hb *h = dev_get_drvdata(&dev->dev);
+
+	switch (state) {
+	case XenbusStateInitialised:
+	case XenbusStateConnected:
+		if (dev->state == XenbusStateInitWait)
+			hb_connect_frontend(dev);
+		break;
+	case XenbusStateClosing:
+		hb_disconnect(h);
+		xenbus_switch_state(dev, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		hb_disconnect(h);
+		xenbus_switch_state(dev, XenbusStateClosed);
+		if (xenbus_dev_is_online(dev))
+			break;
+		fallthrough;
+	case XenbusStateUnknown:
+		device_unregister(&dev->dev);
+		break;
+	default:
+		break;
+	}
+}
+
+static const struct xenbus_device_id hb_ids[] = {
+	{ "pvcalls" },
+	{ "" }
+};
+
+static struct xenbus_driver hb_driver = {
+	.name = "pvcalls",
+	.ids = hb_ids,
+	.probe = hb_probe,
+	.remove = hb_remove,
+	.otherend_changed = hb_frontend_changed,
+};
+
+static int __init hb_init(void)
+{
+	if (!xen_domain())
+		return -ENODEV;
+	return xenbus_register_backend(&hb_driver);
+}
+
+static void __exit hb_exit(void)
+{
+	xenbus_unregister_driver(&hb_driver);
+}
+
+module_init(hb_init);
+module_exit(hb_exit);
+
+MODULE_DESCRIPTION("TEST ONLY: hostile PV Calls backend");
+MODULE_LICENSE("GPL");

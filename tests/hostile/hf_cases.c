@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cases of the hostile frontend, in order.  Each sends something a
+ * malicious guest could and checks the backend's answer: the errno in
+ * the response, or for data ring abuse the -EIO the backend publishes
+ * in the indexes page when it stops that one socket.  Between the
+ * attacks, honest requests check that the backend still serves us.
+ *
+ * Sockets (ids are ours, any u64): A/B1/B2 plain, L a listener on
+ * 127.0.0.1:HF_PORT, X and X2 connect to L, C is accepted from L.  X, C
+ * and X2 are left open on purpose: the backend must free them (grants,
+ * evtchns, kernel sockets) when the last case makes it close the device.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/errno.h>
+#include <linux/jiffies.h>
+#include <linux/string.h>
+#include <xen/events.h>
+
+#include "hostile.h"
+
+/* dom0 loopback ports in the guest-server range (8001-8999) */
+#define HF_PORT		8901
+#define HF_PORT_CLOSED	8902
+#define HF_PORT_FULL	8903
+#define HF_PORT_TAKEN	8904
+/* connections offered to a listener of backlog 1: some must hang */
+#define HF_NR_FULL	4
+#define HF_LOOPBACK	0x7f000001
+
+#define ID_A	0x100
+#define ID_B1	0x101
+#define ID_B2	0x102
+#define ID_L	0x200
+#define ID_X	0x201
+#define ID_Y	0x202
+#define ID_X2	0x203
+#define ID_C	0x204
+#define ID_N1	0x205
+#define ID_D	0x206
+#define ID_L2	0x300
+#define ID_P	0x301	/* ID_P + i: the connections to L2 */
+#define ID_L3	0x310
+#define ID_Q	0x311
+#define ID_P5	0x312
+#define ID_NONE	0xdead0000beefULL
+
+#define BOGUS_REF	0xfffffff0U
+
+/* Orders for the data rings we offer: small, so a case is cheap. */
+#define HF_ORDER	1
+
+static void hf_sin(u8 *addr, u16 family, u16 port, u32 ip)
+{
+	__be16 p = htons(port);
+	__be32 a = htonl(ip);
+
+	memset(addr, 0, PVC_ADDR_MAX);
+	memcpy(addr, &family, sizeof(family));
+	memcpy(addr + 2, &p, sizeof(p));
+	memcpy(addr + 4, &a, sizeof(a));
+}
+
+static int hf_socket(struct hf *h, u64 id, u32 domain, u32 type, u32 proto)
+{
+	struct pvc_request req;
+
+	hf_req_init(h, &req, PVC_CMD_SOCKET, id);
+	req.u.socket.domain = domain;
+	req.u.socket.type = type;
+	req.u.socket.protocol = proto;
+	return hf_cmd(h, &req);
+}
+
+static int hf_simple(struct hf *h, u32 cmd, u64 id)
+{
+	struct pvc_request req;
+
+	hf_req_init(h, &req, cmd, id);
+	return hf_cmd(h, &req);
+}
+
+static void hf_connect_req(struct hf *h, struct pvc_request *req, u64 id,
+			   u16 family, u16 port, u32 len, u32 ref, u32 evtchn)
+{
+	hf_req_init(h, req, PVC_CMD_CONNECT, id);
+	hf_sin(req->u.connect.addr, family, port, HF_LOOPBACK);
+	req->u.connect.len = len;
+	req->u.connect.ref = ref;
+	req->u.connect.evtchn = evtchn;
+}
+
+static int hf_connect(struct hf *h, u64 id, u16 port, u32 ref, u32 evtchn)
+{
+	struct pvc_request req;
+
+	hf_connect_req(h, &req, id, PVC_AF_INET, port, 16, ref, evtchn);
+	return hf_cmd(h, &req);
+}
+
+static int hf_bind(struct hf *h, u64 id, u16 family, u16 port, u32 len)
+{
+	struct pvc_request req;
+
+	hf_req_init(h, &req, PVC_CMD_BIND, id);
+	hf_sin(req.u.bind.addr, family, port, HF_LOOPBACK);
+	req.u.bind.len = len;
+	return hf_cmd(h, &req);
+}
+
+static void hf_accept_req(struct hf *h, struct pvc_request *req, u64 id,
+			  u64 id_new, u32 ref, u32 evtchn)
+{
+	hf_req_init(h, req, PVC_CMD_ACCEPT, id);
+	req->u.accept.id_new = id_new;
+	req->u.accept.ref = ref;
+	req->u.accept.evtchn = evtchn;
+}
+
+/* "ok" when @got is @want; the comment says what came back. */
+static void hf_expect(struct hf *h, const char *name, int got, int want)
+{
+	if (got == HF_NO_ANSWER)
+		hf_tap(h, false, name, "no answer in %u ms", HF_ANSWER_MS);
+	else if (got == HF_BAD_ECHO)
+		hf_tap(h, false, name, "answer does not echo cmd/id");
+	else
+		hf_tap(h, got == want, name, "ret %d, want %d", got, want);
+}
+
+/* Wait (bounded) until both errors of @d's indexes page read @err. */
+static bool hf_wait_errors(struct hf_dring *d, s32 err, unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	for (;;) {
+		if (READ_ONCE(d->intf->in_error) == err &&
+		    READ_ONCE(d->intf->out_error) == err)
+			return true;
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+}
+
+/* Unknown commands, bad socket() arguments, unknown and reused ids. */
+static void hf_cases_commands(struct hf *h)
+{
+	static const u32 cmds[] = { PVC_CMD_SOCKET, PVC_CMD_CONNECT,
+				    PVC_CMD_RELEASE, PVC_CMD_BIND,
+				    PVC_CMD_LISTEN, PVC_CMD_ACCEPT,
+				    PVC_CMD_POLL };
+	struct pvc_request r1, r2;
+	struct pvc_response p1, p2;
+	unsigned int i;
+	int ret, bad;
+
+	hf_expect(h, "unknown command 7 answered -EOPNOTSUPP",
+		  hf_simple(h, 7, ID_A), -EOPNOTSUPP);
+	hf_expect(h, "unknown command 0xffffffff answered -EOPNOTSUPP",
+		  hf_simple(h, 0xffffffff, ID_A), -EOPNOTSUPP);
+	hf_expect(h, "socket(AF_INET6) answered -EAFNOSUPPORT",
+		  hf_socket(h, ID_A, 10, 1, 0), -EAFNOSUPPORT);
+	hf_expect(h, "socket(SOCK_DGRAM) answered -ESOCKTNOSUPPORT",
+		  hf_socket(h, ID_A, 2, 2, 0), -ESOCKTNOSUPPORT);
+	hf_expect(h, "socket(IPPROTO_UDP) answered -EPROTONOSUPPORT",
+		  hf_socket(h, ID_A, 2, 1, 17), -EPROTONOSUPPORT);
+	hf_expect(h, "socket A created", hf_socket(h, ID_A, 2, 1, 0), 0);
+	hf_expect(h, "duplicate socket id answered -EEXIST",
+		  hf_socket(h, ID_A, 2, 1, 6), -EEXIST);
+
+	/* every command but SOCKET on an id that does not exist */
+	bad = 0;
+	for (i = 1; i < ARRAY_SIZE(cmds); i++) {
+		hf_req_init(h, &r1, cmds[i], ID_NONE);
+		/* a good address: the id is what is wrong */
+		if (cmds[i] == PVC_CMD_CONNECT) {
+			hf_sin(r1.u.connect.addr, PVC_AF_INET, HF_PORT,
+			       HF_LOOPBACK);
+			r1.u.connect.len = 16;
+		} else if (cmds[i] == PVC_CMD_BIND) {
+			hf_sin(r1.u.bind.addr, PVC_AF_INET, HF_PORT,
+			       HF_LOOPBACK);
+			r1.u.bind.len = 16;
+		}
+		ret = hf_cmd(h, &r1);
+		if (ret != -ENOENT && !bad)
+			bad = ret ? ret : -1;
+	}
+	hf_tap(h, !bad, "every command on an unknown id answered -ENOENT",
+	       bad ? "got %d" : NULL, bad);
+
+	/* two requests in flight with the same req_id: both answered */
+	hf_req_init(h, &r1, PVC_CMD_SOCKET, ID_B1);
+	r1.u.socket.domain = 2;
+	r1.u.socket.type = 1;
+	r2 = r1;
+	r2.u.socket.id = ID_B2;
+	hf_push(h, &r1);
+	hf_push(h, &r2);
+	hf_kick(h);
+	ret = hf_wait(h, r1.req_id, &p1, HF_ANSWER_MS) ||
+	      hf_wait(h, r1.req_id, &p2, HF_ANSWER_MS);
+	hf_tap(h, !ret && !p1.ret && !p2.ret && p1.u.any.id != p2.u.any.id,
+	       "two requests with one req_id both answered", ret ?
+	       "an answer is missing" : "rets %d %d", p1.ret, p2.ret);
+	hf_simple(h, PVC_CMD_RELEASE, ID_B1);
+	hf_simple(h, PVC_CMD_RELEASE, ID_B2);
+
+	hf_expect(h, "release A", hf_simple(h, PVC_CMD_RELEASE, ID_A), 0);
+	hf_expect(h, "release of a released id answered -ENOENT",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_A), -ENOENT);
+	hf_expect(h, "a released id can be used again",
+		  hf_socket(h, ID_A, 2, 1, 0), 0);
+}
+
+/* Address lengths and families of BIND and CONNECT. */
+static void hf_cases_addresses(struct hf *h)
+{
+	static const u32 lens[] = { 0, 2, 15, 29, 0x80000000U, 0xffffffffU };
+	static const u16 fams[] = { 0, 1, 10, 0xffff };
+	struct pvc_request req;
+	unsigned int i;
+	int ret, bad = 0;
+
+	for (i = 0; i < ARRAY_SIZE(lens); i++) {
+		ret = hf_bind(h, ID_A, PVC_AF_INET, HF_PORT, lens[i]);
+		hf_connect_req(h, &req, ID_A, PVC_AF_INET, HF_PORT, lens[i],
+			       0, 0);
+		if (ret == -EINVAL)
+			ret = hf_cmd(h, &req);
+		if (ret != -EINVAL && !bad)
+			bad = ret ? ret : -1;
+	}
+	hf_tap(h, !bad,
+	       "bind/connect with address length 0, 2, 15, 29, 2^31, 2^32-1 answered -EINVAL",
+	       bad ? "got %d" : NULL, bad);
+	bad = 0;
+	for (i = 0; i < ARRAY_SIZE(fams); i++) {
+		ret = hf_bind(h, ID_A, fams[i], HF_PORT, 16);
+		hf_connect_req(h, &req, ID_A, fams[i], HF_PORT, 16, 0, 0);
+		if (ret == -EAFNOSUPPORT)
+			ret = hf_cmd(h, &req);
+		if (ret != -EAFNOSUPPORT && !bad)
+			bad = ret ? ret : -1;
+	}
+	hf_tap(h, !bad,
+	       "bind/connect with family 0, 1, 10, 0xffff answered -EAFNOSUPPORT",
+	       bad ? "got %d" : NULL, bad);
+}
+
+/*
+ * CONNECT with bad ring orders, grants and event channels.  @x is an
+ * honest ring; each case spoils one thing and puts it back.  A failed
+ * connect must leave the socket as it was: the last one succeeds.
+ */
+static void hf_cases_connect(struct hf *h, struct hf_dring *x,
+			     struct hf_dring *y)
+{
+	struct page *spare;
+	int ret, rref = -1, roref;
+
+	hf_expect(h, "listener L bound to 127.0.0.1:8901",
+		  hf_bind(h, ID_L, PVC_AF_INET, HF_PORT, 16), 0);
+	ret = hf_simple(h, PVC_CMD_LISTEN, ID_L);	/* backlog 0: clamped */
+	hf_expect(h, "listen with backlog 0", ret, 0);
+	hf_expect(h, "socket X created", hf_socket(h, ID_X, 2, 1, 0), 0);
+
+	x->intf->ring_order = 0;
+	hf_expect(h, "connect with ring_order 0 answered -EINVAL",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), -EINVAL);
+	x->intf->ring_order = h->max_order + 1;
+	hf_expect(h, "connect with ring_order max-page-order + 1 answered -EINVAL",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), -EINVAL);
+	x->intf->ring_order = 0xffffffff;
+	hf_expect(h, "connect with ring_order 2^32-1 answered -EINVAL",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), -EINVAL);
+	x->intf->ring_order = x->order;
+
+	hf_expect(h, "connect with a bogus indexes grant ref answered -EINVAL",
+		  hf_connect(h, ID_X, HF_PORT, BOGUS_REF, x->port), -EINVAL);
+
+	/* a grant we revoked again: its entry is empty */
+	spare = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (spare) {
+		rref = hf_grant_page(h, spare, false);
+		if (rref >= 0 && !gnttab_end_foreign_access_ref(rref))
+			rref = -1;
+	}
+	if (rref >= 0)
+		hf_expect(h, "connect with a revoked grant ref answered -EINVAL",
+			  hf_connect(h, ID_X, HF_PORT, rref, x->port),
+			  -EINVAL);
+	else
+		hf_tap(h, false, "connect with a revoked grant ref answered -EINVAL",
+		       "could not set up the revoked grant");
+	/* (the ref and page are left as they are: the guest powers off) */
+
+	/* the indexes page granted read-only: the backend maps it rw */
+	roref = hf_grant_page(h, x->ipage, true);
+	if (roref >= 0) {
+		hf_expect(h, "connect with a read-only indexes grant answered -EINVAL",
+			  hf_connect(h, ID_X, HF_PORT, roref, x->port),
+			  -EINVAL);
+		gnttab_end_foreign_access_ref(roref);
+	} else {
+		hf_tap(h, false, "connect with a read-only indexes grant answered -EINVAL",
+		       "granting: %d", roref);
+	}
+
+	x->intf->ref[1] = BOGUS_REF;
+	hf_expect(h, "connect with a bogus data ring grant ref answered -EINVAL",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), -EINVAL);
+	x->intf->ref[1] = x->refs[1];
+
+	ret = hf_connect(h, ID_X, HF_PORT, x->iref, 0);
+	hf_tap(h, ret < 0 && ret > HF_NO_ANSWER,
+	       "connect with event channel 0 answered an error", "ret %d",
+	       ret);
+	ret = hf_connect(h, ID_X, HF_PORT, x->iref, 0xfffff);
+	hf_tap(h, ret < 0 && ret > HF_NO_ANSWER,
+	       "connect with event channel 0xfffff answered an error",
+	       "ret %d", ret);
+	ret = hf_connect(h, ID_X, HF_PORT, x->iref, h->port);
+	hf_tap(h, ret < 0 && ret > HF_NO_ANSWER,
+	       "connect with the command ring's event channel answered an error",
+	       "ret %d", ret);
+
+	hf_expect(h, "connect after all those failures succeeds",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), 0);
+	hf_expect(h, "connect of a connected socket answered -EISCONN",
+		  hf_connect(h, ID_X, HF_PORT, x->iref, x->port), -EISCONN);
+
+	/*
+	 * Y offers X's indexes page (mapped by the backend already) with an
+	 * evtchn of its own, to a closed port: mapped twice, then refused.
+	 */
+	hf_expect(h, "socket Y created", hf_socket(h, ID_Y, 2, 1, 0), 0);
+	ret = hf_connect(h, ID_Y, HF_PORT_CLOSED, x->iref, y->port);
+	hf_tap(h, ret == -ECONNREFUSED || ret == 0,
+	       "connect with a grant ref already in use answered", "ret %d",
+	       ret);
+	hf_expect(h, "release Y", hf_simple(h, PVC_CMD_RELEASE, ID_Y), 0);
+}
+
+/* ACCEPT abuse, then an honest connection and data through it. */
+static void hf_cases_accept(struct hf *h, struct hf_dring *x2,
+			    struct hf_dring *c, struct hf_dring *dd)
+{
+	static const char ping[] = "hostile-ping";
+	struct pvc_request req;
+	struct pvc_response rsp;
+	char got[sizeof(ping)];
+	unsigned long end;
+	u32 n = sizeof(ping) - 1, prod, poll_id;
+	bool stopped;
+	int ret;
+
+	hf_accept_req(h, &req, ID_L, ID_L, c->iref, c->port);
+	hf_expect(h, "accept with id_new of an existing socket answered -EEXIST",
+		  hf_cmd(h, &req), -EEXIST);
+	/* X's connection is queued on L: this accept takes it and fails */
+	hf_accept_req(h, &req, ID_L, ID_N1, BOGUS_REF, c->port);
+	hf_expect(h, "accept with a bogus grant ref answered -EINVAL",
+		  hf_cmd(h, &req), -EINVAL);
+
+	hf_expect(h, "socket X2 created", hf_socket(h, ID_X2, 2, 1, 0), 0);
+	hf_expect(h, "X2 connects to L",
+		  hf_connect(h, ID_X2, HF_PORT, x2->iref, x2->port), 0);
+	hf_accept_req(h, &req, ID_L, ID_C, c->iref, c->port);
+	hf_expect(h, "L accepts X2's connection as C", hf_cmd(h, &req), 0);
+
+	/* X2 -> C through dom0's loopback, after all the garbage */
+	hf_dring_write(x2, x2->size, ping, n);
+	virt_wmb();	/* data before out_prod: pairs with the backend's virt_rmb() */
+	WRITE_ONCE(x2->intf->out_prod, n);
+	notify_remote_via_evtchn(x2->port);
+	end = jiffies + msecs_to_jiffies(HF_ANSWER_MS);
+	while ((prod = READ_ONCE(c->intf->in_prod)) < n &&
+	       time_before(jiffies, end))
+		msleep(20);
+	virt_rmb();	/* in_prod before data: pairs with the backend's virt_wmb() */
+	memset(got, 0, sizeof(got));
+	if (prod == n)
+		hf_dring_read(c, 0, got, n);
+	hf_tap(h, prod == n && !memcmp(got, ping, n),
+	       "data still flows X2 -> C through the backend",
+	       "C in_prod %u, want %u", prod, n);
+
+	/* the producer more than a ring ahead */
+	WRITE_ONCE(x2->intf->out_prod, READ_ONCE(x2->intf->out_cons) +
+		   x2->size + 1);
+	notify_remote_via_evtchn(x2->port);
+	stopped = hf_wait_errors(x2, -EIO, HF_ANSWER_MS);
+	hf_tap(h, stopped,
+	       "out_prod more than a ring ahead: socket stopped with -EIO",
+	       "in_error %d out_error %d", READ_ONCE(x2->intf->in_error),
+	       READ_ONCE(x2->intf->out_error));
+
+	/* the consumer ahead of the producer */
+	WRITE_ONCE(c->intf->in_cons, READ_ONCE(c->intf->in_prod) + 1);
+	notify_remote_via_evtchn(c->port);
+	stopped = hf_wait_errors(c, -EIO, HF_ANSWER_MS);
+	hf_tap(h, stopped,
+	       "in_cons ahead of in_prod: socket stopped with -EIO",
+	       "in_error %d out_error %d", READ_ONCE(c->intf->in_error),
+	       READ_ONCE(c->intf->out_error));
+
+	/* outstanding POLL and ACCEPT answered when L goes */
+	hf_req_init(h, &req, PVC_CMD_POLL, ID_L);
+	poll_id = req.req_id;
+	hf_push(h, &req);
+	hf_kick(h);
+	ret = hf_wait(h, poll_id, &rsp, 300);
+	hf_tap(h, ret == -ETIMEDOUT, "poll with nothing queued stays pending",
+	       ret ? NULL : "answered %d", rsp.ret);
+	hf_expect(h, "a second poll answered -EALREADY",
+		  hf_simple(h, PVC_CMD_POLL, ID_L), -EALREADY);
+	hf_accept_req(h, &req, ID_L, ID_D, dd->iref, dd->port);
+	hf_push(h, &req);
+	hf_kick(h);
+	hf_expect(h, "release L with a poll and an accept outstanding",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_L), 0);
+	ret = hf_wait(h, req.req_id, &rsp, 10);
+	hf_tap(h, !ret && rsp.ret == -ECONNABORTED,
+	       "the outstanding accept answered -ECONNABORTED", ret ?
+	       "no answer" : "ret %d", rsp.ret);
+	ret = hf_wait(h, poll_id, &rsp, 10);
+	hf_tap(h, !ret && rsp.ret == -ECONNABORTED,
+	       "the outstanding poll answered -ECONNABORTED", ret ?
+	       "no answer" : "ret %d", rsp.ret);
+}
+
+/* Commands valid in themselves but not in the socket's state. */
+static void hf_cases_states(struct hf *h)
+{
+	struct pvc_request req;
+	int e1, e2, e3, e4;
+
+	/* X is connected (active); A is new */
+	e1 = hf_simple(h, PVC_CMD_POLL, ID_X);
+	e2 = hf_simple(h, PVC_CMD_LISTEN, ID_X);
+	e3 = hf_bind(h, ID_X, PVC_AF_INET, HF_PORT_CLOSED, 16);
+	hf_accept_req(h, &req, ID_A, ID_N1, 0, 0);
+	e4 = hf_cmd(h, &req);
+	hf_tap(h, e1 == -EINVAL && e2 == -EINVAL && e3 == -EINVAL &&
+	       e4 == -EINVAL,
+	       "poll/listen/bind on a connected socket, accept on a new one answered -EINVAL",
+	       "rets %d %d %d %d", e1, e2, e3, e4);
+}
+
+/*
+ * RELEASE of a socket whose CONNECT is still under way: L2 has a
+ * backlog of 1 and nobody accepts, so after the first connections the
+ * SYNs of the next are dropped and their CONNECTs stay outstanding.
+ * Releasing such a socket must answer its CONNECT (-ECONNABORTED) and
+ * unmap its ring.
+ */
+static void hf_case_release_connecting(struct hf *h, struct hf_dring *p)
+{
+	struct pvc_request req;
+	struct pvc_response rsp;
+	u32 ids[HF_NR_FULL];
+	int i, pending = -1, ret;
+
+	if (hf_socket(h, ID_L2, 2, 1, 0) ||
+	    hf_bind(h, ID_L2, PVC_AF_INET, HF_PORT_FULL, 16)) {
+		hf_tap(h, false, "release with a connect outstanding", "L2 setup");
+		return;
+	}
+	hf_req_init(h, &req, PVC_CMD_LISTEN, ID_L2);
+	req.u.listen.backlog = 1;
+	hf_cmd(h, &req);
+	for (i = 0; i < HF_NR_FULL; i++) {
+		hf_socket(h, ID_P + i, 2, 1, 0);
+		hf_connect_req(h, &req, ID_P + i, PVC_AF_INET, HF_PORT_FULL,
+			       16, p[i].iref, p[i].port);
+		ids[i] = req.req_id;
+		hf_push(h, &req);
+	}
+	hf_kick(h);
+	for (i = 0; i < HF_NR_FULL; i++)
+		if (hf_wait(h, ids[i], &rsp, 1500) == -ETIMEDOUT &&
+		    pending < 0)
+			pending = i;
+	if (pending < 0) {
+		hf_tap(h, true, "release with a connect outstanding",
+		       "SKIP every connect completed: no hanging connect to release");
+		return;
+	}
+	hf_expect(h, "release of a socket with a connect outstanding",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_P + pending), 0);
+	ret = hf_wait(h, ids[pending], &rsp, 10);
+	hf_tap(h, !ret && rsp.ret == -ECONNABORTED,
+	       "its outstanding connect answered -ECONNABORTED",
+	       ret ? "no answer" : "ret %d (connect %d of %d)", rsp.ret,
+	       pending + 1, HF_NR_FULL);
+	/* the others stay: L2 and its queue are the backend's to free */
+}
+
+/*
+ * An ACCEPT waits for a connection; meanwhile the frontend creates a
+ * socket with the accept's id_new.  The connection must then be
+ * refused (-EEXIST), not given a second socket with the same id.
+ */
+static void hf_case_accept_id_taken(struct hf *h, struct hf_dring *q,
+				    struct hf_dring *p5)
+{
+	struct pvc_request req;
+	struct pvc_response rsp;
+	u32 accept_id;
+	int ret;
+
+	if (hf_socket(h, ID_L3, 2, 1, 0) ||
+	    hf_bind(h, ID_L3, PVC_AF_INET, HF_PORT_TAKEN, 16) ||
+	    hf_simple(h, PVC_CMD_LISTEN, ID_L3)) {
+		hf_tap(h, false, "accept whose id_new is taken meanwhile", "L3 setup");
+		return;
+	}
+	hf_accept_req(h, &req, ID_L3, ID_Q, q->iref, q->port);
+	accept_id = req.req_id;
+	hf_push(h, &req);
+	hf_kick(h);
+	hf_expect(h, "socket with the id_new of an outstanding accept created",
+		  hf_socket(h, ID_Q, 2, 1, 0), 0);
+	hf_socket(h, ID_P5, 2, 1, 0);
+	hf_expect(h, "a connection for that accept comes",
+		  hf_connect(h, ID_P5, HF_PORT_TAKEN, p5->iref, p5->port), 0);
+	ret = hf_wait(h, accept_id, &rsp, HF_ANSWER_MS);
+	hf_tap(h, !ret && rsp.ret == -EEXIST,
+	       "the accept whose id_new was taken answered -EEXIST",
+	       ret ? "no answer" : "ret %d", rsp.ret);
+	hf_expect(h, "the socket that took the id is still there (release)",
+		  hf_simple(h, PVC_CMD_RELEASE, ID_Q), 0);
+}
+
+/* Event storms on the command and a data evtchn, then a full ring. */
+static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
+{
+	struct pvc_request req;
+	struct pvc_response rsp;
+	u32 ids[32];
+	unsigned long t0;
+	unsigned int i, answered = 0;
+	int ret;
+
+	t0 = jiffies;
+	for (i = 0; i < 20000; i++) {
+		notify_remote_via_evtchn(h->port);
+		notify_remote_via_evtchn(x2->port);
+		if (!(i % 1000))
+			cond_resched();
+	}
+	ret = hf_simple(h, 7, ID_A);
+	hf_tap(h, ret == -EOPNOTSUPP,
+	       "commands answered after a storm of 2 x 20000 events",
+	       "ret %d, storm + answer took %u ms", ret,
+	       jiffies_to_msecs(jiffies - t0));
+
+	/* exactly a ring's worth of requests at once */
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		hf_req_init(h, &req, 7, i);
+		ids[i] = req.req_id;
+		hf_push(h, &req);
+	}
+	hf_kick(h);
+	for (i = 0; i < ARRAY_SIZE(ids); i++)
+		if (!hf_wait(h, ids[i], &rsp, HF_ANSWER_MS) &&
+		    rsp.ret == -EOPNOTSUPP)
+			answered++;
+	hf_tap(h, answered == ARRAY_SIZE(ids),
+	       "a full ring of 32 requests all answered", "%u answered",
+	       answered);
+}
+
+/*
+ * req_prod far ahead: more requests than the ring holds.  The backend
+ * must refuse the whole ring (it closes the device) without reading
+ * past it.  This ends the session, so it comes last.
+ */
+static void hf_case_overflow(struct hf *h)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(HF_ANSWER_MS * 2);
+	enum xenbus_state st;
+
+	h->ring.req_prod_pvt += RING_SIZE(&h->ring) + 1;
+	RING_PUSH_REQUESTS(&h->ring);
+	hf_kick(h);
+	do {
+		msleep(50);
+		st = xenbus_read_driver_state(h->dev->otherend);
+	} while (st != XenbusStateClosing && st != XenbusStateClosed &&
+		 time_before(jiffies, end));
+	hf_tap(h, st == XenbusStateClosing || st == XenbusStateClosed,
+	       "req_prod a ring + 1 ahead: the backend closes the device",
+	       "backend state %s", xenbus_strstate(st));
+}
+
+void hf_run_cases(struct hf *h)
+{
+	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
+	bool ok;
+	int i;
+
+	ok = !hf_dring_alloc(h, &x, HF_ORDER) &&
+	     !hf_dring_alloc(h, &y, HF_ORDER) &&
+	     !hf_dring_alloc(h, &x2, HF_ORDER) &&
+	     !hf_dring_alloc(h, &c, HF_ORDER) &&
+	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
+	     !hf_dring_alloc(h, &q, HF_ORDER) &&
+	     !hf_dring_alloc(h, &p5, PVC_MAX_RING_ORDER);
+	for (i = 0; i < HF_NR_FULL && ok; i++)
+		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
+	hf_tap(h, ok, "data rings set up in the guest", NULL);
+	if (!ok)
+		return;
+	hf_cases_commands(h);
+	hf_cases_addresses(h);
+	hf_expect(h, "socket L created", hf_socket(h, ID_L, 2, 1, 0), 0);
+	hf_cases_connect(h, &x, &y);
+	hf_cases_accept(h, &x2, &c, &dd);
+	/* while no request is outstanding: the full ring */
+	hf_cases_storm_and_ring(h, &x2);
+	hf_cases_states(h);
+	hf_case_release_connecting(h, p);
+	hf_case_accept_id_taken(h, &q, &p5);
+	/*
+	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
+	 * (an order-4 ring) stay open: the backend frees them at close.
+	 */
+	hf_case_overflow(h);
+	/* the rings stay granted: the backend may still hold them */
+}

@@ -131,6 +131,7 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->out_cons = READ_ONCE(intf->out_cons);
 	r->last_in_cons = r->in_prod;
 	r->worked = false;
+	r->last_spurious = false;
 	r->in_done = false;
 	r->out_done = false;
 	r->notify = s->fe->notify;

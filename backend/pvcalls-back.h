@@ -94,6 +94,7 @@ struct pvcb_dring {
 	int irq;			/* per-socket evtchn, lateeoi; -1 if none */
 	atomic_t eoi_pending;
 	bool worked;			/* progress since the last EOI */
+	bool last_spurious;		/* the previous EOI was flagged spurious */
 	u32 in_prod;			/* our private copy: we own in_prod */
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */
@@ -209,6 +210,9 @@ struct pvcb_stats {
 	atomic64_t data_event_waits;
 	atomic64_t ring_full;		/* in[] found full */
 	atomic64_t ring_empty;		/* out[] found empty */
+	atomic64_t data_eois;		/* late EOIs of data rings */
+	atomic64_t delayed_eois;	/* spurious right after spurious */
+	atomic64_t data_runs;		/* runs of the socket work */
 };
 
 extern struct pvcb_stats pvcb_stats;

@@ -50,6 +50,7 @@ static void pvcb_sock_work(struct work_struct *work)
 	bool eoi = atomic_xchg(&s->ring.eoi_pending, 0);
 	bool progress = false;
 
+	atomic64_inc(&pvcb_stats.data_runs);
 	mutex_lock(&s->lock);
 	if (s->dead)
 		goto out;	/* release unbinds the evtchn: no EOI due */
@@ -76,8 +77,17 @@ static void pvcb_sock_work(struct work_struct *work)
 	if (progress)
 		s->ring.worked = true;
 	if (eoi && s->ring.irq >= 0) {
+		/*
+		 * Linux keeps the channel masked for a growing delay (1, 2,
+		 * 4... jiffies, up to 1 s) from the second spurious EOI in a
+		 * row on; count those, they stall the socket.
+		 */
+		if (!s->ring.worked && s->ring.last_spurious)
+			atomic64_inc(&pvcb_stats.delayed_eois);
+		s->ring.last_spurious = !s->ring.worked;
 		if (!s->ring.worked)
 			atomic64_inc(&pvcb_stats.spurious_eois);
+		atomic64_inc(&pvcb_stats.data_eois);
 		xen_irq_lateeoi(s->ring.irq,
 				s->ring.worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 		s->ring.worked = false;

@@ -2,7 +2,7 @@
 /*
  * debugfs counters: /sys/kernel/debug/xen-pvcalls-back/stats, one
  * "name value" line each.  Everything except the totals (commands,
- * protocol_errors, events, spurious_eois, data_*, ring_*) counts
+ * protocol_errors, events, spurious_eois, data_*, ring_*, *_eois) counts
  * resources held right now, so it reads 0 once no frontend is connected:
  * the test bed checks that after a guest is destroyed.  sockets: one
  * line per active socket with its data ring counters.
@@ -112,6 +112,12 @@ static int pvcb_stats_show(struct seq_file *m, void *unused)
 		   (long long)atomic64_read(&pvcb_stats.ring_full));
 	seq_printf(m, "ring_empty %lld\n",
 		   (long long)atomic64_read(&pvcb_stats.ring_empty));
+	seq_printf(m, "data_eois %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.data_eois));
+	seq_printf(m, "delayed_eois %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.delayed_eois));
+	seq_printf(m, "data_runs %lld\n",
+		   (long long)atomic64_read(&pvcb_stats.data_runs));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvcb_stats);

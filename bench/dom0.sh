@@ -25,11 +25,18 @@ case ",$BENCH_TRANSPORTS," in
 	echo "@@@ END bench-dom0"
 	;;
 esac
+# dom0's TCP counters around the guest (delayed ACKs, window probes...)
+echo "@@@ BEGIN bench-netstat-before"
+grep TcpExt: /proc/net/netstat
+echo "@@@ END bench-netstat-before"
 G_MEMORY=$BENCH_GUEST_MEMORY
 G_CFG_EXTRA="vif = [ \"script=$B/vif-bench\" ]"
 guest_start bench bench
 guest_end bench
 kill $BENCH_SRV 2>/dev/null
+echo "@@@ BEGIN bench-netstat-after"
+grep TcpExt: /proc/net/netstat
+echo "@@@ END bench-netstat-after"
 echo "@@@ BEGIN bench-server"
 cat /tmp/pvbench-server.log
 echo "@@@ END bench-server"

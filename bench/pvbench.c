@@ -466,7 +466,8 @@ static void snap(struct snap *s)
 static int is_event_key(const char *k)
 {
 	return (strstr(k, "event") || strstr(k, "notif") || strstr(k, "kick") ||
-		strstr(k, "irq")) && strcmp(k, "evtchns");
+		strstr(k, "irq") || strstr(k, "eoi") || strstr(k, "runs")) &&
+		strcmp(k, "evtchns");
 }
 
 static void json_events(FILE *o, const char *pfx, const struct info *a,

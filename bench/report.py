@@ -109,13 +109,20 @@ def aggregate(rows):
             evs = [events_dir(r.get("events"), r["bytes"] / MIB)
                    for r in rs if r.get("bytes")]
             evs = [x for x in evs if x]
+            # issue 6: events_per_mib is one figure, the events sent
+            # both ways per MiB (median); the split and the raw counter
+            # deltas (EOIs, work runs...) are kept beside it
+            tot = [x["guest_to_dom0"] + x["dom0_to_guest"] for x in evs
+                   if x["guest_to_dom0"] is not None and
+                   x["dom0_to_guest"] is not None]
+            e["events_per_mib"] = (statistics.median(tot) if tot
+                                   else None)
             if evs:
-                e["events_per_mib"] = {
+                e["events_per_mib_by_direction"] = {
                     d: stat([x[d] for x in evs])
                     for d in ("guest_to_dom0", "dom0_to_guest")}
-                e["events_per_mib"]["raw"] = evs[0]["raw_per_mib"]
-            else:
-                e["events_per_mib"] = None
+                e["events_per_mib_by_direction"]["raw"] = \
+                    evs[0]["raw_per_mib"]
         out.append(e)
 
     def order(e):
@@ -170,9 +177,76 @@ def size_name(n):
     return "%d B" % n
 
 
-def markdown(res, scale, notes, errors, transports, src=None):
+def machine_line(m):
+    """Where and when, and whether the machine was quiet."""
+    if not m:
+        return "machine: unknown"
+    quiet = m.get("quiet")
+    return ("%s UTC on %s (%s cores, host kernel %s); host load before/"
+            "after %s / %s; other QEMU test beds seen during the run: %s "
+            "(%s)" % (m.get("date", "?"), m.get("cpu", "?"),
+                      m.get("cores", "?"), m.get("host_kernel", "?"),
+                      m.get("load_before", "?"), m.get("load_after", "?"),
+                      m.get("other_beds_max", "?"),
+                      "a quiet run" if quiet == "yes" else
+                      "NOT a quiet run: figures shared the CPUs"))
+
+
+def throughput_table(res, transports):
+    """The stream table: one row per direction and size."""
+    L = ["| test | size | " + " | ".join(transports) + " |",
+         "|" + "---|" * (2 + len(transports))]
+    byk = {(e["test"], e["msg_size"], e["transport"]): e
+           for e in res if e["metric"] == "throughput"}
+    keys = []
+    for e in res:
+        k = (e["test"], e["msg_size"])
+        if e["metric"] == "throughput" and k not in keys:
+            keys.append(k)
+    for k in keys:
+        L.append("| %s | %s | " % (k[0], size_name(k[1])) +
+                 " | ".join(cell(byk.get(k + (t,))) for t in transports) +
+                 " |")
+    return L
+
+
+BEGIN = "<!-- bench-results: written by bench/report.py -->"
+END = "<!-- end of bench-results -->"
+
+
+def readme(path, res, transports, src, machine, knobs):
+    """Put the latest table and plot in the README, between markers."""
+    if not os.path.exists(path):
+        return
+    L = [BEGIN, "",
+         "Latest make bench (%s): tree %s." % (machine_line(machine),
+                                              src or "unknown"),
+         "Stream throughput in Mbit/s, median (min-max) of %s repetitions; "
+         "knobs %s.  Under TCG only ratios within one run mean anything; "
+         "all figures in bench/results.md and bench/results.json." % (
+             knobs.get("BENCH_ARGS", "").split("--reps ")[-1].split()[0]
+             if "--reps" in knobs.get("BENCH_ARGS", "") else "?",
+             knobs.get("BENCH_ARGS", "?")), ""]
+    L += throughput_table(res, transports)
+    L += ["", "![stream throughput against message size]"
+          "(bench/throughput.png)", "", END]
+    text = open(path).read()
+    block = "\n".join(L)
+    if BEGIN in text and END in text:
+        a = text.index(BEGIN)
+        b = text.index(END) + len(END)
+        text = text[:a] + block + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n\nLatest bench results\n" \
+            "--------------------\n\n" + block + "\n"
+    with open(path, "w") as fh:
+        fh.write(text)
+
+
+def markdown(res, scale, notes, errors, transports, src=None, machine=None):
     L = ["# PV Calls bench: results", "",
          "Measured tree: %s" % (src or "unknown"), "",
+         "When and where: %s." % machine_line(machine), "",
          "Test bed: Xen + dom0 + PV guest under QEMU TCG (software "
          "emulation). Only ratios between transports of the same run "
          "mean anything. Each cell: median (min-max) of the repetitions.",
@@ -225,25 +299,34 @@ def markdown(res, scale, notes, errors, transports, src=None):
         L.append("| " + " | ".join(row) + " |")
 
     L += ["", "## Events per MiB (PV Calls)", ""]
-    evs = [e for e in res if e.get("events_per_mib")]
+    evs = [e for e in res if e.get("events_per_mib_by_direction")]
     if not evs:
         L.append("null: neither /sys/kernel/debug/xen-pvcalls-front/stats "
                  "nor /sys/kernel/debug/xen-pvcalls-back/stats exposes an "
                  "event counter in this build, so events_per_mib is null.")
     else:
-        L += ["Events are counted where a counter exists: the backend's "
-              "`events` (interrupts it took) gives guest->dom0; \"-\" "
-              "means no counter for that direction (the frontend exposes "
-              "none in this build).  Each delta also holds the command-ring "
-              "events of the data connection's set-up and of about one "
-              "short INFO connection (a handful of events).", "",
-              "| transport | test | size | guest->dom0 | dom0->guest |",
-              "|---|---|---|---|---|"]
+        L += ["Notifications sent per MiB moved: guest->dom0 is the "
+              "frontend's `data_events_sent`, dom0->guest the backend's "
+              "`data_events_sent` (debugfs stats; where a build lacks them, "
+              "the receiving side's interrupt count).  Both directions "
+              "count for either stream: data one way, freed space the "
+              "other.  Each delta also holds the data connection's set-up "
+              "and about one short INFO connection (a handful of events).",
+              "The last column: the backend's late EOIs per MiB, all / "
+              "flagged spurious / delayed by Linux (a spurious one right "
+              "after a spurious one), from the first repetition.",
+              "", "| transport | test | size | guest->dom0 | dom0->guest "
+              "| both (events_per_mib) | backend EOIs all / spurious / "
+              "delayed |", "|---|---|---|---|---|---|---|"]
         for e in evs:
-            x = e["events_per_mib"]
-            L.append("| %s | %s | %s | %s | %s |" % (
+            x = e["events_per_mib_by_direction"]
+            raw = x.get("raw") or {}
+            eois = " / ".join(fmt(raw.get("back:" + k)) for k in
+                              ("data_eois", "spurious_eois", "delayed_eois"))
+            L.append("| %s | %s | %s | %s | %s | %s | %s |" % (
                 e["transport"], e["test"], size_name(e["msg_size"]),
-                cell(x.get("guest_to_dom0")), cell(x.get("dom0_to_guest"))))
+                cell(x.get("guest_to_dom0")), cell(x.get("dom0_to_guest")),
+                fmt(e.get("events_per_mib")), eois))
 
     L += ["", "## Scale: held connections", "",
           "Memory per connection: MemFree drop and Slab growth in each "
@@ -342,12 +425,21 @@ def main():
     sf = os.path.join(logdir, "seconds")
     if os.path.exists(sf):
         secs = int(open(sf).read().strip() or 0)
+    machine = {}
+    mf = os.path.join(logdir, "machine")
+    if os.path.exists(mf):
+        for line in open(mf):
+            if "=" in line:
+                k, v = line.rstrip("\n").split("=", 1)
+                machine[k] = v
     src = None
     sf = os.path.join(logdir, "source")
     if os.path.exists(sf):
         src = " ".join(open(sf).read().split("\n")).strip()
     doc = {
         "source": src,
+        "date": machine.get("date"),
+        "machine": machine,
         "bed": "Xen + dom0 + PV guest under QEMU TCG, -smp 2; "
                "figures are only comparable within one run",
         "bed_seconds": secs,
@@ -370,8 +462,11 @@ def main():
         json.dump(doc, fh, indent=1)
         fh.write("\n")
     with open(os.path.join(outdir, "results.md"), "w") as fh:
-        fh.write(markdown(res, scale, notes, errors, transports, src))
+        fh.write(markdown(res, scale, notes, errors, transports, src,
+                          machine))
     plot(res, transports, os.path.join(outdir, "throughput.png"))
+    readme(os.path.join(outdir, "..", "README"), res, transports, src,
+           machine, knobs)
     print("report: %d figures, %d scale figures, %d errors -> %s/results.*"
           % (len(res), len(scale), len(errors), outdir), file=sys.stderr)
 

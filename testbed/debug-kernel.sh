@@ -28,9 +28,15 @@ if [ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$STAMP" ] &&
 fi
 
 mkdir -p "$CACHE"
-rm -rf "$SRC" "$CACHE/root" "$CACHE/stamp"
-echo "debug-kernel.sh: unpacking $TARBALL" >&2
-tar xJf "$TARBALL" -C "$CACHE"
+rm -rf "$CACHE/root" "$CACHE/stamp"
+# An interrupted or older build is continued: make rebuilds what the
+# configuration below changes.  A new tarball starts from scratch.
+if [ "$(cat "$CACHE/tarball" 2>/dev/null)" != "$(sha256sum < "$TARBALL")" ]; then
+	rm -rf "$SRC"
+	echo "debug-kernel.sh: unpacking $TARBALL" >&2
+	tar xJf "$TARBALL" -C "$CACHE"
+	sha256sum < "$TARBALL" > "$CACHE/tarball"
+fi
 cd "$SRC"
 make -s x86_64_defconfig xen.config >&2
 scripts/kconfig/merge_config.sh -m .config "$TOP/testbed/debug.config" >&2

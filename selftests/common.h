@@ -90,6 +90,7 @@ void diag(const char *fmt, ...) __printf(1, 2);
 } while (0)
 const char *errname(int e);
 double now_sec(void);
+double tick_sec(void);		/* the jiffies-driven clock, see util.c */
 void sleep_ms(int ms);
 
 /* --- sockets (util.c) --- */

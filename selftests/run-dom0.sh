@@ -19,6 +19,13 @@ suite | quick | data | grants | load)
 	# shellcheck disable=SC2086
 	exec "$D/pvcalls_test" --side dom0 --wait 600 $PVCALLS_TEST_ARGS
 	;;
+timeo)
+	# one dom0 side per round of the guest's timeo scenario
+	for i in $(seq 20); do
+		# shellcheck disable=SC2086
+		"$D/pvcalls_test" --side dom0 --wait 120 $PVCALLS_TEST_ARGS
+	done
+	;;
 demo)
 	WWW=/tmp/pvcalls-www
 	mkdir -p "$WWW"

@@ -14,6 +14,8 @@
 #           (tools/pvcalls-run/test-guest.sh, in the image as test-guest.sh)
 #   data    the data tests of the suite only, small sizes (the bed's
 #           notify-mitigation interop guests run it)
+#   timeo   the socket timeout tests alone, 20 rounds (verbose: each
+#           prints both clocks it measured; run-dom0.sh does 20)
 D=$(cd "$(dirname "$0")" && pwd)
 
 cmdline_arg() {
@@ -84,6 +86,15 @@ data)
 	# shellcheck disable=SC2086
 	"$D/pvcalls_test" --side guest --wait 120 --big 2M --max-writes 5000 \
 		--wrap-n 64 --max-sockets 300 --only "$tests" $ARGS
+	;;
+timeo)
+	for i in $(seq 20); do
+		echo "# timeo round $i"
+		# shellcheck disable=SC2086
+		"$D/pvcalls_test" --side guest --wait 120 -v \
+			--only so_rcvtimeo_eagain_after_timeout,so_sndtimeo_full_ring_eagain \
+			$ARGS
+	done
 	;;
 demo)
 	"$D/pvcalls-demo" fetch -f "$FAM" -p 8080 -u /index.html -n 1

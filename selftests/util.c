@@ -99,6 +99,23 @@ double now_sec(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * The clock that socket timeouts (SO_RCVTIMEO, SO_SNDTIMEO) run on.  The
+ * kernel counts them in jiffies, and CLOCK_MONOTONIC_COARSE is advanced
+ * by the same tick work that advances jiffies (tick_do_update_jiffies64()
+ * then update_wall_time()).  A tick that runs late (a guest vCPU not run
+ * for 100+ ms under QEMU TCG) leaves both behind CLOCK_MONOTONIC, then
+ * both jump: a timeout measured with now_sec() can then look 0.05 s long
+ * although 75 jiffies passed.  Measure timeouts with both.
+ */
+double tick_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 void sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };

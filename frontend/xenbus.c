@@ -239,7 +239,12 @@ static void pvc_backend_changed(struct xenbus_device *dev,
 			pvc_front_connect(dev);
 		break;
 	case XenbusStateClosed:
-		if (dev->state == XenbusStateClosed)
+		/*
+		 * Nothing to take down yet, and when we have just started
+		 * over (pvc_probe) the backend will answer Initialising.
+		 */
+		if (dev->state == XenbusStateClosed ||
+		    dev->state == XenbusStateInitialising)
 			break;
 		fallthrough;
 	case XenbusStateClosing:
@@ -262,6 +267,13 @@ static int pvc_probe(struct xenbus_device *dev,
 	}
 	pvc_xdev = dev;
 	mutex_unlock(&pvc_dev_lock);
+	/*
+	 * A device unbound before (an unload of this module) was left
+	 * Closed: start over, so the backend offers itself again (it goes
+	 * back to InitWait when it sees Initialising).
+	 */
+	if (dev->state == XenbusStateClosed)
+		xenbus_switch_state(dev, XenbusStateInitialising);
 	/* The otherend watch calls pvc_backend_changed() with its state. */
 	return 0;
 }

@@ -20,6 +20,7 @@
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
+#include <xen-pvcalls/xs.h>
 
 #include "pvcalls-back.h"
 #include "validate.h"
@@ -114,22 +115,6 @@ static bool pvcb_frontend_wants(struct xenbus_device *dev, const char *key)
 	return val == 1;
 }
 
-/* notify-mitigation: in force iff we offered and the value is "1". */
-static bool pvcb_frontend_wants_notify(struct xenbus_device *dev)
-{
-	char *val;
-	bool ok;
-
-	if (!pvcb_notify)
-		return false;
-	val = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_NOTIFY, NULL);
-	if (IS_ERR(val))
-		return false;
-	ok = !strcmp(val, "1");
-	kfree(val);
-	return ok;
-}
-
 static int pvcb_connect(struct xenbus_device *dev)
 {
 	struct pvcb_frontend *fe = dev_get_drvdata(&dev->dev);
@@ -146,7 +131,9 @@ static int pvcb_connect(struct xenbus_device *dev)
 		return err;
 	fe->socket_names = pvcb_socket_names &&
 			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
-	fe->notify = pvcb_frontend_wants_notify(dev);
+	/* notify-mitigation: in force iff we offered and the value is "1" */
+	fe->notify = pvcb_notify &&
+		     pvc_xs_is_one(dev->otherend, PVC_XS_NOTIFY);
 
 	/* mapped with the same helper as the socket rings (grant.c) */
 	gref = ref;

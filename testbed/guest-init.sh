@@ -49,12 +49,17 @@ connected() {
 	done
 }
 
-finish() {
-	echo "@@@ guest frontend stats: $(tr '\n' ' ' < $FSTATS 2>&1)"
-	kmemleak_check tap
+# The kernel log and taint, which the host harness checks.
+kernel_log() {
 	echo "@@@ guest kernel log"
 	dmesg
 	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
+}
+
+finish() {
+	echo "@@@ guest frontend stats: $(tr '\n' ' ' < $FSTATS 2>&1)"
+	kmemleak_check tap
+	kernel_log
 	echo "@@@ guest done"
 	sync
 	poweroff -f
@@ -115,9 +120,7 @@ hold)
 	# log is printed first: there is no "after" for a destroyed guest.
 	# pvcalls_flow=PORT,N: also N connections to a dom0 sink on PORT
 	# with data flowing both ways (xl destroy mid-transfer).
-	echo "@@@ guest kernel log"
-	dmesg
-	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
+	kernel_log
 	flow=$(sed -n 's/.*pvcalls_flow=\([0-9]*\),\([0-9]*\).*/\1 \2/p' /proc/cmdline)
 	if [ -n "$flow" ]; then
 		# shellcheck disable=SC2086
@@ -209,9 +212,7 @@ reboot)
 		tap FAIL "socket works after this boot" "$out"
 	fi
 	echo "$out"
-	echo "@@@ guest kernel log"
-	dmesg
-	echo "@@@ guest taint $(cat /proc/sys/kernel/tainted)"
+	kernel_log
 	sleep 150
 	;;
 bench)

@@ -67,6 +67,19 @@ again:
 	return err;
 }
 
+/* One unsigned key of the frontend; a missing or bad one is fatal. */
+static int pvcb_read_u32(struct xenbus_device *dev, const char *key, u32 *val)
+{
+	int err = xenbus_scanf(XBT_NIL, dev->otherend, key, "%u", val);
+
+	if (err == 1)
+		return 0;
+	err = err < 0 ? err : -EINVAL;
+	xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
+			 dev->otherend, key);
+	return err;
+}
+
 /* Read the frontend's transport parameters; log clearly what is wrong. */
 static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
 {
@@ -90,21 +103,10 @@ static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
 	}
 	kfree(version);
 
-	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_RING_REF, "%u", ref);
-	if (err != 1) {
-		err = err < 0 ? err : -EINVAL;
-		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
-				 dev->otherend, PVC_XS_RING_REF);
-		return err;
-	}
-	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_PORT, "%u", port);
-	if (err != 1) {
-		err = err < 0 ? err : -EINVAL;
-		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
-				 dev->otherend, PVC_XS_PORT);
-		return err;
-	}
-	return 0;
+	err = pvcb_read_u32(dev, PVC_XS_RING_REF, ref);
+	if (!err)
+		err = pvcb_read_u32(dev, PVC_XS_PORT, port);
+	return err;
 }
 
 /* Extensions the frontend accepted; absent keys mean plain v1. */

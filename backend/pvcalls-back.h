@@ -20,6 +20,7 @@
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
 #include <xen-pvcalls/notify.h>
+#include <xen-pvcalls/stats.h>
 
 DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
@@ -71,19 +72,6 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
-/*
- * Counters of one direction of one socket's data ring (debugfs sockets).
- * The socket work (under s->lock) or the event handler writes each
- * field; readers use READ_ONCE().
- */
-struct pvcb_dir_stats {
-	u64 events_sent;	/* events we sent about this direction */
-	u64 events_received;	/* events that moved this direction */
-	u64 bytes;		/* in: bytes we produced; out: consumed */
-	u64 full;		/* in: we found in[] full */
-	u64 empty;		/* out: we found out[] empty */
-};
-
 /* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {
 	struct pvcb_gmap imap;		/* the indexes page */
@@ -103,7 +91,11 @@ struct pvcb_dring {
 	bool notify;			/* notify-mitigation in force */
 	/* only the event handler: which direction an event moved */
 	u32 irq_out_prod, irq_in_cons;
-	struct pvcb_dir_stats st_in, st_out;
+	/*
+	 * debugfs "sockets" counters.  The socket work (under s->lock) or
+	 * the event handler writes each field.
+	 */
+	struct pvc_dir_stats st_in, st_out;
 };
 
 struct pvcb_sock {

@@ -33,16 +33,6 @@ void pvcb_fe_list_del(struct pvcb_frontend *fe)
 	mutex_unlock(&pvcb_fe_list_lock);
 }
 
-static void pvcb_show_dir(struct seq_file *m, const char *dir,
-			  const struct pvcb_dir_stats *st)
-{
-	seq_printf(m, " %s_events_sent %llu %s_events_received %llu %s_bytes %llu %s_full %llu %s_empty %llu",
-		   dir, READ_ONCE(st->events_sent),
-		   dir, READ_ONCE(st->events_received),
-		   dir, READ_ONCE(st->bytes), dir, READ_ONCE(st->full),
-		   dir, READ_ONCE(st->empty));
-}
-
 /*
  * One line per active (or connecting) socket: its frontend domain, id
  * and counters per direction (in: to the frontend, out: from it).
@@ -68,8 +58,8 @@ static int pvcb_sockets_show(struct seq_file *m, void *unused)
 				   (unsigned long long)s->id,
 				   READ_ONCE(s->ring.order),
 				   READ_ONCE(s->ring.notify));
-			pvcb_show_dir(m, "in", &s->ring.st_in);
-			pvcb_show_dir(m, "out", &s->ring.st_out);
+			pvc_seq_dir_stats(m, "in", &s->ring.st_in);
+			pvc_seq_dir_stats(m, "out", &s->ring.st_out);
 			seq_putc(m, '\n');
 		}
 		mutex_unlock(&fe->lock);
@@ -81,43 +71,28 @@ DEFINE_SHOW_ATTRIBUTE(pvcb_sockets);
 
 static int pvcb_stats_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "frontends %d\n", atomic_read(&pvcb_stats.frontends));
-	seq_printf(m, "sockets %d\n", atomic_read(&pvcb_stats.sockets));
-	seq_printf(m, "active_sockets %d\n",
-		   atomic_read(&pvcb_stats.active_sockets));
-	seq_printf(m, "passive_sockets %d\n",
-		   atomic_read(&pvcb_stats.passive_sockets));
-	seq_printf(m, "mapped_rings %d\n",
-		   atomic_read(&pvcb_stats.mapped_rings));
-	seq_printf(m, "evtchns %d\n", atomic_read(&pvcb_stats.evtchns));
-	seq_printf(m, "commands %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.commands));
-	seq_printf(m, "protocol_errors %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.protocol_errors));
-	seq_printf(m, "events %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.events));
-	seq_printf(m, "spurious_eois %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.spurious_eois));
-	seq_printf(m, "notify_mitigation %d\n",
-		   atomic_read(&pvcb_stats.notify_frontends));
-	seq_printf(m, "data_events_sent %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_events_sent));
-	seq_printf(m, "data_events_received %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_events_received));
-	seq_printf(m, "data_events_suppressed %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_events_suppressed));
-	seq_printf(m, "data_event_waits %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_event_waits));
-	seq_printf(m, "ring_full %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.ring_full));
-	seq_printf(m, "ring_empty %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.ring_empty));
-	seq_printf(m, "data_eois %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_eois));
-	seq_printf(m, "delayed_eois %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.delayed_eois));
-	seq_printf(m, "data_runs %lld\n",
-		   (long long)atomic64_read(&pvcb_stats.data_runs));
+	pvc_seq_stat(m, "frontends", &pvcb_stats.frontends);
+	pvc_seq_stat(m, "sockets", &pvcb_stats.sockets);
+	pvc_seq_stat(m, "active_sockets", &pvcb_stats.active_sockets);
+	pvc_seq_stat(m, "passive_sockets", &pvcb_stats.passive_sockets);
+	pvc_seq_stat(m, "mapped_rings", &pvcb_stats.mapped_rings);
+	pvc_seq_stat(m, "evtchns", &pvcb_stats.evtchns);
+	pvc_seq_stat64(m, "commands", &pvcb_stats.commands);
+	pvc_seq_stat64(m, "protocol_errors", &pvcb_stats.protocol_errors);
+	pvc_seq_stat64(m, "events", &pvcb_stats.events);
+	pvc_seq_stat64(m, "spurious_eois", &pvcb_stats.spurious_eois);
+	pvc_seq_stat(m, "notify_mitigation", &pvcb_stats.notify_frontends);
+	pvc_seq_stat64(m, "data_events_sent", &pvcb_stats.data_events_sent);
+	pvc_seq_stat64(m, "data_events_received",
+		       &pvcb_stats.data_events_received);
+	pvc_seq_stat64(m, "data_events_suppressed",
+		       &pvcb_stats.data_events_suppressed);
+	pvc_seq_stat64(m, "data_event_waits", &pvcb_stats.data_event_waits);
+	pvc_seq_stat64(m, "ring_full", &pvcb_stats.ring_full);
+	pvc_seq_stat64(m, "ring_empty", &pvcb_stats.ring_empty);
+	pvc_seq_stat64(m, "data_eois", &pvcb_stats.data_eois);
+	pvc_seq_stat64(m, "delayed_eois", &pvcb_stats.delayed_eois);
+	pvc_seq_stat64(m, "data_runs", &pvcb_stats.data_runs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvcb_stats);

@@ -20,6 +20,7 @@
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
+#include <xen-pvcalls/xs.h>
 
 #include "pvcalls-back.h"
 #include "validate.h"
@@ -66,6 +67,19 @@ again:
 	return err;
 }
 
+/* One unsigned key of the frontend; a missing or bad one is fatal. */
+static int pvcb_read_u32(struct xenbus_device *dev, const char *key, u32 *val)
+{
+	int err = xenbus_scanf(XBT_NIL, dev->otherend, key, "%u", val);
+
+	if (err == 1)
+		return 0;
+	err = err < 0 ? err : -EINVAL;
+	xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
+			 dev->otherend, key);
+	return err;
+}
+
 /* Read the frontend's transport parameters; log clearly what is wrong. */
 static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
 {
@@ -89,21 +103,10 @@ static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
 	}
 	kfree(version);
 
-	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_RING_REF, "%u", ref);
-	if (err != 1) {
-		err = err < 0 ? err : -EINVAL;
-		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
-				 dev->otherend, PVC_XS_RING_REF);
-		return err;
-	}
-	err = xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_PORT, "%u", port);
-	if (err != 1) {
-		err = err < 0 ? err : -EINVAL;
-		xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
-				 dev->otherend, PVC_XS_PORT);
-		return err;
-	}
-	return 0;
+	err = pvcb_read_u32(dev, PVC_XS_RING_REF, ref);
+	if (!err)
+		err = pvcb_read_u32(dev, PVC_XS_PORT, port);
+	return err;
 }
 
 /* Extensions the frontend accepted; absent keys mean plain v1. */
@@ -112,22 +115,6 @@ static bool pvcb_frontend_wants(struct xenbus_device *dev, const char *key)
 	unsigned int val = xenbus_read_unsigned(dev->otherend, key, 0);
 
 	return val == 1;
-}
-
-/* notify-mitigation: in force iff we offered and the value is "1". */
-static bool pvcb_frontend_wants_notify(struct xenbus_device *dev)
-{
-	char *val;
-	bool ok;
-
-	if (!pvcb_notify)
-		return false;
-	val = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_NOTIFY, NULL);
-	if (IS_ERR(val))
-		return false;
-	ok = !strcmp(val, "1");
-	kfree(val);
-	return ok;
 }
 
 static int pvcb_connect(struct xenbus_device *dev)
@@ -146,7 +133,9 @@ static int pvcb_connect(struct xenbus_device *dev)
 		return err;
 	fe->socket_names = pvcb_socket_names &&
 			   pvcb_frontend_wants(dev, PVC_XS_NAMES);
-	fe->notify = pvcb_frontend_wants_notify(dev);
+	/* notify-mitigation: in force iff we offered and the value is "1" */
+	fe->notify = pvcb_notify &&
+		     pvc_xs_is_one(dev->otherend, PVC_XS_NOTIFY);
 
 	/* mapped with the same helper as the socket rings (grant.c) */
 	gref = ref;

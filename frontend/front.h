@@ -21,6 +21,7 @@
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
 #include <xen-pvcalls/notify.h>
+#include <xen-pvcalls/stats.h>
 
 #include "transport.h"
 
@@ -101,19 +102,6 @@ void pvc_xenbus_exit(void);
 
 /* ---- data rings (dataring.c) ---- */
 
-/*
- * Counters of one direction of one socket's data ring, shown in debugfs
- * (sockets).  Each field has one writer (the send path, the receive path
- * or the interrupt handler), so plain WRITE_ONCE() increments do.
- */
-struct pvc_dir_stats {
-	u64 events_sent;	/* events we sent about this direction */
-	u64 events_received;	/* events that moved this direction */
-	u64 bytes;		/* bytes we put in (out) or took out (in) */
-	u64 full;		/* out: a send found no space */
-	u64 empty;		/* in: a recv found nothing to read */
-};
-
 struct pvc_dring {
 	struct pvc_indexes *intf;	/* indexes page, shared */
 	void *data;			/* in[] then out[], shared */
@@ -136,6 +124,12 @@ struct pvc_dring {
 	spinlock_t arm_lock;		/* the four fields below */
 	u32 in_armed, out_armed;
 	bool in_was_armed, out_was_armed;
+	/*
+	 * debugfs "sockets" counters (full: a send found no space, empty:
+	 * a recv found nothing).  Each field has one writer (the send path,
+	 * the receive path or the interrupt handler), so plain WRITE_ONCE()
+	 * increments do.
+	 */
 	struct pvc_dir_stats st_in, st_out;
 };
 

@@ -33,33 +33,24 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 {
 	unsigned int i;
 
-	seq_printf(m, "sockets %d\n", atomic_read(&pvc_stats.sockets));
-	seq_printf(m, "commands %lld\n",
-		   (long long)atomic64_read(&pvc_stats.commands));
-	seq_printf(m, "bytes_sent %lld\n",
-		   (long long)atomic64_read(&pvc_stats.bytes_sent));
-	seq_printf(m, "bytes_received %lld\n",
-		   (long long)atomic64_read(&pvc_stats.bytes_received));
+	pvc_seq_stat(m, "sockets", &pvc_stats.sockets);
+	pvc_seq_stat64(m, "commands", &pvc_stats.commands);
+	pvc_seq_stat64(m, "bytes_sent", &pvc_stats.bytes_sent);
+	pvc_seq_stat64(m, "bytes_received", &pvc_stats.bytes_received);
 	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		seq_printf(m, "rings_order%u %d\n", i,
 			   atomic_read(&pvc_stats.rings[i]));
-	seq_printf(m, "ring_fallbacks %lld\n",
-		   (long long)atomic64_read(&pvc_stats.ring_fallbacks));
-	seq_printf(m, "ring_enobufs %lld\n",
-		   (long long)atomic64_read(&pvc_stats.ring_enobufs));
+	pvc_seq_stat64(m, "ring_fallbacks", &pvc_stats.ring_fallbacks);
+	pvc_seq_stat64(m, "ring_enobufs", &pvc_stats.ring_enobufs);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
-	seq_printf(m, "data_events_sent %lld\n",
-		   (long long)atomic64_read(&pvc_stats.data_events_sent));
-	seq_printf(m, "data_events_received %lld\n",
-		   (long long)atomic64_read(&pvc_stats.data_events_received));
-	seq_printf(m, "data_events_suppressed %lld\n",
-		   (long long)atomic64_read(&pvc_stats.data_events_suppressed));
-	seq_printf(m, "data_event_waits %lld\n",
-		   (long long)atomic64_read(&pvc_stats.data_event_waits));
-	seq_printf(m, "ring_full %lld\n",
-		   (long long)atomic64_read(&pvc_stats.ring_full));
-	seq_printf(m, "ring_empty %lld\n",
-		   (long long)atomic64_read(&pvc_stats.ring_empty));
+	pvc_seq_stat64(m, "data_events_sent", &pvc_stats.data_events_sent);
+	pvc_seq_stat64(m, "data_events_received",
+		       &pvc_stats.data_events_received);
+	pvc_seq_stat64(m, "data_events_suppressed",
+		       &pvc_stats.data_events_suppressed);
+	pvc_seq_stat64(m, "data_event_waits", &pvc_stats.data_event_waits);
+	pvc_seq_stat64(m, "ring_full", &pvc_stats.ring_full);
+	pvc_seq_stat64(m, "ring_empty", &pvc_stats.ring_empty);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvc_stats);

@@ -719,16 +719,6 @@ void pvct_kill_all(int err)
 	xa_unlock(&pvct_xa);
 }
 
-static void pvct_show_dir(struct seq_file *m, const char *dir,
-			  const struct pvc_dir_stats *st)
-{
-	seq_printf(m, " %s_events_sent %llu %s_events_received %llu %s_bytes %llu %s_full %llu %s_empty %llu",
-		   dir, READ_ONCE(st->events_sent),
-		   dir, READ_ONCE(st->events_received),
-		   dir, READ_ONCE(st->bytes), dir, READ_ONCE(st->full),
-		   dir, READ_ONCE(st->empty));
-}
-
 /*
  * debugfs "sockets": one line per socket with a data ring, its counters
  * per direction (in: backend to us, out: us to the backend).  The
@@ -745,8 +735,8 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
 		if (t->has_ring) {
 			seq_printf(m, "socket %#llx order %u notify %d", t->id,
 				   t->ring.order, t->ring.notify);
-			pvct_show_dir(m, "in", &t->ring.st_in);
-			pvct_show_dir(m, "out", &t->ring.st_out);
+			pvc_seq_dir_stats(m, "in", &t->ring.st_in);
+			pvc_seq_dir_stats(m, "out", &t->ring.st_out);
 			seq_putc(m, '\n');
 		}
 		spin_unlock_irq(&t->lock);

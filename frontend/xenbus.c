@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <xen/xen.h>
 #include <xen/xenbus.h>
+#include <xen-pvcalls/xs.h>
 
 #include "front.h"
 
@@ -65,26 +66,6 @@ int pvc_dev_notify(void)
 	return on;
 }
 
-/*
- * notify-mitigation (Documentation/notify-mitigation.rst): the backend
- * offers it with exactly "1"; anything else, or our parameter off, means
- * plain v1.
- */
-static bool pvc_backend_offers_notify(struct xenbus_device *dev)
-{
-	char *val;
-	bool ok;
-
-	if (!pvc_notify_param)
-		return false;
-	val = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY, NULL);
-	if (IS_ERR(val))
-		return false;
-	ok = !strcmp(val, "1");
-	kfree(val);
-	return ok;
-}
-
 /* Read and check the backend's keys; 0 or an errno, logged. */
 static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 			    bool *names, bool *notify)
@@ -123,7 +104,13 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 	/* extensions: an absent key means a plain v1 backend */
 	*names = pvc_socket_names_param &&
 		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
-	*notify = pvc_backend_offers_notify(dev);
+	/*
+	 * notify-mitigation (Documentation/notify-mitigation.rst): the
+	 * backend offers it with exactly "1"; anything else, or our
+	 * parameter off, means plain v1.
+	 */
+	*notify = pvc_notify_param &&
+		  pvc_xs_is_one(dev->otherend, PVC_XS_FEATURE_NOTIFY);
 	return 0;
 }
 

@@ -208,14 +208,22 @@ int wait_fd(int fd, short events, int ms)
 	}
 }
 
+/* wait_fd() as 0 when ready, else -1 and errno (ETIMEDOUT: @ms passed) */
+static int wait_ready(int fd, short events, int ms)
+{
+	int r = wait_fd(fd, events, ms);
+
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		errno = ETIMEDOUT;
+	return -1;
+}
+
 int accept_timeout(int lfd, int ms)
 {
-	int r = wait_fd(lfd, POLLIN, ms);
-
-	if (r <= 0) {
-		errno = r ? errno : ETIMEDOUT;
+	if (wait_ready(lfd, POLLIN, ms))
 		return -1;
-	}
 	return accept(lfd, NULL, NULL);
 }
 
@@ -256,12 +264,7 @@ ssize_t send_all(int fd, const void *buf, size_t len, int ms)
 		}
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return -1;
-		n = wait_fd(fd, POLLOUT, ms);
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (n < 0)
+		if (wait_ready(fd, POLLOUT, ms))
 			return -1;
 	}
 	return done;
@@ -285,12 +288,7 @@ ssize_t recv_all(int fd, void *buf, size_t len, int ms)
 		}
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
-		n = wait_fd(fd, POLLIN, ms);
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (n < 0)
+		if (wait_ready(fd, POLLIN, ms))
 			return -1;
 	}
 	return done;
@@ -314,12 +312,7 @@ ssize_t recv_to_eof(int fd, void *buf, size_t cap, int ms)
 			return done;
 		if (errno != EAGAIN && errno != EINTR)
 			return -1;
-		n = wait_fd(fd, POLLIN, ms);
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		if (n < 0)
+		if (wait_ready(fd, POLLIN, ms))
 			return -1;
 	}
 }

@@ -29,6 +29,7 @@ mount -t debugfs debugfs /sys/kernel/debug
 dmesg -n 1
 . /bed/env
 export KVER
+. /bed/init-lib.sh
 
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 SCENARIO=$(arg pvcalls_scenario)
@@ -76,28 +77,6 @@ wait_for() {
 		[ "$(now)" -lt "$w_end" ] || return 1
 		sleep 0.3
 	done
-}
-
-# kmemleak, present in make check-debug's kernel only: a scan, then a
-# result line counting the suspected leaks allocated through PV Calls
-# code (other suspects are printed, not judged: they are not ours).
-kmemleak_check() {	# kmemleak_check RESULT-FUNCTION
-	k=/sys/kernel/debug/kmemleak
-	[ -e $k ] || return 0
-	echo scan > $k
-	sleep 5
-	echo scan > $k
-	total=$(grep -c '^unreferenced object' $k)
-	ours=$(awk '/^unreferenced object/ { seen = 0 }
-		    /pvcalls/ && !seen { n++; seen = 1 }
-		    END { print n + 0 }' $k)
-	echo "@@@ kmemleak: $total suspected leaks, $ours through PV Calls code"
-	head -n 200 $k
-	if [ "$ours" = 0 ]; then
-		$1 OK "kmemleak: no leak through PV Calls code ($total other suspects)"
-	else
-		$1 FAIL "kmemleak: no leak through PV Calls code" "$ours leaks"
-	fi
 }
 
 the_end() {

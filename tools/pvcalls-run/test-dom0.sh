@@ -25,6 +25,8 @@
 # PVCALLS_RUN_IPERF_TIME: seconds of each iperf3 run (default 3).
 # PVCALLS_RUN_BIG_KIB: size of big.bin (default 2048).
 
+D=$(cd "$(dirname "$0")" && pwd)
+. "$D/test-lib.sh"
 WAIT=${PVCALLS_RUN_WAIT:-300}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BIG_KIB=${PVCALLS_RUN_BIG_KIB:-2048}
@@ -44,27 +46,6 @@ tap() {	# tap 0|1 name [reason]
 	fi
 }
 
-have() {
-	command -v "$1" >/dev/null 2>&1
-}
-
-now() {
-	$BB date +%s
-}
-
-# The same page as test-guest.sh generates, to compare checksums.
-mkpage() {
-	i=0
-	while [ $i -lt 2000 ]; do
-		echo "line $i of the PV Calls page: the quick brown fox jumps over the lazy dog"
-		i=$((i + 1))
-	done
-}
-
-md5() {
-	$BB md5sum | cut -d' ' -f1
-}
-
 # The backend's command counter (0 in a dry run without the backend).
 bcommands() {
 	$BB awk '$1 == "commands" { print $2 }' $BSTATS 2>/dev/null || echo 0
@@ -81,12 +62,6 @@ get() {	# get URL FILE: busybox wget, bounded (its -T crashes in 1.35)
 	$BB timeout 60 $BB wget -q -O "$2" "$1" 2>"$T/wget.err"
 }
 
-stop() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
 trap stop EXIT
 # The bed stops this script only when the guest is gone before dom0 was
 # done with it.

@@ -22,6 +22,7 @@
 
 D=$(cd "$(dirname "$0")" && pwd)
 PATH=$D:$PATH
+. "$D/test-lib.sh"
 WAIT=${PVCALLS_RUN_WAIT:-300}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BIG=$((${PVCALLS_RUN_BIG_KIB:-2048} * 1024))
@@ -45,27 +46,6 @@ tap() {	# tap 0|1 name [reason]; a note with the time since the start first
 		fail=$((fail + 1))
 		echo "not ok $n $2${3:+ # $3}"
 	fi
-}
-
-have() {
-	command -v "$1" >/dev/null 2>&1
-}
-
-now() {
-	$BB date +%s
-}
-
-# The same page as test-dom0.sh serves.
-mkpage() {
-	i=0
-	while [ $i -lt 2000 ]; do
-		echo "line $i of the PV Calls page: the quick brown fox jumps over the lazy dog"
-		i=$((i + 1))
-	done
-}
-
-md5() {
-	$BB md5sum | cut -d' ' -f1
 }
 
 # moved LOG: pvcalls-run -v logged at least one moved socket
@@ -105,12 +85,6 @@ get() {	# get URL FILE [LOG]: busybox wget under pvcalls-run, bounded
 	$BB timeout 60 $RUN -v -- $BB wget -q -O "$2" "$1" 2>"${3:-/dev/null}"
 }
 
-stop() {
-	for p in $pids; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
 trap stop EXIT
 trap 'exit 1' INT TERM
 

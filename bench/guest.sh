@@ -7,6 +7,7 @@
 #   netfront    AF_INET over xen-netfront/xen-netback, 192.0.2.1
 #   pvcalls-v1  PV Calls with notify_mitigation=0 (frontend reloaded), when
 #               the frontend has that parameter
+# pvcalls and pvcalls-v1 alternate, one repetition per round (see below).
 B=/opt/pvcalls/bench
 . $B/knobs.env
 PORT=7900
@@ -20,7 +21,7 @@ client() {	# client TRANSPORT FAMILY ADDR
 	# shellcheck disable=SC2086
 	timeout "$BENCH_CLIENT_TIMEOUT" $B/pvbench client --family "$2" \
 		--addr "$3" --port $PORT --transport "$1" --side guest \
-		$BENCH_ARGS 2>&1
+		$BENCH_ARGS $CLIENT_EXTRA 2>&1
 	echo "@@@ bench: $1 end $(cut -d' ' -f1 /proc/uptime)"
 }
 connected() {
@@ -32,16 +33,53 @@ connected() {
 	done
 }
 
+# Load the frontend with notify_mitigation=$1 unless it already is, and
+# wait for it to connect.
+frontend_mode() {
+	[ "$(cat $NM 2>/dev/null)" = "$( [ "$1" = 1 ] && echo Y || echo N)" ] &&
+		return 0
+	echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind
+	rmmod xen_pvcalls_front
+	modprobe xen-pvcalls-front notify_mitigation="$1" && connected
+}
+
+# pvcalls and pvcalls-v1 differ by one module parameter, so they are
+# measured in alternating rounds of one repetition each: whatever else the
+# host does meanwhile (under TCG every wake-up of the other vCPU waits for
+# a host thread) then weighs on both alike.  Only the first round runs the
+# scale test.
+has() { case ",$BENCH_TRANSPORTS," in *,$1,*) return 0 ;; esac; return 1; }
+pv_round() {	# pv_round TRANSPORT ROUND
+	if [ "$1" = pvcalls ]; then mode=1; else mode=0; fi
+	if [ ! -r $NM ]; then
+		[ "$2" = 1 ] && note "$1" "the frontend has no notify_mitigation parameter: measured in the default configuration"
+	elif ! frontend_mode $mode; then
+		note "$1" "frontend reload with notify_mitigation=$mode failed: state $(cat $FRONT/state 2>&1)"
+		return
+	elif [ "$2" = 1 ]; then
+		note "$1" "frontend notify_mitigation=$(cat $NM)"
+		note "$1" "frontend ring_order=$(cat /sys/module/xen_pvcalls_front/parameters/ring_order 2>/dev/null)"
+	fi
+	tests=$BENCH_TESTS
+	[ "$2" = 1 ] || tests=$(echo ",$tests," | sed 's/,scale,/,/; s/^,//; s/,$//')
+	[ -n "$tests" ] || return
+	CLIENT_EXTRA="--reps 1 --tests $tests"
+	client "$1" pvcalls 127.0.0.1
+	CLIENT_EXTRA=
+}
+pv_done=
 for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 	case $t in
-	pvcalls)
-		if [ -r $NM ]; then
-			note pvcalls "frontend notify_mitigation=$(cat $NM)"
-		else
-			note pvcalls "default module configuration: the frontend has no notify_mitigation parameter (extension not implemented)"
-		fi
-		note pvcalls "frontend ring_order=$(cat /sys/module/xen_pvcalls_front/parameters/ring_order 2>/dev/null)"
-		client pvcalls pvcalls 127.0.0.1
+	pvcalls|pvcalls-v1)
+		[ -z "$pv_done" ] || continue
+		pv_done=1
+		r=1
+		while [ $r -le "$BENCH_REPS" ]; do
+			for p in pvcalls pvcalls-v1; do
+				has $p && pv_round $p $r
+			done
+			r=$((r + 1))
+		done
 		;;
 	netfront)
 		modprobe xen-netfront
@@ -61,22 +99,6 @@ for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 			client netfront inet 192.0.2.1
 		else
 			note netfront "no link to 192.0.2.1: eth0 $(cat /sys/class/net/eth0/operstate 2>&1)"
-		fi
-		;;
-	pvcalls-v1)
-		if [ ! -r $NM ]; then
-			note pvcalls-v1 "the frontend has no notify_mitigation parameter: measured in the default configuration, same as pvcalls (a run-to-run comparison)"
-			client pvcalls-v1 pvcalls 127.0.0.1
-			continue
-		fi
-		# reload the frontend with the extension off
-		echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind
-		rmmod xen_pvcalls_front
-		if modprobe xen-pvcalls-front notify_mitigation=0 && connected; then
-			note pvcalls-v1 "frontend reloaded with notify_mitigation=$(cat $NM)"
-			client pvcalls-v1 pvcalls 127.0.0.1
-		else
-			note pvcalls-v1 "frontend reload with notify_mitigation=0 failed: state $(cat $FRONT/state 2>&1)"
 		fi
 		;;
 	esac

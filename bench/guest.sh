@@ -138,7 +138,7 @@ else
 fi
 r=1
 while [ -n "$iperf_pv$iperf_nf" ] && [ $r -le "$BENCH_REPS" ]; do
-	[ -z "$iperf_pv" ] || iperf3_run pvcalls 127.0.0.1 $r pvcalls-run $PVCALLS_RUN --
+	[ -z "$iperf_pv" ] || iperf3_run pvcalls 127.0.0.1 $r pvcalls-run $PVCALLS_RUN -v --
 	[ -z "$iperf_nf" ] || iperf3_run netfront 192.0.2.1 $r none
 	r=$((r + 1))
 done

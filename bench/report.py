@@ -152,8 +152,13 @@ def aggregate_iperf(rows):
              "unit": rs[0]["unit"], "tool": "iperf3",
              "via": rs[0].get("via")}
         for k in ("sender_mbit_s", "retransmits", "cpu_client_pct",
-                  "cpu_server_pct"):
-            e[k] = stat([r.get(k) for r in rs])
+                  "cpu_server_pct", "moved_sockets", "front_bytes_sent",
+                  "front_bytes_received"):
+            if any(k in r for r in rs):
+                e[k] = stat([r.get(k) for r in rs])
+        errs = sorted({r["iperf3_error"] for r in rs if "iperf3_error" in r})
+        if errs:
+            e["iperf3_errors"] = errs
         out.append(e)
 
     def order(e):
@@ -178,8 +183,9 @@ def iperf_table(iperf, res, notes):
          "frontend in its default configuration; netfront: plain, to "
          "192.0.2.1) against iperf3 -s in dom0; dom0-loopback: both in "
          "dom0.  %s-byte writes, Mbit/s received, median (min-max) of the "
-         "runs; beside it pvbench's stream of the same direction and "
-         "transport at 64 KiB and 256 KiB." % (
+         "runs; TCP retransmits of the sending socket (none for a PV Calls "
+         "socket: it has no TCP_INFO); beside it pvbench's stream of the "
+         "same direction and transport at 64 KiB and 256 KiB." % (
              iperf[0]["msg_size"] if iperf else "131072"), ""]
     if not iperf:
         why = [n.get("note") for n in notes if n.get("test") == "iperf3"]

@@ -13,6 +13,30 @@ modprobe xen-netback || bed FAIL "modprobe xen-netback"
 $B/pvbench server --port $BENCH_PORT --max-seconds "$GUEST_TIMEOUT" \
 	> /tmp/pvbench-server.log 2>&1 &
 BENCH_SRV=$!
+# The iperf3 cross-check (bench/iperf3.sh): iperf3 -s on its own port for
+# every transport; the guest gets iperf3 and pvcalls-run from the
+# pvcalls-run guest's extra archive (guest_start appends
+# /guest/extra-SCENARIO.cpio.gz).  Without iperf3 the run notes it and the
+# guest is told (bench_iperf=0 on its command line).
+. $B/iperf3.sh
+IPERF_SRV=
+echo "@@@ BEGIN bench-iperf3-dom0"
+if [ "${BENCH_IPERF:-1}" != 1 ]; then
+	G_ARGS="bench_iperf=0"
+elif ! command -v iperf3 >/dev/null 2>&1; then
+	iperf3_note dom0 "no iperf3 in dom0: no iperf3 cross-check"
+	G_ARGS="bench_iperf=0"
+else
+	timeout "$GUEST_TIMEOUT" iperf3 -s -p $IPERF_PORT \
+		> /tmp/iperf3-server.log 2>&1 &
+	IPERF_SRV=$!
+	if [ -e /guest/extra-pvcalls-run.cpio.gz ]; then
+		ln -sf extra-pvcalls-run.cpio.gz /guest/extra-bench.cpio.gz
+	else
+		iperf3_note pvcalls "no /guest/extra-pvcalls-run.cpio.gz: the bench guest has no iperf3 or pvcalls-run"
+	fi
+fi
+echo "@@@ END bench-iperf3-dom0"
 sleep 1
 case ",$BENCH_TRANSPORTS," in
 *,dom0-loopback,*)
@@ -23,6 +47,15 @@ case ",$BENCH_TRANSPORTS," in
 		--addr 127.0.0.1 --port $BENCH_PORT --transport dom0-loopback \
 		--side dom0 $BENCH_ARGS 2>&1
 	echo "@@@ END bench-dom0"
+	if [ -n "$IPERF_SRV" ]; then
+		echo "@@@ BEGIN bench-iperf3-dom0-loopback"
+		r=1
+		while [ $r -le "$BENCH_REPS" ]; do
+			iperf3_run dom0-loopback 127.0.0.1 $r none
+			r=$((r + 1))
+		done
+		echo "@@@ END bench-iperf3-dom0-loopback"
+	fi
 	;;
 esac
 # dom0's TCP counters around the guest (delayed ACKs, window probes...)
@@ -33,11 +66,18 @@ G_MEMORY=$BENCH_GUEST_MEMORY
 G_CFG_EXTRA="vif = [ \"script=$B/vif-bench\" ]"
 guest_start bench bench
 guest_end bench
+G_ARGS=
 kill $BENCH_SRV 2>/dev/null
+[ -z "$IPERF_SRV" ] || kill "$IPERF_SRV" 2>/dev/null
 echo "@@@ BEGIN bench-netstat-after"
 grep TcpExt: /proc/net/netstat
 echo "@@@ END bench-netstat-after"
 echo "@@@ BEGIN bench-server"
 cat /tmp/pvbench-server.log
 echo "@@@ END bench-server"
+if [ -n "$IPERF_SRV" ]; then
+	echo "@@@ BEGIN bench-iperf3-server"
+	cat /tmp/iperf3-server.log
+	echo "@@@ END bench-iperf3-server"
+fi
 say "backend counters after the bench: $(tr '\n' ' ' < $STATS 2>&1)"

@@ -8,12 +8,16 @@
 #   pvcalls-v1  PV Calls with notify_mitigation=0 (frontend reloaded), when
 #               the frontend has that parameter
 # pvcalls and pvcalls-v1 alternate, one repetition per round (see below).
+# Then the iperf3 cross-check (bench/iperf3.sh): iperf3 -c against dom0's
+# iperf3 -s, under pvcalls-run for pvcalls, plain over netfront.
 B=/opt/pvcalls/bench
 . $B/knobs.env
 PORT=7900
 FRONT=/sys/bus/xen/devices/pvcalls-0
 NM=/sys/module/xen_pvcalls_front/parameters/notify_mitigation
 ulimit -n 65536
+. $B/iperf3.sh
+PVCALLS_RUN=/opt/pvcalls/pvcalls-run
 
 note() { echo "BENCH-NOTE {\"transport\":\"$1\",\"note\":\"$2\"}"; }
 client() {	# client TRANSPORT FAMILY ADDR
@@ -96,10 +100,45 @@ for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 			[ $i -lt 30 ] || break
 		done
 		if [ $i -lt 30 ]; then
+			nf_up=1
 			client netfront inet 192.0.2.1
 		else
 			note netfront "no link to 192.0.2.1: eth0 $(cat /sys/class/net/eth0/operstate 2>&1)"
 		fi
 		;;
 	esac
+done
+
+# The iperf3 cross-check: pvcalls (the default configuration, under
+# pvcalls-run) and netfront alternate, both directions per round, against
+# dom0's iperf3 -s.  What is missing is noted, never fatal.
+iperf_pv=
+iperf_nf=
+if [ "${BENCH_IPERF:-1}" != 1 ]; then
+	:
+elif grep -q 'bench_iperf=0' /proc/cmdline; then
+	iperf3_note guest "dom0 runs no iperf3 server: no iperf3 cross-check"
+elif ! command -v iperf3 >/dev/null 2>&1; then
+	iperf3_note guest "no iperf3 in the guest: no iperf3 cross-check"
+else
+	if ! has pvcalls; then
+		:
+	elif [ ! -x $PVCALLS_RUN ]; then
+		iperf3_note pvcalls "no $PVCALLS_RUN in the guest: no iperf3 over PV Calls"
+	elif [ -r $NM ] && ! frontend_mode 1; then
+		iperf3_note pvcalls "frontend reload with notify_mitigation=1 failed: no iperf3 over PV Calls"
+	else
+		iperf_pv=1
+	fi
+	if has netfront && [ -n "${nf_up:-}" ]; then
+		iperf_nf=1
+	elif has netfront; then
+		iperf3_note netfront "no link to 192.0.2.1: no iperf3 over netfront"
+	fi
+fi
+r=1
+while [ -n "$iperf_pv$iperf_nf" ] && [ $r -le "$BENCH_REPS" ]; do
+	[ -z "$iperf_pv" ] || iperf3_run pvcalls 127.0.0.1 $r pvcalls-run $PVCALLS_RUN -v --
+	[ -z "$iperf_nf" ] || iperf3_run netfront 192.0.2.1 $r none
+	r=$((r + 1))
 done

@@ -9,6 +9,8 @@ LOGDIR is build/logs/bench (the bed's sections: bench-dom0.txt holds the
 dom0-loopback client, guest-log-bench.txt the guest's clients).  Every
 figure is the median of the repetitions, with min and max.  Missing or
 failed figures are left out (and listed under "errors"), never fatal.
+The iperf3 cross-check (tests iperf3-*, bench/iperf3.sh) goes to a list
+of its own, "iperf3", beside "results" (whose tests are issue 6's).
 """
 import glob
 import json
@@ -24,6 +26,7 @@ TRANSPORTS = ["pvcalls", "pvcalls-v1", "netfront", "dom0-loopback"]
 TESTS = ["stream-guest-to-dom0", "stream-dom0-to-guest", "rr", "crr",
          "concurrent-16"]
 PVCALLS = ("pvcalls", "pvcalls-v1")
+IPERF = ["iperf3-guest-to-dom0", "iperf3-dom0-to-guest"]
 GIB = float(1 << 30)
 MIB = float(1 << 20)
 
@@ -132,6 +135,76 @@ def aggregate(rows):
                 e["msg_size"], e["metric"], t)
     out.sort(key=order)
     return out
+
+
+def aggregate_iperf(rows):
+    """The iperf3 cross-check: one entry per transport and direction."""
+    groups = {}
+    for r in rows:
+        if r["test"] in IPERF:
+            groups.setdefault((r["transport"], r["test"]), []).append(r)
+    out = []
+    for (tr, test), rs in groups.items():
+        s = stat([r["value"] for r in rs])
+        e = {"transport": tr, "test": test, "metric": "throughput",
+             "msg_size": rs[0]["msg_size"], "median": s["median"],
+             "min": s["min"], "max": s["max"], "reps": s["n"],
+             "unit": rs[0]["unit"], "tool": "iperf3",
+             "via": rs[0].get("via")}
+        for k in ("sender_mbit_s", "retransmits", "cpu_client_pct",
+                  "cpu_server_pct", "moved_sockets", "front_bytes_sent",
+                  "front_bytes_received"):
+            if any(k in r for r in rs):
+                e[k] = stat([r.get(k) for r in rs])
+        errs = sorted({r["iperf3_error"] for r in rs if "iperf3_error" in r})
+        if errs:
+            e["iperf3_errors"] = errs
+        out.append(e)
+
+    def order(e):
+        return (IPERF.index(e["test"]),
+                TRANSPORTS.index(e["transport"])
+                if e["transport"] in TRANSPORTS else 99)
+    out.sort(key=order)
+    return out
+
+
+def rcell(s):
+    """A count: median (min-max) without decimals."""
+    if not s:
+        return "-"
+    return "%g (%g-%g)" % (s["median"], s["min"], s["max"])
+
+
+def iperf_table(iperf, res, notes):
+    """results.md: iperf3 beside pvbench's nearest streams."""
+    L = ["", "## iperf3 cross-check", "",
+         "iperf3 -c in the guest (pvcalls: under pvcalls-run, the "
+         "frontend in its default configuration; netfront: plain, to "
+         "192.0.2.1) against iperf3 -s in dom0; dom0-loopback: both in "
+         "dom0.  %s-byte writes, Mbit/s received, median (min-max) of the "
+         "runs; TCP retransmits of the sending socket (none for a PV Calls "
+         "socket: it has no TCP_INFO); beside it pvbench's stream of the "
+         "same direction and transport at 64 KiB and 256 KiB." % (
+             iperf[0]["msg_size"] if iperf else "131072"), ""]
+    if not iperf:
+        why = [n.get("note") for n in notes if n.get("test") == "iperf3"]
+        L.append("No iperf3 figures in this run%s." % (
+            ": " + "; ".join(why) if why else " (see notes and errors)"))
+        return L
+    L += ["| test | transport | iperf3 Mbit/s | TCP retransmits | "
+          "pvbench 64 KiB | pvbench 256 KiB |", "|---|---|---|---|---|---|"]
+    byk = {(e["test"], e["msg_size"], e["transport"]): e for e in res
+           if e["metric"] == "throughput"}
+    for e in iperf:
+        st = "stream-" + e["test"][len("iperf3-"):]
+        L.append("| %s | %s%s | %s | %s | %s | %s |" % (
+            e["test"], e["transport"],
+            " (%s)" % e["via"] if e.get("via") not in (None, "none") else "",
+            cell(e), rcell(e.get("retransmits")),
+            cell(byk.get((st, 65536, e["transport"]))),
+            cell(byk.get((st, 262144, e["transport"])))))
+    return L
 
 
 def aggregate_scale(rows):
@@ -243,7 +316,8 @@ def readme(path, res, transports, src, machine, knobs):
         fh.write(text)
 
 
-def markdown(res, scale, notes, errors, transports, src=None, machine=None):
+def markdown(res, scale, notes, errors, transports, src=None, machine=None,
+             iperf=()):
     L = ["# PV Calls bench: results", "",
          "Measured tree: %s" % (src or "unknown"), "",
          "When and where: %s." % machine_line(machine), "",
@@ -346,6 +420,7 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None):
         if e["metric"] == "max-connections":
             L.append("| %s | %d (target %d) | %s |" % (
                 e["transport"], e["median"], e["connections"], e["limit"]))
+    L += iperf_table(list(iperf), res, notes)
     if errors:
         L += ["", "## Errors", ""]
         for x in errors:
@@ -409,7 +484,8 @@ def main():
         sys.exit(__doc__)
     logdir, outdir = sys.argv[1], sys.argv[2]
     rows, errors, notes = read_lines(logdir)
-    res = aggregate(rows)
+    res = aggregate([r for r in rows if r["test"] not in IPERF])
+    iperf = aggregate_iperf(rows)
     scale = aggregate_scale(rows)
     seen = {r["transport"] for r in rows + errors}
     # all four always: a transport without figures shows as "-" (see errors)
@@ -455,6 +531,12 @@ def main():
         "notes": notes,
         "results": res,
         "scale": scale,
+        "iperf3_measure": "the cross-check: iperf3 -c (guest; under "
+                          "pvcalls-run for pvcalls) against iperf3 -s in "
+                          "dom0, -t BENCH_IPERF_SECONDS, both directions "
+                          "(-R: dom0 sends); median/min/max of the "
+                          "receiver's Mbit/s over the runs",
+        "iperf3": iperf,
         "errors": errors,
     }
     os.makedirs(outdir, exist_ok=True)
@@ -463,12 +545,13 @@ def main():
         fh.write("\n")
     with open(os.path.join(outdir, "results.md"), "w") as fh:
         fh.write(markdown(res, scale, notes, errors, transports, src,
-                          machine))
+                          machine, iperf))
     plot(res, transports, os.path.join(outdir, "throughput.png"))
     readme(os.path.join(outdir, "..", "README"), res, transports, src,
            machine, knobs)
-    print("report: %d figures, %d scale figures, %d errors -> %s/results.*"
-          % (len(res), len(scale), len(errors), outdir), file=sys.stderr)
+    print("report: %d figures, %d scale figures, %d iperf3 figures, %d "
+          "errors -> %s/results.*" % (len(res), len(scale), len(iperf),
+                                      len(errors), outdir), file=sys.stderr)
 
 
 if __name__ == "__main__":

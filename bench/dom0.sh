@@ -63,7 +63,9 @@ echo "@@@ BEGIN bench-netstat-before"
 grep TcpExt: /proc/net/netstat
 echo "@@@ END bench-netstat-before"
 G_MEMORY=$BENCH_GUEST_MEMORY
-G_CFG_EXTRA="vif = [ \"script=$B/vif-bench\" ]"
+G_CFG_EXTRA="vif = [ \"script=$B/vif-bench\" ]
+max_event_channels = 16384
+max_grant_frames = 512"
 guest_start bench bench
 guest_end bench
 G_ARGS=

@@ -31,6 +31,13 @@ others=$(beds)
 sampler=$!
 # the whole guest run is bounded: each client has BENCH_CLIENT_TIMEOUT
 export GUEST_TIMEOUT=${BENCH_GUEST_TIMEOUT:-3000}
+# Room for the scale test's 10 000 connections: each PV Calls socket of
+# the guest costs an event channel (xl gives 1023 by default), up to
+# 1 + 16 grant entries (Xen allows 64 grant frames, 32 768 entries, by
+# default) and about 70 KiB of guest memory.  bench/dom0.sh raises the
+# guest's limits to match.
+export QEMU_MEMORY=${BENCH_QEMU_MEMORY:-3072}
+export XEN_ARGS="gnttab_max_frames=512 ${XEN_ARGS:-}"
 t0=$(date +%s)
 testbed/run.sh bench || { kill $sampler; exit 1; }
 kill $sampler 2>/dev/null || true

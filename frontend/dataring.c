@@ -160,6 +160,15 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 		atomic64_inc(&pvc_stats.ring_fallbacks);
 
 	ret = pvc_alloc_evtchn(info.domid, &d->port);
+	if (ret == -ENOSPC) {
+		/*
+		 * The domain's event channels are all in use (xl's
+		 * max_event_channels, 1023 by default): like running out
+		 * of grants, a shortage of a resource, not of the device.
+		 */
+		atomic64_inc(&pvc_stats.evtchn_enobufs);
+		ret = -ENOBUFS;
+	}
 	if (ret)
 		goto err;
 	ret = bind_evtchn_to_irqhandler(d->port, handler, 0, "pvcalls-data",

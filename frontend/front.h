@@ -46,6 +46,8 @@ struct pvc_stats {
 	atomic_t rings[PVC_MAX_RING_ORDER + 1];
 	atomic64_t ring_fallbacks;
 	atomic64_t ring_enobufs;
+	/* sockets refused because the domain had no event channel left */
+	atomic64_t evtchn_enobufs;
 	/* data rings, all sockets (Documentation/notify-mitigation.rst) */
 	atomic64_t data_events_sent;
 	atomic64_t data_events_received;

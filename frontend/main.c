@@ -42,6 +42,7 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 			   atomic_read(&pvc_stats.rings[i]));
 	pvc_seq_stat64(m, "ring_fallbacks", &pvc_stats.ring_fallbacks);
 	pvc_seq_stat64(m, "ring_enobufs", &pvc_stats.ring_enobufs);
+	pvc_seq_stat64(m, "evtchn_enobufs", &pvc_stats.evtchn_enobufs);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
 	pvc_seq_stat64(m, "data_events_sent", &pvc_stats.data_events_sent);
 	pvc_seq_stat64(m, "data_events_received",

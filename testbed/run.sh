@@ -68,10 +68,11 @@ trap cleanup EXIT
 
 # Xen: serial console, dom0 memory fixed, no scrubbing (slow under TCG),
 # no reboot on a crash (QEMU's -no-reboot makes a reboot exit QEMU).
+# QEMU_MEMORY (MiB) and XEN_ARGS (more Xen options) are for make bench.
 timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
-	-accel tcg -cpu qemu64 -m 2048 -smp 2 -nographic -no-reboot -nic none \
-	-kernel "$BUILD/xen" \
-	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0" \
+	-accel tcg -cpu qemu64 -m "${QEMU_MEMORY:-2048}" -smp 2 -nographic \
+	-no-reboot -nic none -kernel "$BUILD/xen" \
+	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0 ${XEN_ARGS:-}" \
 	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick}${ONLY:+ pvcalls_only=${ONLY//,/:}},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!

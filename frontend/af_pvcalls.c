@@ -41,11 +41,12 @@
  *  - shutdown(SHUT_WR) stops local sends (EPIPE) but sends no FIN: the
  *    peer sees end of file only at close.  close() returns at once; the
  *    transport keeps the socket until the backend has taken what is
- *    left in the send ring (bounded wait), then releases it.  shutdown(SHUT_RD) makes
- *    reads return 0 once the ring is empty.
+ *    left in the send ring (bounded wait), then releases it.
+ *    shutdown(SHUT_RD) makes reads return 0 once the ring is empty.
  *  - TCP-level options (TCP_NODELAY...) are accepted and remembered,
- *    with no effect; SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are
- *    stored by the generic code only.
+ *    with no effect; TCP_INFO gives the state and zero counters;
+ *    SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are stored by the
+ *    generic code only.
  *  - getsockname() gives the bound address; after connect() of an
  *    unbound socket, the address and port the transport bound it to
  *    before connecting (v1 reports no local address): 127.0.0.1 for a
@@ -740,6 +741,19 @@ static int pvc_getsockopt(struct socket *sock, int level, int optname,
 		return -EFAULT;
 	if (len < 0)
 		return -EINVAL;
+	if (optname == TCP_INFO) {
+		/*
+		 * Monitoring programs (iperf3, ss-like tools) ask for it.
+		 * v1 tells the guest nothing about dom0's TCP connection:
+		 * only the state is known, every counter reads 0.
+		 */
+		struct tcp_info info = { .tcpi_state = pvc_state(sock->sk) };
+
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	}
 	switch (optname) {
 	case TCP_NODELAY:
 		val = ps->tcp_nodelay;

@@ -304,6 +304,7 @@ int g_sockopt_identity(struct tctx *t)
 int g_tcp_options(struct tctx *t)
 {
 	struct linger lg = { 1, 5 }, lg2;
+	struct tcp_info ti;
 	int fd = test_socket(), one = 1, v, rc;
 	int sz = 256 * 1024;
 	socklen_t len;
@@ -338,6 +339,14 @@ int g_tcp_options(struct tctx *t)
 	fd = guest_connect_dom0(t);
 	if (fd < 0)
 		return T_FAIL;
+	/* TCP_INFO (iperf3 asks for it every second) knows the state */
+	len = sizeof(ti);
+	memset(&ti, 0xff, sizeof(ti));
+	CHECK(!getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len),
+	      "TCP_INFO: %s", errname(errno));
+	CHECK(len > 0 && ti.tcpi_state == TCP_ESTABLISHED,
+	      "TCP_INFO: length %u, state %u, want %d", len, ti.tcpi_state,
+	      TCP_ESTABLISHED);
 	/* and on a connected socket, then data still flows */
 	CHECK(!setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
 	      "TCP_NODELAY after connect: %s", errname(errno));

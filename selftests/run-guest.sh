@@ -35,6 +35,12 @@ big=$(cmdline_arg pvcalls_big)
 [ -n "$big" ] && ARGS="$ARGS --big $big"
 only=$(cmdline_arg pvcalls_only)
 [ -n "$only" ] && ARGS="$ARGS --only $only"
+# sizes of the load tests and of the GiB streams, and the streams' seed
+# (pvcalls_cycles=N pvcalls_conns=N pvcalls_stream=BYTES pvcalls_seed=N)
+for o in cycles:--cycles conns:--load-conns stream:--stream seed:--seed; do
+	v=$(cmdline_arg "pvcalls_${o%%:*}")
+	[ -n "$v" ] && ARGS="$ARGS ${o#*:} $v"
+done
 
 # quick: fewer connections than the full 1 000 concurrent / 10 000
 # cycles: under TCG one connection costs about 0.3 s (measured: 1 000

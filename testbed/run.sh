@@ -14,6 +14,8 @@
 # suite for full-size transfers),
 # ONLY=a,b (the suite guest runs only these selftests, for debugging;
 # passed to dom0 as a:b, QEMU's -initrd list is comma-separated),
+# GUEST_ARGS="k=v k=v" (more kernel arguments for the suite guest, or the
+# one guest of another scenario, e.g. pvcalls_cycles=1000; no commas),
 # BED_QUIET=1 to print nothing but the results.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -72,7 +74,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m 2048 -smp 2 -nographic -no-reboot -nic none \
 	-kernel "$BUILD/xen" \
 	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0" \
-	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick}${ONLY:+ pvcalls_only=${ONLY//,/:}},$BUILD/dom0.cpio.gz" \
+	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick}${ONLY:+ pvcalls_only=${ONLY//,/:}}${GUEST_ARGS:+ pvcalls_gargs=${GUEST_ARGS// /:}},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!
 tail -n +1 -F --pid="$qemu_pid" "$LOG" 2>/dev/null | progress &

@@ -47,7 +47,8 @@ done
 
 # quick: the full counts of issue 7 item 4.  Measured under TCG
 # (2026-11-24, one bed alone): 1 000 concurrent in 10 s, 1 000 cycles
-# in 13 s; the 1 GiB streams at 15-18 MiB/s, about 1 min each.
+# in 13 s; the 1 GiB streams at 15-18 MiB/s, about 1 min each.  With
+# other beds on the machine, 5-40 times slower (selftests/README.md).
 QUICK_CONNS=1000
 QUICK_CYCLES=10000
 LOAD_TESTS=dom0_peer_killed_midtransfer_econnreset_or_eof,load_concurrent_connections_memory_back,load_connect_xfer_close_cycles_memory_back,sockets_until_enobufs_then_all_freed

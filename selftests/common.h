@@ -35,6 +35,8 @@ struct options {
 	int ctl_port;		/* 7000 */
 	uint64_t big;		/* bytes per large transfer */
 	uint64_t max_writes;	/* cap on write calls per transfer */
+	uint64_t stream;	/* bytes per random-size stream (1 GiB) */
+	uint64_t seed;		/* of the streams' sizes and data */
 	uint32_t wrap_n;	/* ring wrap sweep: lengths 1..wrap_n */
 	int max_sockets;	/* cap of the ENOBUFS test */
 	int cycles;		/* connect/transfer/close cycles (load) */
@@ -69,7 +71,7 @@ struct test_pair {
 	test_fn guest;		/* runs in the guest; NULL: nothing to do */
 	test_fn dom0;		/* runs in dom0; NULL: nothing to do */
 	int timeout;		/* seconds per side, 0: default */
-	int big;		/* scale timeout with opt.big */
+	int big;		/* scale timeout: 1 with opt.big, 2 opt.stream */
 	long arg;		/* passed to both functions in tctx.arg */
 };
 
@@ -119,6 +121,13 @@ ssize_t recv_to_eof(int fd, void *buf, size_t cap, int ms);
 uint64_t fnv(uint64_t h, const void *p, size_t n);
 /* Fill @buf with stream bytes [@off, @off + @len) of stream @seed. */
 void pattern(void *buf, size_t len, uint64_t off, uint64_t seed);
+/* A stream hash independent of how the stream is cut (util.c). */
+struct shash {
+	uint64_t sum, off, part;
+};
+void shash_init(struct shash *s);
+void shash_update(struct shash *s, const void *buf, size_t len);
+uint64_t shash_final(const struct shash *s);
 /* Returns the first mismatching stream offset, or -1 if all match. */
 int64_t pattern_check(const void *buf, size_t len, uint64_t off, uint64_t seed);
 /*

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include "common.h"
 #include "family.h"
 
@@ -25,6 +27,7 @@ struct options opt = {
 	.ctl_port = 7000,
 	.big = 64ull << 20,
 	.max_writes = 200000,
+	.stream = 1ull << 30,
 	.wrap_n = 4096,
 	.max_sockets = 3000,
 	.cycles = 10000,
@@ -41,6 +44,9 @@ static void help(void)
 		"                           env PVCALLS_TEST_BIG; K/M/G suffixes)\n"
 		"  --huge                   1 GiB each way (the issue's full size)\n"
 		"  --max-writes N           cap write calls per transfer (200000)\n"
+		"  --stream BYTES           bytes of each random-size stream (1G)\n"
+		"  --seed N                 seed of the streams' sizes (default:\n"
+		"                           from the clock, printed)\n"
 		"  --wrap-n N               ring wrap sweep lengths 1..N (4096)\n"
 		"  --max-sockets N          cap of the ENOBUFS test (3000)\n"
 		"  --cycles N               connect/transfer/close cycles (10000)\n"
@@ -75,6 +81,7 @@ int main(int argc, char **argv)
 		{ "max-writes", 1, 0, 'w' }, { "wrap-n", 1, 0, 'n' },
 		{ "max-sockets", 1, 0, 'S' }, { "only", 1, 0, 'o' },
 		{ "cycles", 1, 0, 'C' }, { "load-conns", 1, 0, 'L' },
+		{ "stream", 1, 0, 'B' }, { "seed", 1, 0, 'E' },
 		{ "list", 0, 0, 'l' }, { "port", 1, 0, 'p' },
 		{ "addr", 1, 0, 'a' }, { "wait", 1, 0, 'W' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
@@ -107,6 +114,12 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			opt.max_writes = parse_size(optarg);
+			break;
+		case 'B':
+			opt.stream = parse_size(optarg);
+			break;
+		case 'E':
+			opt.seed = strtoull(optarg, NULL, 0);
 			break;
 		case 'n':
 			opt.wrap_n = strtoul(optarg, NULL, 0);
@@ -158,7 +171,16 @@ int main(int argc, char **argv)
 	}
 	if (opt.side == SIDE_DOM0)
 		return run_dom0();
-	printf("# pvcalls_test guest side, family %d%s, big %llu\n", opt.family,
-	       opt.inet_mode ? " (inet)" : "", (unsigned long long)opt.big);
+	/* the guest picks the seed; dom0 gets it in each stream test */
+	if (!opt.seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		opt.seed = ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec ^ getpid();
+	}
+	printf("# pvcalls_test guest side, family %d%s, big %llu, stream %llu, seed %llu\n",
+	       opt.family, opt.inet_mode ? " (inet)" : "",
+	       (unsigned long long)opt.big, (unsigned long long)opt.stream,
+	       (unsigned long long)opt.seed);
 	return run_guest();
 }

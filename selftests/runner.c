@@ -25,8 +25,10 @@ static int test_timeout(const struct test_pair *tp)
 {
 	int t = tp->timeout ? tp->timeout : 30;
 
-	if (tp->big)	/* generous: TCG can be slow */
+	if (tp->big == 1)	/* generous: TCG can be slow */
 		t += (int)(opt.big >> 20) * 4;
+	else if (tp->big == 2)	/* 3 s per MiB: 1 GiB at 0.33 MiB/s */
+		t += (int)(opt.stream >> 20) * 3;
 	return t;
 }
 
@@ -301,10 +303,10 @@ int run_guest(void)
 		printf("# control connection to %s:%d failed: %s\n",
 		       opt.ctl_addr, opt.ctl_port, errname(errno));
 		lost = 1;
-	} else if (ctl_printf("HELLO big=%llu max_writes=%llu wrap_n=%u max_sockets=%d",
+	} else if (ctl_printf("HELLO big=%llu max_writes=%llu wrap_n=%u max_sockets=%d stream=%llu",
 			      (unsigned long long)opt.big,
 			      (unsigned long long)opt.max_writes, opt.wrap_n,
-			      opt.max_sockets) ||
+			      opt.max_sockets, (unsigned long long)opt.stream) ||
 		   ctl_readline(line, sizeof(line), 30000) ||
 		   strncmp(line, "HELLO", 5)) {
 		printf("# no HELLO from dom0\n");
@@ -393,6 +395,9 @@ static void parse_hello(const char *line)
 	p = strstr(line, "max_sockets=");
 	if (p)
 		opt.max_sockets = atoi(p + 12);
+	p = strstr(line, "stream=");
+	if (p)
+		opt.stream = strtoull(p + 7, NULL, 10);
 }
 
 int run_dom0(void)

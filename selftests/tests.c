@@ -87,6 +87,11 @@ const struct test_pair test_table[] = {
 	TX("xfer_dom0_to_guest_writes_1kib", g_xfer_in, d_xfer_in, 120, 1, 1 * KiB),
 	TX("xfer_dom0_to_guest_writes_64kib", g_xfer_in, d_xfer_in, 120, 1, 64 * KiB),
 	TX("xfer_dom0_to_guest_writes_1mib", g_xfer_in, d_xfer_in, 120, 1, 1 * MiB),
+	/* opt.stream (1 GiB) each way, sizes 1 B..1 MiB (tests_stream.c) */
+	TX("stream_guest_to_dom0_random_sizes_hash", g_stream_out, d_stream_out,
+	   120, 2, 0),
+	TX("stream_dom0_to_guest_random_sizes_hash", g_stream_in, d_stream_in,
+	   120, 2, 0),
 	TX("concurrent_100_connections_hash", g_concurrent, d_concurrent, 120, 0, 0),
 	TX("sockets_until_enobufs_then_all_freed", g_enobufs, d_enobufs, 600, 0, 0),
 	/* faults and load (issue 7) */

@@ -42,6 +42,9 @@ SUITE=$(arg pvcalls_suite)
 SUITE=${SUITE:-quick}
 # pvcalls_only=a,b: the suite guest runs only these selftests (debugging)
 ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
+# pvcalls_gargs=k=v:k=v: more kernel arguments for that guest (run.sh's
+# GUEST_ARGS, e.g. the selftests' sizes: see selftests/run-guest.sh)
+GARGS=$(arg pvcalls_gargs | tr : ' ')
 BED_GUEST_TIMEOUT=300	# the bed's own short guests (hold, lifecycle)
 PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
 DATA_GUEST_TIMEOUT=420	# the notify-mitigation interop guests (data tests)
@@ -344,7 +347,7 @@ hostile_back_guest() {
 
 case $SCENARIO in
 suite)
-	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY}"
+	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
 	guest_start suite "$SUITE"
 	G_ARGS=
 	check_nm "notify-mitigation negotiated with both sides default" "$DOMID" \
@@ -531,7 +534,9 @@ bench)
 	# load: the full counts (1 000 connections, 10 000 cycles, sockets
 	# until ENOBUFS with the default 64 grant frames: ~120 MiB of rings)
 	[ "$SCENARIO" = load ] && G_MEMORY=768
+	G_ARGS="${ONLY:+pvcalls_only=$ONLY} $GARGS"
 	guest_start "$SCENARIO" "$SCENARIO"
+	G_ARGS=
 	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
 		say "pvcalls xenbus handshake: $(states "$DOMID") (4 = Connected)"
 	else

@@ -29,7 +29,7 @@ static bool pvcb_gmap_release(struct pvcb_gmap *g, unsigned int nr_pages)
 {
 	struct gnttab_unmap_grant_ref unmap[XENBUS_MAX_RING_GRANTS];
 	struct page *pages[XENBUS_MAX_RING_GRANTS];
-	struct gntab_unmap_queue_data q = { };
+	struct gntab_unmap_queue_data *q = &g->unmap_q;
 	unsigned int i, n = 0;
 	int err;
 
@@ -41,11 +41,12 @@ static bool pvcb_gmap_release(struct pvcb_gmap *g, unsigned int nr_pages)
 		pages[n++] = g->pages[i];
 	}
 	if (n) {
-		q.unmap_ops = unmap;
-		q.kunmap_ops = NULL;
-		q.pages = pages;
-		q.count = n;
-		err = gnttab_unmap_refs_sync(&q);
+		memset(q, 0, sizeof(*q));
+		q->unmap_ops = unmap;
+		q->kunmap_ops = NULL;
+		q->pages = pages;
+		q->count = n;
+		err = gnttab_unmap_refs_sync(q);
 		if (err) {
 			/* a page still mapped must never go back to the allocator */
 			pr_alert("unmapping %u grant(s) failed (%d): leaking their pages\n",

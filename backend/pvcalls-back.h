@@ -37,6 +37,13 @@ struct pvcb_gmap {
 	unsigned int nr;		/* 0: nothing mapped */
 	struct page *pages[XENBUS_MAX_RING_GRANTS];
 	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
+	/*
+	 * For gnttab_unmap_refs_sync(), which initialises a delayed work in
+	 * it: kept here, not on the stack, because DEBUG_OBJECTS warns about
+	 * a work on the stack that is not declared with the _ONSTACK
+	 * initialiser, and the grant table code cannot declare it so.
+	 */
+	struct gntab_unmap_queue_data unmap_q;
 };
 
 /* One connected frontend: one xenbus device. */

@@ -51,7 +51,11 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	spin_lock_irq(&t->lock);
 	c = t->child;
 	if (t->lstate == PVCT_L_ACCEPTING && c) {
-		spin_lock(&c->lock);
+		/*
+		 * Listener then child, never the other way: both locks are
+		 * of one lockdep class, so say this is one level deeper.
+		 */
+		spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 		if (!rsp->ret && !t->releasing) {
 			c->state = PVCT_CONNECTED;
 			if (names)

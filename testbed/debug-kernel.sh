@@ -6,7 +6,8 @@
 # repository:  ${PVC_CACHE:-~/.cache/xen-pvcalls}/debug-kernel/
 #   linux-source-*/         the tree (KDIR for our modules)
 #   root/lib/modules/KVER/  its modules
-# A cache is reused as long as the source tarball and testbed/debug.config
+# testbed/debug-kernel.patch is applied to the tree first.  A cache is
+# reused as long as the source tarball, testbed/debug.config and the patch
 # are unchanged.  Prints the tree's path on success.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,9 +18,12 @@ if [ -z "$TARBALL" ]; then
 	exit 1
 fi
 SRC=$CACHE/$(basename "$TARBALL" .tar.xz)
-STAMP=$(sha256sum "$TARBALL" "$TOP/testbed/debug.config" | sha256sum | cut -c1-16)
+# contents only: the same tarball and configuration give the same stamp
+# wherever the repository is checked out
+STAMP=$(cat "$TARBALL" "$TOP/testbed/debug.config" "$TOP/testbed/debug-kernel.patch" |
+	sha256sum | cut -c1-16)
 JOBS=${JOBS:-$(nproc)}
-"$TOP/testbed/deps.sh" flex bison bc libelf-dev libssl-dev >&2
+"$TOP/testbed/deps.sh" flex bison bc libelf-dev libssl-dev patch >&2
 
 if [ "$(cat "$CACHE/stamp" 2>/dev/null)" = "$STAMP" ] &&
    [ -e "$SRC/arch/x86/boot/bzImage" ]; then
@@ -38,6 +42,12 @@ if [ "$(cat "$CACHE/tarball" 2>/dev/null)" != "$(sha256sum < "$TARBALL")" ]; the
 	sha256sum < "$TARBALL" > "$CACHE/tarball"
 fi
 cd "$SRC"
+# Fixes to the kernel itself that the debug options would otherwise
+# report before any of our code runs (lockdep turns itself off after its
+# first report).  Applied once; make then rebuilds what they touch.
+if ! patch -p1 -R -s -f --dry-run < "$TOP/testbed/debug-kernel.patch" > /dev/null 2>&1; then
+	patch -p1 -s -f < "$TOP/testbed/debug-kernel.patch" >&2
+fi
 make -s x86_64_defconfig xen.config >&2
 scripts/kconfig/merge_config.sh -m .config "$TOP/testbed/debug.config" >&2
 make -s olddefconfig >&2

@@ -45,9 +45,13 @@ ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
 # pvcalls_gargs=k=v:k=v: more kernel arguments for that guest (run.sh's
 # GUEST_ARGS, e.g. the selftests' sizes: see selftests/run-guest.sh)
 GARGS=$(arg pvcalls_gargs | tr : ' ')
-BED_GUEST_TIMEOUT=300	# the bed's own short guests (hold, lifecycle)
-PVCALLS_RUN_TIMEOUT=420	# the pvcalls-run guest (its own waits: 300 s)
-DATA_GUEST_TIMEOUT=420	# the notify-mitigation interop guests (data tests)
+# pvcalls_slow=N (make check-debug): the debug kernel boots and runs
+# several times slower, so the bed's own fixed waits are multiplied by N.
+SLOW=$(arg pvcalls_slow)
+SLOW=${SLOW:-1}
+BED_GUEST_TIMEOUT=$((300 * SLOW))	# the bed's own short guests (hold, lifecycle)
+PVCALLS_RUN_TIMEOUT=$((420 * SLOW))	# the pvcalls-run guest (its own waits: 300 s)
+DATA_GUEST_TIMEOUT=$((420 * SLOW))	# the notify-mitigation interop guests (data tests)
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -106,7 +110,7 @@ mkdir -p /proc/xen /run/xenstored /run/xen /var/lib/xen /var/lib/xenstored \
 	/var/log/xen/console
 mount -t xenfs xenfs /proc/xen
 xenstored --pid-file=/run/xenstored.pid
-if ! wait_for 30 xenstore-ls /; then
+if ! wait_for $((30 * SLOW)) xenstore-ls /; then
 	bed FAIL "xenstored up"
 	the_end
 fi
@@ -133,7 +137,7 @@ stats_zero() {
 	done
 }
 check_stats_zero() {	# check_stats_zero NAME: waits up to 30 s
-	if wait_for 30 stats_zero; then
+	if wait_for $((30 * SLOW)) stats_zero; then
 		bed OK "$1"
 	else
 		bed FAIL "$1" "$(tr '\n' ' ' < $STATS 2>/dev/null || echo "no $STATS")"
@@ -170,7 +174,7 @@ flow_grew() { [ "$(sink_field in)" -gt "$f_in" ] && [ "$(sink_field out)" -gt "$
 data_flows() {
 	f_in=$(sink_field in)
 	f_out=$(sink_field out)
-	wait_for 20 flow_grew
+	wait_for $((20 * SLOW)) flow_grew
 }
 # Grant frames of the grants guest: 4 frames, 2048 v1 entries.
 GRANT_FRAMES=4
@@ -192,7 +196,7 @@ nm_keys() {
 }
 # check_nm NAME DOMID EXPECTED: a BED line; EXPECTED as nm_keys prints it.
 check_nm() {
-	if wait_for 300 both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
+	if wait_for $((300 * SLOW)) both_connected "$2" && [ "$(nm_keys "$2")" = "$3" ]; then
 		bed OK "$1: $3"
 	else
 		bed FAIL "$1: $3" "got $(nm_keys "$2"), $(states "$2")"
@@ -239,7 +243,7 @@ kernel = "/guest/vmlinuz"
 ramdisk = "$g_ramdisk"
 memory = ${G_MEMORY:-256}
 vcpus = 2
-extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 ${G_ARGS:-}"
+extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 pvcalls_slow=$SLOW ${G_ARGS:-}"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "${G_ON_REBOOT:-destroy}"
@@ -276,7 +280,7 @@ guest_end() {
 	else
 		bed FAIL "guest $1 finished in time" "not done after ${G_TIMEOUT}s"
 		xl destroy $g_name
-		wait_for 30 domain_gone $g_name
+		wait_for $((30 * SLOW)) domain_gone $g_name
 	fi
 	say "guest $1 gone"
 	rm -f /tmp/initrd-$1.cpio
@@ -288,7 +292,7 @@ guest_end() {
 	echo "@@@ END guest-log $1"
 	if [ -n "$DOM0_PID" ]; then
 		# run-dom0.sh exits by itself when the guest side is done.
-		wait_for 30 eval "! kill -0 $DOM0_PID"
+		wait_for $((30 * SLOW)) eval "! kill -0 $DOM0_PID"
 		kill $DOM0_PID 2>/dev/null
 		wait $DOM0_PID
 		echo "@@@ BEGIN dom0-run $1"
@@ -312,7 +316,7 @@ hostile_guest() {
 	guest_start hostile hostile $BED_GUEST_TIMEOUT
 	guest_end hostile
 	check_stats_zero "backend holds nothing after the hostile guest"
-	if wait_for 30 no_dying_domain; then
+	if wait_for $((30 * SLOW)) no_dying_domain; then
 		bed OK "hostile guest fully released (no dying domain)"
 	else
 		bed FAIL "hostile guest fully released (no dying domain)" \
@@ -369,7 +373,7 @@ suite)
 	else
 		bed FAIL "hold guest connected (xenbus state 4 both ends)" "$(states "$DOMID")"
 	fi
-	if wait_for 180 sink_open $FLOW_N; then
+	if wait_for $((180 * SLOW)) sink_open $FLOW_N; then
 		bed OK "hold guest: $FLOW_N connections to a dom0 peer open"
 	else
 		bed FAIL "hold guest: $FLOW_N connections to a dom0 peer open" \
@@ -412,14 +416,14 @@ suite)
 	fi
 	guest_end hold destroy
 	check_stats_zero "backend counters all 0 after xl destroy mid-transfer ($FLOW_N connections)"
-	if wait_for 30 no_dying_domain; then
+	if wait_for $((30 * SLOW)) no_dying_domain; then
 		bed OK "destroyed guest fully released (no dying domain)"
 	else
 		bed FAIL "destroyed guest fully released (no dying domain)" \
 			"$(xl list | grep '(null)')"
 	fi
 	# The dom0 peers see every connection end (EOF or reset), none hang.
-	if wait_for 30 sink_all_ended $FLOW_N; then
+	if wait_for $((30 * SLOW)) sink_all_ended $FLOW_N; then
 		bed OK "dom0 peer sees all $FLOW_N connections end after the destroy"
 	else
 		bed FAIL "dom0 peer sees all $FLOW_N connections end after the destroy" \
@@ -450,13 +454,13 @@ suite)
 	G_ON_REBOOT=
 	old=$DOMID
 	if wait_for "$G_TIMEOUT" both_connected "$old" &&
-	   wait_for 120 checks_done reboot 1; then
+	   wait_for $((120 * SLOW)) checks_done reboot 1; then
 		bed OK "reboot guest: first boot connected, socket works"
 	else
 		bed FAIL "reboot guest: first boot connected, socket works" "$(states "$old")"
 	fi
 	check "xl reboot of a connected guest" xl reboot pvc-reboot
-	if wait_for 120 new_instance pvc-reboot "$old"; then
+	if wait_for $((120 * SLOW)) new_instance pvc-reboot "$old"; then
 		DOMID=$(xl domid pvc-reboot)
 		bed OK "rebooted guest restarted (domain $old -> $DOMID)"
 	else
@@ -467,7 +471,7 @@ suite)
 	else
 		bed FAIL "rebooted guest reconnects (xenbus state 4 both ends)" "$(states "$DOMID")"
 	fi
-	if wait_for 120 checks_done reboot 2; then
+	if wait_for $((120 * SLOW)) checks_done reboot 2; then
 		bed OK "socket works in the rebooted guest"
 	else
 		bed FAIL "socket works in the rebooted guest" \
@@ -475,7 +479,7 @@ suite)
 	fi
 	guest_end reboot destroy
 	check_stats_zero "backend holds nothing after the rebooted guest's destroy"
-	if wait_for 30 no_dying_domain; then
+	if wait_for $((30 * SLOW)) no_dying_domain; then
 		bed OK "rebooted guest fully released (no dying domain)"
 	else
 		bed FAIL "rebooted guest fully released (no dying domain)" \

@@ -19,7 +19,11 @@ export KVER
 SCENARIO=$(sed -n 's/.*pvcalls_scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
 SCENARIO=${SCENARIO:-suite}
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
-CONNECT_WAIT=60
+# pvcalls_slow=N (make check-debug's slow kernel): fixed waits times N
+SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9]*\).*/\1/p' /proc/cmdline)
+SLOW=${SLOW:-1}
+CONNECT_WAIT=$((60 * SLOW))
+HOSTILE_WAIT=$((${HOSTILE_WAIT:-150} * SLOW))
 FRONT=/sys/bus/xen/devices/pvcalls-0
 FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
 # Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether
@@ -76,7 +80,7 @@ if [ "$SCENARIO" = hostile ]; then
 		tap FAIL "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
 		finish
 	fi
-	h_end=$(($(cut -d. -f1 /proc/uptime) + ${HOSTILE_WAIT:-150}))
+	h_end=$(($(cut -d. -f1 /proc/uptime) + $HOSTILE_WAIT))
 	until grep -q '^# done' $R 2>/dev/null; do
 		[ "$(cut -d. -f1 /proc/uptime)" -lt $h_end ] || break
 		sleep 1
@@ -85,7 +89,7 @@ if [ "$SCENARIO" = hostile ]; then
 	if grep -q '^# done' $R 2>/dev/null; then
 		tap OK "hostile frontend ran all its cases"
 	else
-		tap FAIL "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT:-150}s"
+		tap FAIL "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT}s"
 	fi
 	finish
 fi

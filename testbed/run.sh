@@ -29,7 +29,9 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
 # The suite guest, six short guests of the bed (300 s each: hold,
 # lifecycle, reboot twice, grants and more), the pvcalls-run guest and
 # two notify-mitigation interop guests (420 s each), boot and end.
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + 6 * 300 + 3 * 420 + 400))}
+# BED_SLOW=N (make check-debug): the bed's own waits are N times longer.
+BED_SLOW=${BED_SLOW:-1}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (6 * 300 + 3 * 420 + 400)))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).
@@ -78,7 +80,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m "${QEMU_MEMORY:-2048}" -smp 2 -nographic \
 	-no-reboot -nic none -kernel "$BUILD/xen" \
 	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0 ${XEN_ARGS:-}" \
-	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick}${ONLY:+ pvcalls_only=${ONLY//,/:}}${GUEST_ARGS:+ pvcalls_gargs=${GUEST_ARGS// /:}},$BUILD/dom0.cpio.gz" \
+	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick} pvcalls_slow=$BED_SLOW${ONLY:+ pvcalls_only=${ONLY//,/:}}${GUEST_ARGS:+ pvcalls_gargs=${GUEST_ARGS// /:}},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!
 tail -n +1 -F --pid="$qemu_pid" "$LOG" 2>/dev/null | progress &

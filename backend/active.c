@@ -315,10 +315,6 @@ static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
 }
 
 /*
- * out ring -> socket.  Returns bytes moved, 0 when nothing (more) can
- * move now, -EPROTO on an impossible out_prod.
- */
-/*
  * out_prod and the bytes it covers: 0 and *@avail, or -EPROTO on an
  * impossible out_prod.
  */
@@ -336,6 +332,10 @@ static int pvcb_out_avail(struct pvcb_dring *r, u32 *avail)
 	return 0;
 }
 
+/*
+ * out ring -> socket.  Returns bytes moved, 0 when nothing (more) can
+ * move now, -EPROTO on an impossible out_prod.
+ */
 static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 {
 	struct msghdr msg = { .msg_flags = MSG_DONTWAIT | MSG_NOSIGNAL };
@@ -410,10 +410,6 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 }
 
 /*
- * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
- * move now, -EPROTO on an impossible in_cons.
- */
-/*
  * in_cons and the space it leaves: 0 and *@space, or -EPROTO on an
  * impossible in_cons.
  */
@@ -436,6 +432,10 @@ static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 	return 0;
 }
 
+/*
+ * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
+ * move now, -EPROTO on an impossible in_cons.
+ */
 static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 {
 	struct msghdr msg = { };

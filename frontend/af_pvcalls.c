@@ -60,7 +60,9 @@
 #include <linux/net.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
+#include <linux/sockios.h>
 #include <linux/tcp.h>
+#include <asm/ioctls.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -695,6 +697,33 @@ static int pvc_shutdown(struct socket *sock, int how)
 	return err;
 }
 
+/*
+ * SIOCINQ (FIONREAD) and SIOCOUTQ as TCP answers them: bytes readable,
+ * and bytes sent that the peer has not taken; EINVAL on a listener.
+ * The data ring has nothing sent but unacknowledged, so SIOCOUTQNSD
+ * answers as SIOCOUTQ.  Anything else goes on to the generic socket
+ * ioctls.
+ */
+static int pvc_ioctl(struct socket *sock, unsigned int cmd,
+		     unsigned long arg)
+{
+	struct sock *sk = sock->sk;
+	int inq, outq;
+
+	switch (cmd) {
+	case SIOCINQ:
+	case SIOCOUTQ:
+	case SIOCOUTQNSD:
+		break;
+	default:
+		return -ENOIOCTLCMD;
+	}
+	if (pvc_state(sk) == TCP_LISTEN)
+		return -EINVAL;
+	tops->queued(pvc_sk(sk)->t, &inq, &outq);
+	return put_user(cmd == SIOCINQ ? inq : outq, (int __user *)arg);
+}
+
 static int pvc_setsockopt(struct socket *sock, int level, int optname,
 			  sockptr_t optval, unsigned int optlen)
 {
@@ -779,7 +808,7 @@ static const struct proto_ops pvc_ops = {
 	.accept = pvc_accept,
 	.getname = pvc_getname,
 	.poll = pvc_poll,
-	.ioctl = sock_no_ioctl,
+	.ioctl = pvc_ioctl,
 	.listen = pvc_listen,
 	.shutdown = pvc_shutdown,
 	.setsockopt = pvc_setsockopt,

@@ -415,7 +415,13 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
 	    pvc_ring_writable(out_prod, out_cons, d->size, &space))
 		return EPOLLERR | EPOLLIN | EPOLLOUT | EPOLLHUP;
 
-	if (avail && avail >= min_t(u32, rcvlowat, d->size))
+	/*
+	 * A low-water mark counts up to half the ring, as TCP caps
+	 * SO_RCVLOWAT at half its receive buffer: a backend waiting for
+	 * half a ring of space (notify-mitigation) and a reader waiting
+	 * for more than the other half would wait for each other.
+	 */
+	if (avail && avail >= pvc_notify_clamp((u32)rcvlowat, d->size))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (in_err) {
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
@@ -590,4 +596,23 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
 		*wake = PVCT_EV_TX;
 	return !READ_ONCE(intf->out_error) &&
 	       READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons);
+}
+
+/*
+ * Bytes readable in in[] and bytes of out[] the backend has not taken
+ * yet (SIOCINQ, SIOCOUTQ), from one reading of the indexes.  -EIO on
+ * indexes no backend can produce.
+ */
+int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
+{
+	struct pvc_indexes *intf = d->intf;
+	u32 space;
+
+	if (pvc_ring_readable(READ_ONCE(intf->in_prod), intf->in_cons,
+			      d->size, inq) ||
+	    pvc_ring_writable(intf->out_prod, READ_ONCE(intf->out_cons),
+			      d->size, &space))
+		return -EIO;
+	*outq = d->size - space;
+	return 0;
 }

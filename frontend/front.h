@@ -146,6 +146,7 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 __poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
 			 unsigned int *wake);
 bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake);
+int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq);
 
 /* ---- transport sockets (tsock.c, tsock_listen.c) ---- */
 

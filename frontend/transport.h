@@ -98,6 +98,11 @@ struct pvcalls_transport_ops {
 	ssize_t (*send)(struct pvct_sock *t, struct msghdr *msg, size_t len);
 	ssize_t (*recv)(struct pvct_sock *t, struct msghdr *msg, size_t len,
 			bool peek);
+	/*
+	 * Bytes readable now and bytes sent that the peer has not taken
+	 * yet (SIOCINQ, SIOCOUTQ); both 0 unless connected.
+	 */
+	void (*queued)(struct pvct_sock *t, int *inq, int *outq);
 };
 
 extern const struct pvcalls_transport_ops pvcalls_xen_transport;

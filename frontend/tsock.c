@@ -816,6 +816,24 @@ static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
+static void pvct_queued(struct pvct_sock *t, int *inq, int *outq)
+{
+	u32 in, out;
+	int dead;
+
+	*inq = 0;
+	*outq = 0;
+	/* After a protocol error the indexes mean nothing. */
+	if (pvct_usable(t, &dead) || dead == -EIO)
+		return;
+	if (pvc_dring_queued(&t->ring, &in, &out)) {
+		pvct_protocol_error(t);
+		return;
+	}
+	*inq = in;
+	*outq = out;
+}
+
 static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 {
 	enum pvct_state state;
@@ -873,4 +891,5 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.watch = pvct_watch,
 	.send = pvct_send,
 	.recv = pvct_recv,
+	.queued = pvct_queued,
 };

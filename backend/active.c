@@ -20,9 +20,9 @@
  * frontend accepted it: after moving in_prod or out_cons we signal only
  * if the frontend armed in_prod_event or out_cons_event for it (notify.h
  * decides; full barriers P1/C1), and before the work stops for lack of
- * data in out[] or of space in in[] it arms out_prod_event or
- * in_cons_event at the next byte, full barrier (C2/P2), and looks
- * again.  Errors are always signalled.  Without the extension no event
+ * data in out[] or of space in in[] it arms out_prod_event at the
+ * next byte or in_cons_event at half a ring free, full barrier (C2/P2),
+ * and looks again.  Errors are always signalled.  Without the extension no event
  * index is read or written and every run that moved data signals, as in
  * v1.  The work item is the only waiter per direction on this side.
  */
@@ -453,9 +453,14 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 		atomic64_inc(&pvcb_stats.ring_full);
 		if (!r->notify)
 			return 0;	/* the frontend signals every read */
-		/* wait for the next free byte (want 1) */
+		/*
+		 * Wait for half the ring (want size / 2): the work is the
+		 * only waiter for space in in[], and a frontend that reads
+		 * in small pieces would otherwise send an event for each.
+		 */
 		WRITE_ONCE(r->intf->in_cons_event,
-			   pvc_notify_cons_event(r->in_prod, 1, r->size));
+			   pvc_notify_cons_event(r->in_prod, r->size / 2,
+						 r->size));
 		atomic64_inc(&pvcb_stats.data_event_waits);
 		/*
 		 * in_cons_event before re-reading in_cons (P2): pairs with

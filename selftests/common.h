@@ -108,6 +108,7 @@ int listen_on(int guest, uint32_t addr, int port, int backlog);
 int accept_timeout(int lfd, int ms);
 /* poll() one fd; returns revents, 0 on timeout, -1 on error. */
 int wait_fd(int fd, short events, int ms);
+int wait_inq(int fd, int bytes, int ms);
 int set_nonblock(int fd, int on);
 int set_timeouts(int fd, int rcv_ms, int snd_ms);
 /* Write/read exactly @len bytes, each wait bounded by @ms; -1 on error. */

@@ -53,6 +53,8 @@ const struct test_pair test_table[] = {
 	T("so_rcvtimeo_eagain_after_timeout", g_so_rcvtimeo, dom0_hold),
 	TX("so_sndtimeo_full_ring_eagain", g_so_sndtimeo, d_read_after_full, 60, 0, 21),
 	T("so_rcvlowat_poll_and_recv", g_so_rcvlowat, d_so_rcvlowat),
+	TX("rcvlowat_above_half_ring_reads_to_eof", g_rcvlowat_above_half_ring,
+	   d_write_close, 120, 0, 2 * MiB),
 	T("tcp_options_accepted", g_tcp_options, dom0_echo),
 	T("shutdown_wr_epipe_then_peer_eof_at_close", g_shutdown_wr, d_shutdown_wr),
 	/* readiness */

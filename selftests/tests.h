@@ -76,6 +76,7 @@ int g_sockopt_identity(struct tctx *t);
 int g_tcp_options(struct tctx *t);
 int g_so_rcvlowat(struct tctx *t);
 int d_so_rcvlowat(struct tctx *t);
+int g_rcvlowat_above_half_ring(struct tctx *t);
 int g_shutdown_wr(struct tctx *t);
 int d_shutdown_wr(struct tctx *t);
 int d_send_on_request(struct tctx *t);

@@ -20,9 +20,10 @@
  * own offset.  The guest's reads arrange it: the frontend copies a
  * recv() out of the ring in one piece from its consumer index, so for
  * pass j the guest reads up to R - s_j bytes before the end, waits
- * (SO_RCVLOWAT, poll) until s_j + 1 bytes are there and reads at least
- * that much in one call: a copy that starts s_j bytes before the end
- * and runs over it.  s_j runs over a seeded permutation of 1..R-1, and
+ * (SO_RCVLOWAT, poll, then SIOCINQ: a low-water mark counts only up to
+ * half the ring) until s_j + 1 bytes are there and reads at least that
+ * much in one call: a copy that starts s_j bytes before the end and
+ * runs over it.  s_j runs over a seeded permutation of 1..R-1, and
  * every offset must have been covered.
  */
 #define _GNU_SOURCE
@@ -210,6 +211,10 @@ static int stream_recv_sweep(int fd, uint64_t total, uint64_t seed,
 			      "no %llu bytes readable for %d s at stream offset %llu",
 			      (unsigned long long)lowat, SYNC_MS / 1000,
 			      (unsigned long long)off);
+			/* beyond half a ring poll() returns early: count */
+			CHECK(wait_inq(fd, ilowat, SYNC_MS) > 0,
+			      "SIOCINQ never reached %d at stream offset %llu: %s",
+			      ilowat, (unsigned long long)off, errname(errno));
 		} else if (passes && j <= passes && n > target - off) {
 			n = target - off;	/* stop where the pass starts */
 		} else if (n > total - off) {

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include "common.h"
 
@@ -205,6 +207,33 @@ int wait_fd(int fd, short events, int ms)
 		ms = (int)((end - now_sec()) * 1000);
 		if (ms < 0)
 			return 0;
+	}
+}
+
+/*
+ * Wait until @bytes are readable on @fd (SIOCINQ): 1 when they are, 0
+ * after @ms, -1 on an error, an ioctl failure or end of file with fewer
+ * queued.  For a count above what poll() can wait for (a low-water mark
+ * counts up to half the ring, or half TCP's receive buffer), so it
+ * polls the count every 200 us: nothing signals "this many bytes".
+ */
+int wait_inq(int fd, int bytes, int ms)
+{
+	const struct timespec pause = { .tv_nsec = 200 * 1000 };
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
+	double end = now_sec() + ms / 1000.0;
+	int q;
+
+	for (;;) {
+		if (ioctl(fd, SIOCINQ, &q))
+			return -1;
+		if (q >= bytes)
+			return 1;
+		if (poll(&p, 1, 0) > 0 && p.revents & (POLLERR | POLLRDHUP))
+			return ioctl(fd, SIOCINQ, &q) || q < bytes ? -1 : 1;
+		if (now_sec() > end)
+			return 0;
+		nanosleep(&pause, NULL);
 	}
 }
 

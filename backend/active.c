@@ -56,7 +56,7 @@ static void pvcb_data_irq_count(struct pvcb_dring *r)
 	struct pvc_indexes *intf = READ_ONCE(r->intf);
 	u32 out_prod, in_cons;
 
-	atomic64_inc(&pvcb_stats.data_events_received);
+	atomic64_inc(&pvcb_stats.notify.data_events_received);
 	if (!intf)
 		return;
 	out_prod = READ_ONCE(intf->out_prod);
@@ -350,13 +350,13 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 		return -EPROTO;
 	if (!avail) {
 		pvcb_count(&r->st_out.empty);
-		atomic64_inc(&pvcb_stats.ring_empty);
+		atomic64_inc(&pvcb_stats.notify.ring_empty);
 		if (!r->notify)
 			return 0;
 		/* wait for the next byte: out[] is empty, out_cons + 1 */
 		WRITE_ONCE(r->intf->out_prod_event,
 			   pvc_notify_prod_event(r->out_cons, 1, r->size));
-		atomic64_inc(&pvcb_stats.data_event_waits);
+		atomic64_inc(&pvcb_stats.notify.data_event_waits);
 		/*
 		 * out_prod_event before re-reading out_prod (C2): pairs with
 		 * the frontend's virt_mb() between moving out_prod and
@@ -405,7 +405,7 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 					    0))
 		*notify = true;
 	else
-		atomic64_inc(&pvcb_stats.data_events_suppressed);
+		atomic64_inc(&pvcb_stats.notify.data_events_suppressed);
 	return ret;
 }
 
@@ -450,7 +450,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 		return -EPROTO;
 	if (!space) {
 		pvcb_count(&r->st_in.full);
-		atomic64_inc(&pvcb_stats.ring_full);
+		atomic64_inc(&pvcb_stats.notify.ring_full);
 		if (!r->notify)
 			return 0;	/* the frontend signals every read */
 		/*
@@ -461,7 +461,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 		WRITE_ONCE(r->intf->in_cons_event,
 			   pvc_notify_cons_event(r->in_prod, r->size / 2,
 						 r->size));
-		atomic64_inc(&pvcb_stats.data_event_waits);
+		atomic64_inc(&pvcb_stats.notify.data_event_waits);
 		/*
 		 * in_cons_event before re-reading in_cons (P2): pairs with
 		 * the frontend's virt_mb() between moving in_cons and
@@ -503,7 +503,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 						    0))
 			*notify = true;
 		else
-			atomic64_inc(&pvcb_stats.data_events_suppressed);
+			atomic64_inc(&pvcb_stats.notify.data_events_suppressed);
 		return ret;
 	}
 	/*
@@ -548,7 +548,7 @@ static bool pvcb_pump(struct pvcb_sock *s)
 		pvcb_sock_kick(s);	/* more to do: yield, then go on */
 	if (notify_out || notify_in) {
 		notify_remote_via_irq(r->irq);
-		atomic64_inc(&pvcb_stats.data_events_sent);
+		atomic64_inc(&pvcb_stats.notify.data_events_sent);
 		/* one event may serve both directions: counted in each */
 		if (notify_out)
 			pvcb_count(&r->st_out.events_sent);

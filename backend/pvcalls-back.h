@@ -203,12 +203,8 @@ struct pvcb_stats {
 	atomic64_t spurious_eois;	/* late EOIs flagged spurious */
 	/* data rings (Documentation/notify-mitigation.rst) */
 	atomic_t notify_frontends;	/* connected, extension in force */
-	atomic64_t data_events_sent;
-	atomic64_t data_events_received;
-	atomic64_t data_events_suppressed;
-	atomic64_t data_event_waits;
-	atomic64_t ring_full;		/* in[] found full */
-	atomic64_t ring_empty;		/* out[] found empty */
+	/* ring_full: in[] found full; ring_empty: out[] found empty */
+	struct pvc_notify_stats notify;
 	atomic64_t data_eois;		/* late EOIs of data rings */
 	atomic64_t delayed_eois;	/* spurious right after spurious */
 	atomic64_t data_runs;		/* runs of the socket work */

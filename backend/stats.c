@@ -82,14 +82,7 @@ static int pvcb_stats_show(struct seq_file *m, void *unused)
 	pvc_seq_stat64(m, "events", &pvcb_stats.events);
 	pvc_seq_stat64(m, "spurious_eois", &pvcb_stats.spurious_eois);
 	pvc_seq_stat(m, "notify_mitigation", &pvcb_stats.notify_frontends);
-	pvc_seq_stat64(m, "data_events_sent", &pvcb_stats.data_events_sent);
-	pvc_seq_stat64(m, "data_events_received",
-		       &pvcb_stats.data_events_received);
-	pvc_seq_stat64(m, "data_events_suppressed",
-		       &pvcb_stats.data_events_suppressed);
-	pvc_seq_stat64(m, "data_event_waits", &pvcb_stats.data_event_waits);
-	pvc_seq_stat64(m, "ring_full", &pvcb_stats.ring_full);
-	pvc_seq_stat64(m, "ring_empty", &pvcb_stats.ring_empty);
+	pvc_seq_notify_stats(m, &pvcb_stats.notify);
 	pvc_seq_stat64(m, "data_eois", &pvcb_stats.data_eois);
 	pvc_seq_stat64(m, "delayed_eois", &pvcb_stats.delayed_eois);
 	pvc_seq_stat64(m, "data_runs", &pvcb_stats.data_runs);

@@ -218,7 +218,7 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	d->seen_in_error = in_error;
 	WRITE_ONCE(d->seen_out_cons, out_cons);
 
-	atomic64_inc(&pvc_stats.data_events_received);
+	atomic64_inc(&pvc_stats.notify.data_events_received);
 	if (*rx)
 		WRITE_ONCE(d->st_in.events_received,
 			   d->st_in.events_received + 1);
@@ -232,12 +232,12 @@ static void pvc_dring_signal(struct pvc_dring *d, struct pvc_dir_stats *st)
 {
 	notify_remote_via_irq(d->irq);
 	WRITE_ONCE(st->events_sent, st->events_sent + 1);
-	atomic64_inc(&pvc_stats.data_events_sent);
+	atomic64_inc(&pvc_stats.notify.data_events_sent);
 }
 
 static void pvc_dring_suppressed(void)
 {
-	atomic64_inc(&pvc_stats.data_events_suppressed);
+	atomic64_inc(&pvc_stats.notify.data_events_suppressed);
 }
 
 static int pvc_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
@@ -289,7 +289,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 		return -EIO;
 	if (!space) {
 		WRITE_ONCE(d->st_out.full, d->st_out.full + 1);
-		atomic64_inc(&pvc_stats.ring_full);
+		atomic64_inc(&pvc_stats.notify.ring_full);
 		return -EAGAIN;
 	}
 	if (len > space)
@@ -345,7 +345,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	if (!avail) {
 		if (!err) {
 			WRITE_ONCE(d->st_in.empty, d->st_in.empty + 1);
-			atomic64_inc(&pvc_stats.ring_empty);
+			atomic64_inc(&pvc_stats.notify.ring_empty);
 			return -EAGAIN;
 		}
 		if (err == -ENOTCONN)
@@ -468,7 +468,7 @@ static bool pvc_dring_arm_in(struct pvc_dring *d)
 	 */
 	virt_mb();
 	spin_unlock_irqrestore(&d->arm_lock, flags);
-	atomic64_inc(&pvc_stats.data_event_waits);
+	atomic64_inc(&pvc_stats.notify.data_event_waits);
 	return wake;
 }
 
@@ -495,7 +495,7 @@ static bool pvc_dring_arm_out(struct pvc_dring *d)
 	 */
 	virt_mb();
 	spin_unlock_irqrestore(&d->arm_lock, flags);
-	atomic64_inc(&pvc_stats.data_event_waits);
+	atomic64_inc(&pvc_stats.notify.data_event_waits);
 	return wake;
 }
 

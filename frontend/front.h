@@ -48,13 +48,11 @@ struct pvc_stats {
 	atomic64_t ring_enobufs;
 	/* sockets refused because the domain had no event channel left */
 	atomic64_t evtchn_enobufs;
-	/* data rings, all sockets (Documentation/notify-mitigation.rst) */
-	atomic64_t data_events_sent;
-	atomic64_t data_events_received;
-	atomic64_t data_events_suppressed;
-	atomic64_t data_event_waits;
-	atomic64_t ring_full;		/* out[] found full by a send */
-	atomic64_t ring_empty;		/* in[] found empty by a recv */
+	/*
+	 * data rings, all sockets: ring_full counts out[] found full by a
+	 * send, ring_empty in[] found empty by a recv
+	 */
+	struct pvc_notify_stats notify;
 };
 
 extern struct pvc_stats pvc_stats;

@@ -44,14 +44,7 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "ring_enobufs", &pvc_stats.ring_enobufs);
 	pvc_seq_stat64(m, "evtchn_enobufs", &pvc_stats.evtchn_enobufs);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
-	pvc_seq_stat64(m, "data_events_sent", &pvc_stats.data_events_sent);
-	pvc_seq_stat64(m, "data_events_received",
-		       &pvc_stats.data_events_received);
-	pvc_seq_stat64(m, "data_events_suppressed",
-		       &pvc_stats.data_events_suppressed);
-	pvc_seq_stat64(m, "data_event_waits", &pvc_stats.data_event_waits);
-	pvc_seq_stat64(m, "ring_full", &pvc_stats.ring_full);
-	pvc_seq_stat64(m, "ring_empty", &pvc_stats.ring_empty);
+	pvc_seq_notify_stats(m, &pvc_stats.notify);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pvc_stats);

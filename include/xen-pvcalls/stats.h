@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * debugfs statistics shared by the frontend and the backend (kernel
- * only): the counters of one direction of a data ring and the printing
- * of "name value" lines.  Each side produces one direction (frontend:
- * out[], backend: in[]) and consumes the other.
+ * only): the counters of one direction of a data ring, the notification
+ * counters of all data rings, and the printing of "name value" lines.
+ * Each side produces one direction (frontend: out[], backend: in[]) and
+ * consumes the other.
  */
 #ifndef XEN_PVCALLS_STATS_H
 #define XEN_PVCALLS_STATS_H
@@ -48,6 +49,37 @@ static inline void pvc_seq_stat64(struct seq_file *m, const char *name,
 				  const atomic64_t *v)
 {
 	seq_printf(m, "%s %lld\n", name, (long long)atomic64_read(v));
+}
+
+/*
+ * Notification counters of the data rings, all sockets of one side
+ * (Documentation/notify-mitigation.rst): events sent, received and
+ * suppressed, waits for an event, and how often the ring this side
+ * produces into was found full or the one it consumes from empty.
+ */
+struct pvc_notify_stats {
+	atomic64_t data_events_sent;
+	atomic64_t data_events_received;
+	atomic64_t data_events_suppressed;
+	atomic64_t data_event_waits;
+	atomic64_t ring_full;
+	atomic64_t ring_empty;
+};
+
+/*
+ * Their lines of a "stats" file, in this order: the test bed and
+ * bench/report.py read them by name.
+ */
+static inline void pvc_seq_notify_stats(struct seq_file *m,
+					const struct pvc_notify_stats *st)
+{
+	pvc_seq_stat64(m, "data_events_sent", &st->data_events_sent);
+	pvc_seq_stat64(m, "data_events_received", &st->data_events_received);
+	pvc_seq_stat64(m, "data_events_suppressed",
+		       &st->data_events_suppressed);
+	pvc_seq_stat64(m, "data_event_waits", &st->data_event_waits);
+	pvc_seq_stat64(m, "ring_full", &st->ring_full);
+	pvc_seq_stat64(m, "ring_empty", &st->ring_empty);
 }
 
 #endif /* XEN_PVCALLS_STATS_H */

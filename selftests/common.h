@@ -161,6 +161,15 @@ int guest_connect_dom0(struct tctx *t);
 /* Guest listens on port_g and signals; dom0 waits and connects. */
 int guest_listen(struct tctx *t);
 int dom0_connect_guest(struct tctx *t);
+/*
+ * The usual endings of a hashed transfer.  The sender, once all is
+ * written: shut down writing, give the peer the hash, wait for its
+ * "got", close @fd; returns T_PASS.  The receiver, once all is read:
+ * the peer's hash must be @hash ("@what <hash>, @peer sent <hash>"
+ * otherwise); returns 0.  Either fails the test on an error.
+ */
+int send_eof_and_hash(int fd, uint64_t hash);
+int check_peer_hash(uint64_t hash, const char *what, const char *peer);
 /* A dom0 peer that accepts one connection and echoes until EOF. */
 int dom0_echo(struct tctx *t);
 /* A dom0 peer that accepts one connection and holds it until "done". */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The usual openings and dom0 peers shared by many test pairs. */
+/* The usual openings and endings and dom0 peers shared by many test pairs. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -76,6 +76,26 @@ int dom0_connect_guest(struct tctx *t)
 		fail("dom0 connect to guest port %d: %s", t->port_g,
 		     errname(errno));
 	return fd;
+}
+
+int send_eof_and_hash(int fd, uint64_t hash)
+{
+	CHECK(!shutdown(fd, SHUT_WR), "shutdown: %s", errname(errno));
+	if (ctl_signal("hash", hash) || ctl_wait("got", NULL, 120000))
+		return T_FAIL;
+	close(fd);
+	return T_PASS;
+}
+
+int check_peer_hash(uint64_t hash, const char *what, const char *peer)
+{
+	uint64_t want;
+
+	if (ctl_wait("hash", &want, SYNC_MS))
+		return T_FAIL;
+	CHECK(hash == want, "%s %016llx, %s sent %016llx", what,
+	      (unsigned long long)hash, peer, (unsigned long long)want);
+	return 0;
 }
 
 int dom0_echo(struct tctx *t)

@@ -49,7 +49,7 @@ int g_xfer_out(struct tctx *t)
 
 int d_xfer_out(struct tctx *t)
 {
-	uint64_t hash, want, total = xfer_size(t->arg);
+	uint64_t hash, total = xfer_size(t->arg);
 	int fd = dom0_accept_one(t), rc;
 	char c;
 
@@ -58,10 +58,8 @@ int d_xfer_out(struct tctx *t)
 	rc = xfer_recv(fd, total, t->index, &hash, 0, SYNC_MS);
 	if (rc)
 		return rc;
-	if (ctl_wait("hash", &want, SYNC_MS))
+	if (check_peer_hash(hash, "hash", "guest"))
 		return T_FAIL;
-	CHECK(hash == want, "hash %016llx, guest sent %016llx",
-	      (unsigned long long)hash, (unsigned long long)want);
 	if (ctl_signal("got", 0))
 		return T_FAIL;
 	/* the guest closes now: nothing more, then end of file */
@@ -81,16 +79,12 @@ int d_xfer_in(struct tctx *t)
 	rc = xfer_send(fd, total, t->arg, t->index, &hash, SYNC_MS);
 	if (rc)
 		return rc;
-	CHECK(!shutdown(fd, SHUT_WR), "shutdown: %s", errname(errno));
-	if (ctl_signal("hash", hash) || ctl_wait("got", NULL, 120000))
-		return T_FAIL;
-	close(fd);
-	return T_PASS;
+	return send_eof_and_hash(fd, hash);
 }
 
 int g_xfer_in(struct tctx *t)
 {
-	uint64_t hash, want, total = xfer_size(t->arg);
+	uint64_t hash, total = xfer_size(t->arg);
 	int fd = guest_connect_dom0(t), rc;
 	double t0 = now_sec();
 
@@ -99,10 +93,8 @@ int g_xfer_in(struct tctx *t)
 	rc = xfer_recv(fd, total, t->index, &hash, 1, SYNC_MS);
 	if (rc)
 		return rc;
-	if (ctl_wait("hash", &want, SYNC_MS))
+	if (check_peer_hash(hash, "hash", "dom0"))
 		return T_FAIL;
-	CHECK(hash == want, "hash %016llx, dom0 sent %016llx",
-	      (unsigned long long)hash, (unsigned long long)want);
 	diag("%s: %llu bytes in %.2f s", t->name, (unsigned long long)total,
 	     now_sec() - t0);
 	close(fd);

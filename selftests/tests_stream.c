@@ -407,25 +407,31 @@ int g_stream_out(struct tctx *t)
 	return T_PASS;
 }
 
+/*
+ * dom0's opening of a stream test: the guest's seed, then its
+ * connection.  Returns an fd, or -1 having failed the test.
+ */
+static int dom0_stream_accept(struct tctx *t, uint64_t *seed)
+{
+	if (ctl_wait("seed", seed, SYNC_MS))
+		return -1;
+	return dom0_accept_one(t);
+}
+
 int d_stream_out(struct tctx *t)
 {
 	struct stream_fig f = { 0 };
-	uint64_t seed, hash, want;
-	int fd, rc;
+	uint64_t seed, hash;
+	int fd = dom0_stream_accept(t, &seed), rc;
 
-	if (ctl_wait("seed", &seed, SYNC_MS))
-		return T_FAIL;
-	fd = dom0_accept_one(t);
 	if (fd < 0)
 		return T_FAIL;
 	/* the guest closes only after "got": EOF is checked after that */
 	rc = stream_recv_noeof(fd, opt.stream, seed, &hash, &f);
 	if (rc)
 		return rc;
-	if (ctl_wait("hash", &want, SYNC_MS))
+	if (check_peer_hash(hash, "stream hash", "guest"))
 		return T_FAIL;
-	CHECK(hash == want, "stream hash %016llx, guest sent %016llx",
-	      (unsigned long long)hash, (unsigned long long)want);
 	if (ctl_signal("got", 0))
 		return T_FAIL;
 	rc = stream_eof(fd, opt.stream);
@@ -438,26 +444,19 @@ int d_stream_in(struct tctx *t)
 {
 	struct stream_fig f = { 0 };
 	uint64_t seed, hash;
-	int fd, rc;
+	int fd = dom0_stream_accept(t, &seed), rc;
 
-	if (ctl_wait("seed", &seed, SYNC_MS))
-		return T_FAIL;
-	fd = dom0_accept_one(t);
 	if (fd < 0)
 		return T_FAIL;
 	rc = stream_send(fd, opt.stream, seed, &hash, &f, NULL, 0);
 	if (rc)
 		return rc;
-	CHECK(!shutdown(fd, SHUT_WR), "shutdown: %s", errname(errno));
-	if (ctl_signal("hash", hash) || ctl_wait("got", NULL, 120000))
-		return T_FAIL;
-	close(fd);
-	return T_PASS;
+	return send_eof_and_hash(fd, hash);
 }
 
 int g_stream_in(struct tctx *t)
 {
-	uint64_t hash, want, ring = 0, covered = 0, passes, shorts = 0;
+	uint64_t hash, ring = 0, covered = 0, passes, shorts = 0;
 	struct stream_fig f = { 0 };
 	long long rings[5];
 	double t0;
@@ -491,10 +490,8 @@ int g_stream_in(struct tctx *t)
 	rc = stream_eof(fd, opt.stream);
 	if (rc)
 		return rc;
-	if (ctl_wait("hash", &want, SYNC_MS))
+	if (check_peer_hash(hash, "stream hash", "dom0"))
 		return T_FAIL;
-	CHECK(hash == want, "stream hash %016llx, dom0 sent %016llx",
-	      (unsigned long long)hash, (unsigned long long)want);
 	print_rate(t, opt.stream, now_sec() - t0, &f, "read");
 	if (ring) {
 		passes = (opt.stream - 1) / ring;

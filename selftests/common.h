@@ -114,6 +114,13 @@ int set_timeouts(int fd, int rcv_ms, int snd_ms);
 /* Write/read exactly @len bytes, each wait bounded by @ms; -1 on error. */
 ssize_t send_all(int fd, const void *buf, size_t len, int ms);
 ssize_t recv_all(int fd, void *buf, size_t len, int ms);
+/*
+ * One recv() of up to @len bytes, retried after EAGAIN/EINTR once
+ * poll() says data is there: what recv() returned (0 at EOF, -1 with
+ * errno), or RECV_IDLE if poll() found nothing for @ms (or failed).
+ */
+#define RECV_IDLE (-2)
+ssize_t recv_wait(int fd, void *buf, size_t len, int ms);
 /* Read until EOF (returns bytes read) or error/timeout (-1). */
 ssize_t recv_to_eof(int fd, void *buf, size_t cap, int ms);
 

@@ -318,22 +318,17 @@ static int stream_recv_noeof(int fd, uint64_t total, uint64_t seed,
 		size_t n = rnd_size(&rs);
 
 		/* a short read is fine: TCP returns what is there */
-		r = recv(fd, buf, n, MSG_DONTWAIT);
+		r = recv_wait(fd, buf, n, SYNC_MS);
 		if (r == 0)
 			return fail("EOF at stream offset %llu of %llu",
 				    (unsigned long long)off,
 				    (unsigned long long)total);
-		if (r < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				return fail("recv at %llu: %s",
-					    (unsigned long long)off,
-					    errname(errno));
-			if (wait_fd(fd, POLLIN, SYNC_MS) <= 0)
-				return fail("no data for %d s at stream offset %llu",
-					    SYNC_MS / 1000,
-					    (unsigned long long)off);
-			continue;
-		}
+		if (r == RECV_IDLE)
+			return fail("no data for %d s at stream offset %llu",
+				    SYNC_MS / 1000, (unsigned long long)off);
+		if (r < 0)
+			return fail("recv at %llu: %s",
+				    (unsigned long long)off, errname(errno));
 		CHECK(off + r <= total, "%llu bytes, %llu sent",
 		      (unsigned long long)(off + r), (unsigned long long)total);
 		bad = pattern_check(buf, r, off, seed);

@@ -323,6 +323,19 @@ ssize_t recv_all(int fd, void *buf, size_t len, int ms)
 	return done;
 }
 
+ssize_t recv_wait(int fd, void *buf, size_t len, int ms)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return n;
+		if (wait_fd(fd, POLLIN, ms) <= 0)
+			return RECV_IDLE;
+	}
+}
+
 ssize_t recv_to_eof(int fd, void *buf, size_t cap, int ms)
 {
 	char *p = buf;
@@ -505,23 +518,19 @@ int xfer_recv(int fd, uint64_t total, uint64_t seed, uint64_t *hash,
 	while (off < total) {
 		size_t want = total - off < XBUF ? total - off : XBUF;
 
-		n = recv(fd, buf, want, MSG_DONTWAIT);
+		n = recv_wait(fd, buf, want, ms);
 		if (n == 0)
 			return fail("EOF after %llu of %llu bytes",
 				    (unsigned long long)off,
 				    (unsigned long long)total);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				return fail("recv at %llu of %llu: %s",
-					    (unsigned long long)off,
-					    (unsigned long long)total,
-					    errname(errno));
-			if (wait_fd(fd, POLLIN, ms) <= 0)
-				return fail("no data for %d ms at %llu of %llu",
-					    ms, (unsigned long long)off,
-					    (unsigned long long)total);
-			continue;
-		}
+		if (n == RECV_IDLE)
+			return fail("no data for %d ms at %llu of %llu",
+				    ms, (unsigned long long)off,
+				    (unsigned long long)total);
+		if (n < 0)
+			return fail("recv at %llu of %llu: %s",
+				    (unsigned long long)off,
+				    (unsigned long long)total, errname(errno));
 		bad = pattern_check(buf, n, off, seed);
 		if (bad >= 0)
 			return fail("data corrupt at stream offset %lld",
@@ -546,16 +555,13 @@ int echo_until_eof(int fd, int ms)
 	ssize_t n;
 
 	for (;;) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		n = recv_wait(fd, buf, sizeof(buf), ms);
 		if (n == 0)
 			return 0;
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				return fail("echo recv: %s", errname(errno));
-			if (wait_fd(fd, POLLIN, ms) <= 0)
-				return fail("echo: no data for %d ms", ms);
-			continue;
-		}
+		if (n == RECV_IDLE)
+			return fail("echo: no data for %d ms", ms);
+		if (n < 0)
+			return fail("echo recv: %s", errname(errno));
 		if (send_all(fd, buf, n, ms) != n)
 			return fail("echo send: %s", errname(errno));
 	}

@@ -240,6 +240,34 @@ static void pvc_dring_suppressed(void)
 	atomic64_inc(&pvc_stats.notify.data_events_suppressed);
 }
 
+/*
+ * A reader looked at in[] without taking what is there (poll() for
+ * input, SIOCINQ, MSG_PEEK).  The backend waits for half a ring of
+ * space ("Thresholds" in notify-mitigation.rst), and a reader that
+ * waits for more bytes than the ring holds without reading them (it
+ * watches SIOCINQ, or peeks for a whole message) would never give it
+ * that.  So while the backend waits (in_cons has not reached
+ * in_cons_event) and the ring is not full, signal the space there is.
+ * The backend then fills the ring, and a full ring is all a reader can
+ * wait for; looks made before it has done so may signal again, which
+ * costs an event each and nothing else.  A look that reads
+ * in_cons_event before an arming the backend is making becomes visible
+ * misses nothing: the backend re-reads in_cons after arming (P2) and
+ * takes any space it finds, so it sleeps only on a full ring, and the
+ * reader must look again to learn more.
+ */
+static void pvc_dring_looked(struct pvc_dring *d)
+{
+	struct pvc_indexes *intf = d->intf;
+	u32 cons = intf->in_cons;
+
+	if (!d->notify ||
+	    pvc_notify_reached(cons, READ_ONCE(intf->in_cons_event)) ||
+	    READ_ONCE(intf->in_prod) - cons >= d->size)
+		return;
+	pvc_dring_signal(d, &d->st_in);
+}
+
 static int pvc_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
 			    struct msghdr *msg)
 {
@@ -356,8 +384,10 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 		len = avail;
 	if (pvc_copy_from_ring(d->data, d->size, cons, len, msg))
 		return -EFAULT;
-	if (peek)
+	if (peek) {
+		pvc_dring_looked(d);
 		return len;
+	}
 	/*
 	 * Finish reading in[] before handing the space back (CM).  Pairs
 	 * with the backend's barrier between reading in_cons and writing
@@ -528,6 +558,8 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 	int round;
 
 	*wake = 0;
+	if (events & (EPOLLIN | EPOLLRDNORM))
+		pvc_dring_looked(d);
 	mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 	if (!d->notify || mask & EPOLLERR)
 		return mask;
@@ -614,5 +646,6 @@ int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
 			      d->size, &space))
 		return -EIO;
 	*outq = d->size - space;
+	pvc_dring_looked(d);
 	return 0;
 }

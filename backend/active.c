@@ -22,9 +22,10 @@
  * decides; full barriers P1/C1), and before the work stops for lack of
  * data in out[] or of space in in[] it arms out_prod_event at the
  * next byte or in_cons_event at half a ring free, full barrier (C2/P2),
- * and looks again.  Errors are always signalled.  Without the extension no event
- * index is read or written and every run that moved data signals, as in
- * v1.  The work item is the only waiter per direction on this side.
+ * and looks again.  Errors are always signalled.  Without the
+ * extension no event index is read or written and every run that moved
+ * data signals, as in v1.  The work item is the only waiter per
+ * direction on this side.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -64,7 +64,7 @@ run() {
 }
 
 echo "TAP version 13"
-echo "1..29"
+echo "1..32"
 run pass "v1: both sides notify always"           -DBACK_EN=0 -DFRONT_EN=0
 run pass "mitigation: both sides enabled"         -DBACK_EN=1 -DFRONT_EN=1
 run pass "mitigation: indexes from 0, no wrap"    -DSTART=0
@@ -89,6 +89,9 @@ run data "broken: no CM (data -> cons) is caught"          -DNO_CM
 run lost "broken: no event after in_error is caught"       -DNO_ERR_EVENT
 run lost "broken: no event after out_error is caught" -DNO_ERR_EVENT -DCERR=1 -DN=4
 run stuck "broken: want 3 + need 3 in 4 slots deadlock is caught" -DRS=4 -DN=5 -DWANT=3 -DNEED=3
+run pass "looker: need 4 (whole ring) + want 2 in 4 slots, looks signal" -DRS=4 -DN=6 -DWANT=2 -DNEED=4 -DLOOKER
+run pass "looker: need 3 + want 3 in 4 slots, looks signal" -DRS=4 -DN=5 -DWANT=3 -DNEED=3 -DLOOKER
+run stuck "broken: looker without the look signal deadlock is caught" -DRS=4 -DN=6 -DWANT=2 -DNEED=4 -DLOOKER -DNO_LOOK_SIGNAL
 run lost "broken: consumer mitigates alone is caught" -DUNILATERAL_C -DSTART=0
 run lost "broken: producer mitigates alone is caught" -DUNILATERAL_P -DSTART=0
 

@@ -36,6 +36,10 @@
  *   Broken variants, each must be caught by spin:
  *   NO_MB_P1, NO_MB_P2, NO_MB_C1, NO_MB_C2, NO_WMB, NO_RMB, NO_CM,
  *   NO_ERR_EVENT, UNILATERAL_C, UNILATERAL_P
+ *   LOOKER              the consumer waits for NEED items without
+ *                       sleeping in the frontend (SIOCINQ, MSG_PEEK):
+ *                       its looks signal a waiting producer;
+ *                       NO_LOOK_SIGNAL is the broken variant
  */
 
 #ifndef N
@@ -231,6 +235,27 @@ loop:
 		goto stop
 	:: else -> skip
 	fi;
+#ifdef LOOKER
+	/*
+	 * A reader that waits in its own way (it watches SIOCINQ or peeks
+	 * for a whole message): it arms nothing and sleeps in no wait of
+	 * the frontend.  Each look signals the producer if it waits for
+	 * space (cons short of cons_event) and the ring is not full
+	 * (pvc_dring_looked()); then the reader looks again once prod
+	 * has moved from what it saw (looking more often learns nothing
+	 * more).
+	 */
+	LOAD(CO, A_CEV, e);
+#ifndef NO_LOOK_SIGNAL
+	if
+	:: c_mit && SUB(c_cons, e) >= 128 && SUB(p, c_cons) < RS ->
+		SIGNAL(CO, pend_p)
+	:: else -> skip
+	fi;
+#endif
+	(mem[A_PROD] != p || mem[A_PERR]);
+	goto loop;
+#endif
 	if
 	:: c_mit ->
 		STORE(CO, A_PEV, ADD(c_cons, c_need));

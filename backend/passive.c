@@ -174,7 +174,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	struct pvcb_sock *c;
 	int err;
 
-	c = pvcb_sock_alloc(fe, req->u.accept.id_new, newsock);
+	c = pvcb_sock_alloc_accepted(fe, req->u.accept.id_new, newsock);
 	if (!c) {
 		sock_release(newsock);
 		return -ENOMEM;

@@ -147,6 +147,8 @@ void pvcb_respond_late(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 /* sockets.c: id table, lifetime, sk callbacks */
 struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
 				  struct socket *sock);
+struct pvcb_sock *pvcb_sock_alloc_accepted(struct pvcb_frontend *fe, u64 id,
+					   struct socket *sock);
 int pvcb_sock_insert(struct pvcb_frontend *fe, struct pvcb_sock *s);
 struct pvcb_sock *pvcb_sock_lookup(struct pvcb_frontend *fe, u64 id);
 struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe);

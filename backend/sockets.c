@@ -115,6 +115,24 @@ struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
 	return s;
 }
 
+/*
+ * A socket for a connection that a listener's work accepts.  Its work
+ * gets a lockdep class of its own (INIT_WORK() makes one per call
+ * site): when the setup fails, the listener's work cancels it, and one
+ * work waiting for another of the same class looks to lockdep like a
+ * work waiting for itself.  The two are distinct and the workqueue runs
+ * them concurrently (WQ_UNBOUND), so nothing waits in a cycle.
+ */
+struct pvcb_sock *pvcb_sock_alloc_accepted(struct pvcb_frontend *fe, u64 id,
+					   struct socket *sock)
+{
+	struct pvcb_sock *s = pvcb_sock_alloc(fe, id, sock);
+
+	if (s)
+		INIT_WORK(&s->work, pvcb_sock_work);
+	return s;
+}
+
 /* Under fe->lock. */
 struct pvcb_sock *pvcb_sock_lookup(struct pvcb_frontend *fe, u64 id)
 {

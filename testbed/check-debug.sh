@@ -41,7 +41,7 @@ step "test bed images"
 if testbed/mkimage.sh > "$BUILD/logs/mkimage.log" 2>&1; then
 	echo "ok bed: images built" > "$RES/40-images.tap"
 	step "test bed boot (debug kernels are slow: generous timeouts)"
-	GUEST_TIMEOUT=${GUEST_TIMEOUT:-1800} BED_SLOW=${BED_SLOW:-3} testbed/run.sh suite
+	GUEST_TIMEOUT=${GUEST_TIMEOUT:-5400} BED_SLOW=${BED_SLOW:-3} testbed/run.sh suite
 	cp "$BUILD/results/bed-suite.tap" "$RES/50-bed.tap"
 else
 	echo "not ok bed: images built # $(tail -n 1 "$BUILD/logs/mkimage.log")" > "$RES/40-images.tap"

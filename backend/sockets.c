@@ -117,19 +117,24 @@ struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
 
 /*
  * A socket for a connection that a listener's work accepts.  Its work
- * gets a lockdep class of its own (INIT_WORK() makes one per call
- * site): when the setup fails, the listener's work cancels it, and one
- * work waiting for another of the same class looks to lockdep like a
- * work waiting for itself.  The two are distinct and the workqueue runs
- * them concurrently (WQ_UNBOUND), so nothing waits in a cycle.
+ * and its lock get lockdep classes of their own (INIT_WORK() makes one
+ * per call site): when the setup fails, the listener's work, holding
+ * the listener's lock, cancels the accepted socket's work, which takes
+ * the accepted socket's lock.  In the listener's classes that reads as
+ * a work waiting for itself and as a lock cycle.  Neither is there: the
+ * accepted socket's work never takes the listener's lock, and the
+ * workqueue runs the two works concurrently (WQ_UNBOUND).
  */
 struct pvcb_sock *pvcb_sock_alloc_accepted(struct pvcb_frontend *fe, u64 id,
 					   struct socket *sock)
 {
+	static struct lock_class_key accepted_lock;
 	struct pvcb_sock *s = pvcb_sock_alloc(fe, id, sock);
 
-	if (s)
+	if (s) {
 		INIT_WORK(&s->work, pvcb_sock_work);
+		lockdep_set_class(&s->lock, &accepted_lock);
+	}
 	return s;
 }
 

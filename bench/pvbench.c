@@ -9,7 +9,7 @@
  *   pvbench client --family pvcalls|inet --addr A [--port P]
  *                  --transport NAME [--side guest|dom0] [--seconds S]
  *                  [--reps N] [--sizes 64,1024,...] [--tests LIST]
- *                  [--scale-n N] [--scale-max N]
+ *                  [--scale-n N] [--scale-max N] [--sockbuf BYTES]
  *   pvbench quit --family F --addr A [--port P]
  *
  * The server always runs in dom0 as an AF_INET server (PV Calls sockets
@@ -18,6 +18,14 @@
  * fixed header saying what it is for; an INFO connection returns dom0's
  * /proc/stat, /proc/meminfo and the backend's debugfs stats, taken by the
  * client before and after every measurement.
+ *
+ * --sockbuf BYTES (> 0): every data socket of the stream tests sets
+ * SO_SNDBUF and SO_RCVBUF to BYTES before connect(), and those tests are
+ * named with a suffix from BYTES (stream-guest-to-dom0-buf1m, ...), so
+ * that they are rows of their own beside the default ones.  A PV Calls
+ * frontend may size the socket's data ring from what the kernel stored
+ * (twice BYTES, capped by net.core.wmem_max / rmem_max); the lines give
+ * what getsockopt() read back (so_sndbuf, so_rcvbuf).
  *
  * The client prints one line per repetition:
  *   BENCH {"transport":...,"test":...,"metric":...,"rep":N,"value":...}
@@ -381,6 +389,8 @@ static const char *transport = "?";
 static int side_guest = 1;	/* client in the guest (else in dom0) */
 static double seconds = 2.0;
 static int reps = 3;
+static int sockbuf;		/* --sockbuf: SO_SNDBUF/SO_RCVBUF of streams */
+static int got_sndbuf, got_rcvbuf;	/* what the last such socket read back */
 
 /*
  * Failed connects in a row: a transport that cannot connect three times
@@ -390,7 +400,30 @@ static int reps = 3;
 static int fail_streak;
 #define DEAD (fail_streak >= 3)
 
-static int conn_open(uint32_t test, uint64_t bytes, uint32_t msg, int nodelay)
+/*
+ * SO_SNDBUF and SO_RCVBUF of BYTES, before connect(); reads back what the
+ * kernel stored (Linux doubles the value, capped by net.core.wmem_max /
+ * rmem_max).  Returns 0 or -errno: a figure without the buffers asked for
+ * would be mislabelled, so a refusal fails the transfer.
+ */
+static int set_bufs(int fd, int bytes)
+{
+	socklen_t len = sizeof(int);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof(bytes)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)))
+		return -errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got_sndbuf, &len))
+		got_sndbuf = -1;
+	len = sizeof(int);
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got_rcvbuf, &len))
+		got_rcvbuf = -1;
+	return 0;
+}
+
+/* A connection for TEST; bufs > 0: SO_SNDBUF/SO_RCVBUF set to it first. */
+static int conn_open_buf(uint32_t test, uint64_t bytes, uint32_t msg,
+			 int nodelay, int bufs)
 {
 	struct hdr h = { MAGIC, test, bytes, msg, 0 };
 	struct timeval tv = { 120, 0 }, ctv = { 30, 0 };
@@ -401,6 +434,13 @@ static int conn_open(uint32_t test, uint64_t bytes, uint32_t msg, int nodelay)
 	fd = socket(fam, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -errno;
+	if (bufs > 0) {
+		err = set_bufs(fd, bufs);
+		if (err) {
+			close(fd);
+			return err;
+		}
+	}
 	if (nodelay)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* a broken transport ends a test, it never hangs the run */
@@ -424,6 +464,11 @@ static int conn_open(uint32_t test, uint64_t bytes, uint32_t msg, int nodelay)
 		return -err;
 	}
 	return fd;
+}
+
+static int conn_open(uint32_t test, uint64_t bytes, uint32_t msg, int nodelay)
+{
+	return conn_open_buf(test, bytes, msg, nodelay, 0);
 }
 
 static int remote_info(struct info *in)
@@ -543,8 +588,11 @@ static char *databuf(size_t sz)
 	return b;
 }
 
-/* One stream transfer; returns seconds (header sent to last byte), <0 err. */
-static double stream_once(int to_dom0, uint32_t msg, uint64_t bytes)
+/*
+ * One stream transfer; returns seconds (header sent to last byte), <0 err.
+ * bufs > 0: the data socket's SO_SNDBUF/SO_RCVBUF (--sockbuf).
+ */
+static double stream_once(int to_dom0, uint32_t msg, uint64_t bytes, int bufs)
 {
 	char *buf = databuf(msg);
 	uint64_t left = bytes;
@@ -554,7 +602,7 @@ static double stream_once(int to_dom0, uint32_t msg, uint64_t bytes)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = conn_open(to_dom0 ? T_SINK : T_SOURCE, bytes, msg, 0);
+	fd = conn_open_buf(to_dom0 ? T_SINK : T_SOURCE, bytes, msg, 0, bufs);
 	if (fd < 0) {
 		free(buf);
 		return fd;
@@ -591,7 +639,7 @@ out:
 }
 
 /* Bytes that take about `seconds` at the rate a probe transfer shows. */
-static uint64_t calibrate(int to_dom0, uint32_t msg)
+static uint64_t calibrate(int to_dom0, uint32_t msg, int bufs)
 {
 	uint64_t probe = (uint64_t)msg * 512, b;
 	double t;
@@ -601,7 +649,7 @@ static uint64_t calibrate(int to_dom0, uint32_t msg)
 	if (probe > 8 << 20)
 		probe = 8 << 20;
 	probe -= probe % msg;
-	t = stream_once(to_dom0, msg, probe);
+	t = stream_once(to_dom0, msg, probe, bufs);
 	if (t <= 0)
 		return 0;
 	b = probe / t * seconds;
@@ -615,14 +663,33 @@ static uint64_t calibrate(int to_dom0, uint32_t msg)
 
 static double last_rate_64k;	/* bytes/s, guest->dom0 at 64 KiB */
 
+/* "-buf1m", "-buf256k", "-buf5000": the test name suffix of --sockbuf */
+static void buf_suffix(char *out, size_t len, int bytes)
+{
+	if (bytes <= 0)
+		snprintf(out, len, "%s", "");
+	else if (bytes % (1 << 20) == 0)
+		snprintf(out, len, "-buf%dm", bytes >> 20);
+	else if (bytes % 1024 == 0)
+		snprintf(out, len, "-buf%dk", bytes >> 10);
+	else
+		snprintf(out, len, "-buf%d", bytes);
+}
+
 static void test_stream(int to_dom0, uint32_t msg)
 {
-	const char *name = to_dom0 ? "stream-guest-to-dom0" :
+	const char *base = to_dom0 ? "stream-guest-to-dom0" :
 				     "stream-dom0-to-guest";
-	uint64_t bytes = calibrate(to_dom0, msg);
+	char name[64], sfx[24], extra[96], *ex = NULL;
+	uint64_t bytes;
 	struct snap s0, s1;
 	double t;
 	int r;
+
+	buf_suffix(sfx, sizeof(sfx), sockbuf);
+	snprintf(name, sizeof(name), "%s%s", base, sfx);
+	got_sndbuf = got_rcvbuf = 0;
+	bytes = calibrate(to_dom0, msg, sockbuf);
 
 	if (!bytes) {
 		emit_error(name, msg, "calibration transfer", errno ? errno : EIO);
@@ -630,14 +697,20 @@ static void test_stream(int to_dom0, uint32_t msg)
 	}
 	for (r = 0; r < reps; r++) {
 		snap(&s0);
-		t = stream_once(to_dom0, msg, bytes);
+		t = stream_once(to_dom0, msg, bytes, sockbuf);
 		snap(&s1);
 		if (t <= 0) {
 			emit_error(name, msg, "transfer", (int)-t);
 			continue;
 		}
-		if (to_dom0 && msg == 65536)
+		if (to_dom0 && msg == 65536 && !sockbuf)
 			last_rate_64k = bytes / t;
+		if (sockbuf) {
+			snprintf(extra, sizeof(extra),
+				 "\"sockbuf\":%d,\"so_sndbuf\":%d,\"so_rcvbuf\":%d",
+				 sockbuf, got_sndbuf, got_rcvbuf);
+			ex = extra;
+		}
 		if (t > 3 * seconds) {
 			/* the probe overestimated the rate: keep reps short */
 			uint64_t nb = bytes * seconds / t;
@@ -646,7 +719,7 @@ static void test_stream(int to_dom0, uint32_t msg)
 			bytes = nb > msg ? nb : msg;
 		}
 		emit(name, "throughput", msg, r, bytes * 8 / t / 1e6, "Mbit/s",
-		     bytes, t, &s0, &s1, NULL);
+		     bytes, t, &s0, &s1, ex);
 	}
 }
 
@@ -742,7 +815,7 @@ static void *cc_thread(void *p)
 {
 	struct cc_arg *a = p;
 
-	a->secs = stream_once(1, 65536, a->bytes);
+	a->secs = stream_once(1, 65536, a->bytes, 0);
 	return NULL;
 }
 
@@ -758,7 +831,7 @@ static void test_concurrent(int nstreams)
 	if (nstreams > 64)
 		nstreams = 64;
 	if (last_rate_64k <= 0) {
-		each = calibrate(1, 65536);
+		each = calibrate(1, 65536, 0);
 		last_rate_64k = each / seconds;
 	}
 	each = last_rate_64k * seconds / nstreams;
@@ -944,9 +1017,12 @@ static void usage(void)
 		"               [--reps N] [--sizes a,b,..] [--tests LIST]\n"
 		"               [--streams N] [--scale-n N] [--scale-max N]\n"
 		"               [--scale-seconds S] [--scale-max-seconds S]\n"
+		"               [--sockbuf BYTES]\n"
 		"       pvbench quit --family F --addr A [--port P]\n"
 		"tests: stream-guest-to-dom0,stream-dom0-to-guest,rr,crr,\n"
-		"       concurrent,scale (default: all)\n");
+		"       concurrent,scale (default: all)\n"
+		"--sockbuf BYTES: SO_SNDBUF and SO_RCVBUF of the stream tests'\n"
+		"       sockets, set before connect(); their names get -bufNk/-bufNm\n");
 	exit(2);
 }
 
@@ -1011,6 +1087,8 @@ int main(int argc, char **argv)
 			scale_max_secs = atof(v);
 		else if (!strcmp(o, "--max-seconds"))
 			maxsec = atoi(v);
+		else if (!strcmp(o, "--sockbuf"))
+			sockbuf = atoi(v);
 		else
 			usage();
 	}
@@ -1030,8 +1108,11 @@ int main(int argc, char **argv)
 		usage();
 	if (reps < 1)
 		reps = 1;
-	fprintf(stderr, "pvbench: %s, family %d, %s:%d, %.1f s per figure, %d reps\n",
-		transport, fam, addr, port, seconds, reps);
+	if (sockbuf < 0)
+		sockbuf = 0;
+	fprintf(stderr, "pvbench: %s, family %d, %s:%d, %.1f s per figure, %d reps%s\n",
+		transport, fam, addr, port, seconds, reps,
+		sockbuf ? ", SO_SNDBUF/SO_RCVBUF set on stream sockets" : "");
 	{
 		struct info in;
 		int err = remote_info(&in);

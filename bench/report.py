@@ -11,6 +11,8 @@ figure is the median of the repetitions, with min and max.  Missing or
 failed figures are left out (and listed under "errors"), never fatal.
 The iperf3 cross-check (tests iperf3-*, bench/iperf3.sh) goes to a list
 of its own, "iperf3", beside "results" (whose tests are issue 6's).
+The streams of pvbench --sockbuf (stream-guest-to-dom0-buf1m, ...) are
+rows of their own, each right after its default test of the same size.
 """
 import glob
 import json
@@ -29,6 +31,10 @@ PVCALLS = ("pvcalls", "pvcalls-v1")
 IPERF = ["iperf3-guest-to-dom0", "iperf3-dom0-to-guest"]
 GIB = float(1 << 30)
 MIB = float(1 << 20)
+
+# pvbench --sockbuf BYTES: the stream tests with SO_SNDBUF/SO_RCVBUF set,
+# named after the default ones with a suffix (stream-guest-to-dom0-buf1m)
+BUFTEST = re.compile(r"^(.*)-buf(\d+)([km]?)$")
 
 SENT = re.compile(r"sent|tx|send|kick|raised|notif(y|ies)$")
 RECV = re.compile(r"recv|rx|received|irq|handled|^events$")
@@ -89,6 +95,17 @@ def events_dir(ev, mib):
             "raw_per_mib": {k: v / mib for k, v in ev.items()}}
 
 
+def test_order(test):
+    """Where a test's rows go: issue 6's order, each --sockbuf variant
+    (smallest buffer first) right after its default test of the same
+    size."""
+    m = BUFTEST.match(test)
+    base, buf = (m.group(1), int(m.group(2)) *
+                 {"": 1, "k": 1024, "m": 1 << 20}[m.group(3)]) \
+        if m else (test, 0)
+    return (TESTS.index(base) if base in TESTS else 99, buf, test)
+
+
 def aggregate(rows):
     groups = {}
     for r in rows:
@@ -108,6 +125,11 @@ def aggregate(rows):
                 e["cpu_%s_s_per_gib" % side] = stat(
                     [r[k] / (r["bytes"] / GIB) for r in rs
                      if k in r and r["bytes"] > 0])
+        if any("sockbuf" in r for r in rs):
+            # --sockbuf: asked for, and what getsockopt() read back
+            e["sockbuf"] = rs[0].get("sockbuf")
+            for k in ("so_sndbuf", "so_rcvbuf"):
+                e[k] = stat([r.get(k) for r in rs])
         if tr in PVCALLS:
             evs = [events_dir(r.get("events"), r["bytes"] / MIB)
                    for r in rs if r.get("bytes")]
@@ -131,8 +153,8 @@ def aggregate(rows):
     def order(e):
         t = TRANSPORTS.index(e["transport"]) \
             if e["transport"] in TRANSPORTS else 99
-        return (TESTS.index(e["test"]) if e["test"] in TESTS else 99,
-                e["msg_size"], e["metric"], t)
+        k = test_order(e["test"])
+        return (k[0], e["msg_size"], k[1:], e["metric"], t)
     out.sort(key=order)
     return out
 

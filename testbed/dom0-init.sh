@@ -45,6 +45,10 @@ ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
 # pvcalls_gargs=k=v:k=v: more kernel arguments for that guest (run.sh's
 # GUEST_ARGS, e.g. the selftests' sizes: see selftests/run-guest.sh)
 GARGS=$(arg pvcalls_gargs | tr : ' ')
+# pvcalls_back_opts=k=v:k=v: module parameters for the first modprobe of
+# the backend (run.sh's PVCB_MODPARAMS, e.g. make bench's max_page_order);
+# none by default
+PVCB_OPTS=$(arg pvcalls_back_opts | tr : ' ')
 # pvcalls_slow=N (make check-debug): the debug kernel boots and runs
 # several times slower, so the bed's own fixed waits are multiplied by N.
 SLOW=$(arg pvcalls_slow)
@@ -121,10 +125,11 @@ ip link set lo up
 say "xen toolstack up"
 
 # ---- backend ----
-if modprobe xen-pvcalls-back; then
-	bed OK "modprobe xen-pvcalls-back"
+# shellcheck disable=SC2086
+if modprobe xen-pvcalls-back $PVCB_OPTS; then
+	bed OK "modprobe xen-pvcalls-back${PVCB_OPTS:+ $PVCB_OPTS}"
 else
-	bed FAIL "modprobe xen-pvcalls-back"
+	bed FAIL "modprobe xen-pvcalls-back${PVCB_OPTS:+ $PVCB_OPTS}"
 fi
 
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' $STATS 2>/dev/null; }

@@ -8,6 +8,9 @@
 #   pvcalls-v1  PV Calls with notify_mitigation=0 (frontend reloaded), when
 #               the frontend has that parameter
 # pvcalls and pvcalls-v1 alternate, one repetition per round (see below).
+# With BENCH_SOCKBUF > 0 each round (and netfront) then runs the stream
+# tests again at BENCH_SOCKBUF_SIZES with pvbench --sockbuf (SO_SNDBUF and
+# SO_RCVBUF before connect(): a frontend may size the ring from them).
 # Then the iperf3 cross-check (bench/iperf3.sh): iperf3 -c against dom0's
 # iperf3 -s, under pvcalls-run for pvcalls, plain over netfront.
 B=/opt/pvcalls/bench
@@ -36,6 +39,29 @@ connected() {
 		sleep 0.2
 	done
 }
+
+# The --sockbuf streams: the stream tests of BENCH_TESTS again, at
+# BENCH_SOCKBUF_SIZES, with SO_SNDBUF and SO_RCVBUF of BENCH_SOCKBUF bytes
+# (tests stream-*-bufNk / -bufNm).  Linux stores twice the value, capped by
+# net.core.wmem_max / rmem_max (208 KiB by default): raised to
+# BENCH_SOCKBUF so that the sockets get what was asked for.
+SB_TESTS=
+if [ "${BENCH_SOCKBUF:-0}" -gt 0 ] 2>/dev/null; then
+	for t in stream-guest-to-dom0 stream-dom0-to-guest; do
+		case ",$BENCH_TESTS," in
+		*,$t,*) SB_TESTS=${SB_TESTS:+$SB_TESTS,}$t ;;
+		esac
+	done
+fi
+SB_ARGS=
+if [ -n "$SB_TESTS" ]; then
+	SB_ARGS="--tests $SB_TESTS --sizes ${BENCH_SOCKBUF_SIZES:-16384,65536} --sockbuf $BENCH_SOCKBUF"
+	for f in wmem_max rmem_max; do
+		[ "$(cat /proc/sys/net/core/$f)" -ge "$BENCH_SOCKBUF" ] ||
+			echo "$BENCH_SOCKBUF" > /proc/sys/net/core/$f
+	done
+	note guest "--sockbuf $BENCH_SOCKBUF streams: net.core.wmem_max=$(cat /proc/sys/net/core/wmem_max) rmem_max=$(cat /proc/sys/net/core/rmem_max)"
+fi
 
 # Load the frontend with notify_mitigation=$1 unless it already is, and
 # wait for it to connect.
@@ -69,6 +95,10 @@ pv_round() {	# pv_round TRANSPORT ROUND
 	[ -n "$tests" ] || return
 	CLIENT_EXTRA="--reps 1 --tests $tests"
 	client "$1" pvcalls 127.0.0.1
+	if [ -n "$SB_TESTS" ]; then
+		CLIENT_EXTRA="--reps 1 $SB_ARGS"
+		client "$1" pvcalls 127.0.0.1
+	fi
 	CLIENT_EXTRA=
 }
 pv_done=
@@ -102,6 +132,12 @@ for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 		if [ $i -lt 30 ]; then
 			nf_up=1
 			client netfront inet 192.0.2.1
+			# the --sockbuf streams once, for reference
+			if [ -n "$SB_TESTS" ]; then
+				CLIENT_EXTRA=$SB_ARGS
+				client netfront inet 192.0.2.1
+				CLIENT_EXTRA=
+			fi
 		else
 			note netfront "no link to 192.0.2.1: eth0 $(cat /sys/class/net/eth0/operstate 2>&1)"
 		fi

@@ -121,6 +121,14 @@ ip link set lo up
 say "xen toolstack up"
 
 # ---- backend ----
+# Rings up to order 9 for the sockets that ask for them with SO_SNDBUF or
+# SO_RCVBUF (the module's default offer is 4): every modprobe of the
+# backend below takes it.  pvcalls_max_page_order=N on the command line
+# offers another.
+MAX_PAGE_ORDER=$(arg pvcalls_max_page_order)
+mkdir -p /etc/modprobe.d
+echo "options xen_pvcalls_back max_page_order=${MAX_PAGE_ORDER:-9}" \
+	> /etc/modprobe.d/xen-pvcalls-bed.conf
 if modprobe xen-pvcalls-back; then
 	bed OK "modprobe xen-pvcalls-back"
 else

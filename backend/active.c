@@ -30,6 +30,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/net.h>
+#include <linux/slab.h>
 #include <linux/uio.h>
 #include <xen/events.h>
 
@@ -91,13 +92,12 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 {
 	struct xenbus_device *dev = s->fe->dev;
 	struct pvcb_dring *r = &s->ring;
-	grant_ref_t refs[XENBUS_MAX_RING_GRANTS];
 	struct pvc_indexes *intf;
+	grant_ref_t *refs;
 	u32 order, i;
 	int err, irq;
 
-	refs[0] = ref;
-	err = pvcb_gmap_map(&r->imap, dev->otherend_id, refs, 1);
+	err = pvcb_gmap_map(&r->imap, dev->otherend_id, &ref, 1);
 	if (err)
 		return err;
 	intf = pvcb_gmap_addr(&r->imap, 0);
@@ -107,11 +107,16 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	err = pvcb_check_ring_order(order, pvcb_max_page_order);
 	if (err)
 		goto unmap_intf;
-	/* 1 << order <= 16 refs: they end well inside the indexes page */
+	/* 1 << order <= 512 refs: they end inside the indexes page (wire.h) */
+	refs = kmalloc_array(1U << order, sizeof(*refs), GFP_KERNEL);
+	if (!refs) {
+		err = -ENOMEM;
+		goto unmap_intf;
+	}
 	for (i = 0; i < (1U << order); i++)
 		refs[i] = READ_ONCE(intf->ref[i]);
-
 	err = pvcb_gmap_map(&r->dmap, dev->otherend_id, refs, 1U << order);
+	kfree(refs);
 	if (err)
 		goto unmap_intf;
 
@@ -277,16 +282,17 @@ static void pvcb_dring_broken(struct pvcb_sock *s)
 }
 
 /*
- * Most kvecs one run of a direction needs: up to half of a 16-page ring,
- * unaligned (one page more), wrapped (one piece more).
+ * Most kvecs one socket call takes: 32 pages (all of one direction of
+ * a default order-4 ring, which needs 8 + 2 with the unaligned start and
+ * the wrap), 512 bytes of stack.  A larger ring moves in more calls.
  */
-#define PVCB_MAX_VEC	((1 << (PVC_MAX_RING_ORDER - 1)) + 2)
+#define PVCB_MAX_VEC	34
 
 /*
  * Describe @len bytes at free-running index @idx of the direction that
  * starts at byte @base of the data ring, as kvecs that each stay inside
  * one mapped page.  Returns the number of kvecs; *@total is the bytes
- * they cover (all of @len, PVCB_MAX_VEC is enough for any run).
+ * they cover: all of @len, or what PVCB_MAX_VEC kvecs hold.
  */
 static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
 			 u32 len, struct kvec *vec, u32 *total)

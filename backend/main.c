@@ -67,10 +67,15 @@
 #include "pvcalls-back.h"
 #include "validate.h"
 
-unsigned int pvcb_max_page_order = PVC_MAX_RING_ORDER;
+/*
+ * Each page of a ring is one grant mapping in dom0 (Xen's maptrack table
+ * is shared by every backend of dom0), so larger rings are the
+ * administrator's choice.
+ */
+unsigned int pvcb_max_page_order = PVC_DEFAULT_RING_ORDER;
 module_param_named(max_page_order, pvcb_max_page_order, uint, 0444);
 MODULE_PARM_DESC(max_page_order,
-		 "Largest data ring order offered to frontends (1..4, default 4)");
+		 "Largest data ring order offered to frontends (1..9, default 4: 32 KiB each way; 9: 1 MiB)");
 
 unsigned int pvcb_max_sockets = 16384;
 module_param_named(max_sockets, pvcb_max_sockets, uint, 0444);

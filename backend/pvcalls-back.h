@@ -35,8 +35,8 @@ extern struct workqueue_struct *pvcb_wq;
 /* Grants mapped onto ballooned pages, one page per grant (grant.c). */
 struct pvcb_gmap {
 	unsigned int nr;		/* 0: nothing mapped */
-	struct page *pages[XENBUS_MAX_RING_GRANTS];
-	grant_handle_t handles[XENBUS_MAX_RING_GRANTS];
+	struct page **pages;		/* nr of each, allocated by the map */
+	grant_handle_t *handles;
 	/*
 	 * For gnttab_unmap_refs_sync(), which initialises a delayed work in
 	 * it: kept here, not on the stack, because DEBUG_OBJECTS warns about

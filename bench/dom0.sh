@@ -10,12 +10,12 @@ B=/opt/pvcalls/bench
 BENCH_PORT=7900
 ulimit -n 65536
 modprobe xen-netback || bed FAIL "modprobe xen-netback"
-# The backend was loaded by the bed's dom0 init with PVCB_OPTS (bench/run.sh:
-# max_page_order=$BENCH_MAX_PAGE_ORDER, for the rings of the --sockbuf
+# The bed's dom0 init loaded the backend with max_page_order from
+# bench/run.sh (BENCH_MAX_PAGE_ORDER, for the rings of the --sockbuf
 # streams); a backend that allows less clamps it silently, so say what it
 # reads (a note in results.json).
 echo "@@@ BEGIN bench-backend"
-echo "BENCH-NOTE {\"transport\":\"dom0\",\"note\":\"backend loaded with '${PVCB_OPTS:-}' (BENCH_MAX_PAGE_ORDER=${BENCH_MAX_PAGE_ORDER:-}): max_page_order reads $(cat /sys/module/xen_pvcalls_back/parameters/max_page_order 2>&1)\"}"
+echo "BENCH-NOTE {\"transport\":\"dom0\",\"note\":\"backend max_page_order reads $(cat /sys/module/xen_pvcalls_back/parameters/max_page_order 2>&1)\"}"
 echo "@@@ END bench-backend"
 $B/pvbench server --port $BENCH_PORT --max-seconds "$GUEST_TIMEOUT" \
 	> /tmp/pvbench-server.log 2>&1 &

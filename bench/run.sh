@@ -39,13 +39,12 @@ export GUEST_TIMEOUT=${BENCH_GUEST_TIMEOUT:-3000}
 export QEMU_MEMORY=${BENCH_QEMU_MEMORY:-3072}
 export XEN_ARGS="gnttab_max_frames=512 ${XEN_ARGS:-}"
 # Rings above order 4 for sockets that ask for big buffers (the
-# --sockbuf streams): dom0 loads the backend with max_page_order (a
-# backend that allows less clamps it; bench/dom0.sh notes what it reads).
-# Empty BENCH_MAX_PAGE_ORDER: the module's default.  (bench/Makefile
-# writes the same default into knobs.env.)
-BENCH_MAX_PAGE_ORDER=${BENCH_MAX_PAGE_ORDER-9}
-export BENCH_MAX_PAGE_ORDER
-export PVCB_MODPARAMS="${BENCH_MAX_PAGE_ORDER:+max_page_order=$BENCH_MAX_PAGE_ORDER}${PVCB_MODPARAMS:+ $PVCB_MODPARAMS}"
+# --sockbuf streams): dom0 loads the backend with max_page_order (the
+# bed's default, 9; a backend that allows less clamps it, and
+# bench/dom0.sh notes what it reads).  (bench/Makefile writes the same
+# default into knobs.env.)
+BENCH_MAX_PAGE_ORDER=${BENCH_MAX_PAGE_ORDER:-9}
+export BENCH_MAX_PAGE_ORDER BED_MAX_PAGE_ORDER=$BENCH_MAX_PAGE_ORDER
 t0=$(date +%s)
 testbed/run.sh bench || { kill $sampler; exit 1; }
 kill $sampler 2>/dev/null || true

@@ -45,8 +45,9 @@
  *    shutdown(SHUT_RD) makes reads return 0 once the ring is empty.
  *  - TCP-level options (TCP_NODELAY...) are accepted and remembered,
  *    with no effect; TCP_INFO gives the state and zero counters;
- *    SO_LINGER, SO_SNDBUF, SO_RCVBUF, SO_KEEPALIVE are stored by the
- *    generic code only.
+ *    SO_LINGER, SO_KEEPALIVE are stored by the generic code only.
+ *    SO_SNDBUF and SO_RCVBUF set before connect() or listen() size the
+ *    data ring (pvc_ring_bytes()), up to what the backend offers.
  *  - getsockname() gives the bound address; after connect() of an
  *    unbound socket, the address and port the transport bound it to
  *    before connecting (v1 reports no local address): 127.0.0.1 for a
@@ -291,6 +292,23 @@ out:
 	return err;
 }
 
+/*
+ * The socket buffer the user set (SO_SNDBUF, SO_RCVBUF: the doubled
+ * value the generic code stores), the larger of the two, or 0 when
+ * neither was set: it sizes the data ring, as a TCP socket's buffers
+ * bound what it has in flight.  Under lock_sock().
+ */
+static unsigned int pvc_ring_bytes(const struct sock *sk)
+{
+	unsigned int bytes = 0;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		bytes = READ_ONCE(sk->sk_sndbuf);
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		bytes = max_t(unsigned int, bytes, READ_ONCE(sk->sk_rcvbuf));
+	return bytes;
+}
+
 static int pvc_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
@@ -303,7 +321,7 @@ static int pvc_listen(struct socket *sock, int backlog)
 	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
 		goto out;
 	if (!ps->op_pending) {
-		err = tops->listen(ps->t, backlog);
+		err = tops->listen(ps->t, backlog, pvc_ring_bytes(sk));
 		if (err)
 			goto out;
 	}
@@ -344,7 +362,7 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 		if (sk->sk_state != TCP_CLOSE || ps->op_pending)
 			goto out;
 		WRITE_ONCE(sk->sk_err, 0);
-		err = tops->connect(ps->t, &sin);
+		err = tops->connect(ps->t, &sin, pvc_ring_bytes(sk));
 		if (err)
 			goto out;
 		ps->peer = sin;

@@ -25,7 +25,10 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/socket.h>
+#include <linux/log2.h>
+#include <linux/slab.h>
 #include <linux/uio.h>
+#include <linux/vmalloc.h>
 #include <xen/events.h>
 #include <xen/page.h>
 #include <xen/interface/event_channel.h>
@@ -67,10 +70,11 @@ static void pvc_dring_free_pages(struct pvc_dring *d, unsigned int nrefs)
 	 * backend still maps it, so freeing below never hands a page the
 	 * backend can see back to the allocator.
 	 */
-	for (i = 0; i < nrefs; i++)
+	for (i = 0; d->refs && i < nrefs; i++)
 		gnttab_end_foreign_access(d->refs[i], NULL);
-	if (d->data)
-		free_pages_exact(d->data, XEN_PAGE_SIZE << d->order);
+	kfree(d->refs);
+	d->refs = NULL;
+	vfree(d->data);
 	d->data = NULL;
 	if (d->iref != INVALID_GRANT_REF)
 		gnttab_end_foreign_access(d->iref, NULL);
@@ -80,7 +84,11 @@ static void pvc_dring_free_pages(struct pvc_dring *d, unsigned int nrefs)
 	d->intf = NULL;
 }
 
-/* Pages and grants for one order; -ENOSPC/-ENOMEM to try a smaller one. */
+/*
+ * Pages and grants for one order; -ENOSPC/-ENOMEM to try a smaller one.
+ * The pages are virtually contiguous (vmalloc): the copies see one flat
+ * ring, and a large ring needs no physically contiguous memory.
+ */
 static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 			   domid_t domid)
 {
@@ -88,15 +96,18 @@ static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 	grant_ref_t head;
 	int ret;
 
-	d->data = alloc_pages_exact(XEN_PAGE_SIZE << order,
-				    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
-	if (!d->data)
-		return -ENOMEM;
+	d->refs = kmalloc_array(n, sizeof(*d->refs), GFP_KERNEL);
+	d->data = __vmalloc(XEN_PAGE_SIZE << order,
+			    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	if (!d->refs || !d->data)
+		goto nomem;
 	d->order = order;
 	ret = gnttab_alloc_grant_references(n + 1, &head);
 	if (ret) {
-		free_pages_exact(d->data, XEN_PAGE_SIZE << order);
+		vfree(d->data);
 		d->data = NULL;
+		kfree(d->refs);
+		d->refs = NULL;
 		return ret;
 	}
 	d->iref = gnttab_claim_grant_reference(&head);
@@ -107,24 +118,52 @@ static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 
 		d->refs[i] = gnttab_claim_grant_reference(&head);
 		gnttab_grant_foreign_access_ref(d->refs[i], domid,
-						virt_to_gfn(page), 0);
+						xen_page_to_gfn(vmalloc_to_page(page)),
+						0);
 		d->intf->ref[i] = d->refs[i];
 	}
 	gnttab_free_grant_references(head);	/* none left; harmless */
 	d->intf->ring_order = order;
 	d->size = pvc_ring_size(order);
 	return 0;
+
+nomem:
+	vfree(d->data);
+	d->data = NULL;
+	kfree(d->refs);
+	d->refs = NULL;
+	return -ENOMEM;
 }
 
 /*
- * Allocate and grant a ring of the configured order, falling back to
- * smaller orders when memory or grant references run short, and bind
- * its event channel.  Process context, no locks held (binding sleeps).
+ * The order of a ring for a socket buffer of @ring_bytes (the doubled
+ * value the generic code stores for SO_SNDBUF/SO_RCVBUF, so each
+ * direction gets what the user asked for), or the ring_order parameter
+ * for 0; never above what the backend offers.
  */
-int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
+static unsigned int pvc_dring_order(unsigned int ring_bytes,
+				    unsigned int max_order)
+{
+	unsigned int order = pvc_ring_order_param;
+
+	if (ring_bytes)
+		order = max_t(unsigned int, 1,
+			      order_base_2(DIV_ROUND_UP(ring_bytes,
+							XEN_PAGE_SIZE)));
+	return min3(order, max_order, (unsigned int)PVC_MAX_RING_ORDER);
+}
+
+/*
+ * Allocate and grant a ring for @ring_bytes (see pvc_dring_order()),
+ * falling back to smaller orders when memory or grant references run
+ * short, and bind its event channel.  Process context, no locks held
+ * (binding sleeps).
+ */
+int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
+		    irq_handler_t handler, void *arg)
 {
 	struct pvc_dev_info info;
-	unsigned int order;
+	unsigned int order, want;
 	int ret;
 
 	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
@@ -144,7 +183,8 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 	if (!d->intf)
 		return -ENOMEM;
 
-	order = min(pvc_ring_order_param, info.max_order);
+	want = pvc_dring_order(ring_bytes, info.max_order);
+	order = want;
 	for (;;) {
 		ret = pvc_dring_grant(d, order, info.domid);
 		if (!ret)
@@ -156,7 +196,7 @@ int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg)
 		}
 		order--;
 	}
-	if (order < min(pvc_ring_order_param, info.max_order))
+	if (order < want)
 		atomic64_inc(&pvc_stats.ring_fallbacks);
 
 	ret = pvc_alloc_evtchn(info.domid, &d->port);

@@ -108,7 +108,7 @@ struct pvc_dring {
 	unsigned int order;
 	u32 size;			/* bytes of one direction */
 	grant_ref_t iref;
-	grant_ref_t refs[1 << PVC_MAX_RING_ORDER];
+	grant_ref_t *refs;		/* 1 << order, a private copy */
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
 	void *irq_arg;
@@ -133,7 +133,8 @@ struct pvc_dring {
 	struct pvc_dir_stats st_in, st_out;
 };
 
-int pvc_dring_alloc(struct pvc_dring *d, irq_handler_t handler, void *arg);
+int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
+		    irq_handler_t handler, void *arg);
 void pvc_dring_free(struct pvc_dring *d);
 void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
 ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
@@ -177,6 +178,7 @@ struct pvct_sock {
 	bool dead;		/* device gone or protocol error */
 	int dead_err;
 	bool has_ring;
+	unsigned int ring_bytes;	/* sizes the ring: see ->connect() */
 	void *owner;
 	const struct pvcalls_upcalls *up;
 	struct pvc_request pending;	/* command to send after SOCKET */

@@ -22,15 +22,16 @@ module_param_named(notify_mitigation, pvc_notify_param, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,
 		 "Accept the notify-mitigation extension (0: behave as a plain v1 frontend)");
 
-unsigned int pvc_ring_order_param = PVC_MAX_RING_ORDER;
+unsigned int pvc_ring_order_param = PVC_DEFAULT_RING_ORDER;
 module_param_named(ring_order, pvc_ring_order_param, uint, 0444);
 MODULE_PARM_DESC(ring_order,
-		 "data ring order per socket (1-4, clamped to the backend's max-page-order)");
+		 "data ring order of a socket without SO_SNDBUF/SO_RCVBUF (1-9, default 4; clamped to the backend's max-page-order)");
 
 static struct dentry *pvc_debugfs;
 
 static int pvc_stats_show(struct seq_file *m, void *v)
 {
+	struct pvc_dev_info info;
 	unsigned int i;
 
 	pvc_seq_stat(m, "sockets", &pvc_stats.sockets);
@@ -44,6 +45,9 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "ring_enobufs", &pvc_stats.ring_enobufs);
 	pvc_seq_stat64(m, "evtchn_enobufs", &pvc_stats.evtchn_enobufs);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
+	/* the backend's max-page-order, as clamped here; 0 while down */
+	seq_printf(m, "max_page_order %u\n",
+		   pvc_dev_get(&info) ? 0 : info.max_order);
 	pvc_seq_notify_stats(m, &pvc_stats.notify);
 	return 0;
 }

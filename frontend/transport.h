@@ -49,10 +49,17 @@ struct pvcalls_transport_ops {
 	/* Close: the transport frees everything, then calls ->released(). */
 	void (*release)(struct pvct_sock *t);
 
-	/* Start connect/bind/listen; completion is seen via op_result(). */
-	int (*connect)(struct pvct_sock *t, const struct sockaddr_in *sin);
+	/*
+	 * Start connect/bind/listen; completion is seen via op_result().
+	 * @ring_bytes: the socket buffer the user asked for (SO_SNDBUF,
+	 * SO_RCVBUF), which sizes the data ring of the connection, or of
+	 * each connection the listener accepts; 0 for the default.
+	 */
+	int (*connect)(struct pvct_sock *t, const struct sockaddr_in *sin,
+		       unsigned int ring_bytes);
 	int (*bind)(struct pvct_sock *t, const struct sockaddr_in *sin);
-	int (*listen)(struct pvct_sock *t, int backlog);
+	int (*listen)(struct pvct_sock *t, int backlog,
+		      unsigned int ring_bytes);
 	/* Local address and port of a connect, or 0 for unknown parts. */
 	void (*local_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
 	/* Replace @sin with the peer's name where the transport knows it. */

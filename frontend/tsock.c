@@ -187,7 +187,7 @@ int pvct_ring_setup(struct pvct_sock *t)
 {
 	int ret;
 
-	ret = pvc_dring_alloc(&t->ring, pvct_data_interrupt, t);
+	ret = pvc_dring_alloc(&t->ring, t->ring_bytes, pvct_data_interrupt, t);
 	if (ret)
 		return ret;
 	spin_lock_irq(&t->lock);
@@ -445,7 +445,8 @@ static void pvct_leave(struct pvct_sock *t, int err)
 	spin_unlock_irq(&t->lock);
 }
 
-static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
+static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
+			unsigned int ring_bytes)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_CONNECT };
 	int ret;
@@ -453,6 +454,7 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin)
 	ret = pvct_enter(t, PVCT_CONNECTING);
 	if (ret)
 		return ret;
+	t->ring_bytes = ring_bytes;
 	ret = pvct_ring_setup(t);
 	if (ret) {
 		pvct_leave(t, ret);
@@ -509,11 +511,14 @@ static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int pvct_listen(struct pvct_sock *t, int backlog)
+static int pvct_listen(struct pvct_sock *t, int backlog,
+		       unsigned int ring_bytes)
 {
 	struct pvc_request req = { .cmd = PVC_CMD_LISTEN };
 	int ret;
 
+	/* for the connections accepted from now on */
+	WRITE_ONCE(t->ring_bytes, ring_bytes);
 	spin_lock_irq(&t->lock);
 	ret = t->state == PVCT_LISTENING && !t->op_ret;
 	spin_unlock_irq(&t->lock);

@@ -120,6 +120,7 @@ static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 		ret = -ENOMEM;
 		goto fail;
 	}
+	c->ring_bytes = READ_ONCE(t->ring_bytes);
 	ret = pvct_ring_setup(c);
 	if (ret)
 		goto fail_child;

@@ -56,6 +56,10 @@ const struct test_pair test_table[] = {
 	TX("rcvlowat_above_half_ring_reads_to_eof", g_rcvlowat_above_half_ring,
 	   d_write_close, 120, 0, 2 * MiB),
 	T("tcp_options_accepted", g_tcp_options, dom0_echo),
+	TX("so_sndbuf_sizes_the_ring_echo_8mib", g_sockbuf_sizes_ring,
+	   dom0_echo, 120, 0, 0),
+	T("so_rcvbuf_of_listener_sizes_accepted_rings", g_sockbuf_of_listener,
+	  d_dom0_client),
 	T("shutdown_wr_epipe_then_peer_eof_at_close", g_shutdown_wr, d_shutdown_wr),
 	/* readiness */
 	T("poll_select_level_triggered", g_poll_select, d_send_on_request),

@@ -74,6 +74,8 @@ int g_so_sndtimeo(struct tctx *t);
 int d_read_after_full(struct tctx *t);
 int g_sockopt_identity(struct tctx *t);
 int g_tcp_options(struct tctx *t);
+int g_sockbuf_sizes_ring(struct tctx *t);
+int g_sockbuf_of_listener(struct tctx *t);
 int g_so_rcvlowat(struct tctx *t);
 int d_so_rcvlowat(struct tctx *t);
 int g_rcvlowat_above_half_ring(struct tctx *t);

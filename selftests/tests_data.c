@@ -390,7 +390,7 @@ static long long front_sockets(void)
 
 /* The frontend's ring counters (debugfs), see frontend/main.c. */
 struct ring_fig {
-	long long order[5];	/* rings held now, per order 1..4 */
+	long long order[10];	/* rings held now, per order 1..9 */
 	long long rings, fallbacks, enobufs;
 };
 
@@ -400,7 +400,7 @@ static void ring_fig(struct ring_fig *f)
 	int i;
 
 	f->rings = 0;
-	for (i = 1; i <= 4; i++) {
+	for (i = 1; i <= 9; i++) {
 		snprintf(k, sizeof(k), "rings_order%d", i);
 		f->order[i] = read_stat(FRONT_STATS, k);
 		f->rings += f->order[i];

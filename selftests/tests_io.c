@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
@@ -400,6 +401,128 @@ int g_so_rcvlowat(struct tctx *t)
  * buffer), so poll() must keep saying POLLIN until end of file.  dom0
  * sends t->arg bytes (d_write_close) and closes.
  */
+#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
+
+/*
+ * The ring order a socket buffer of @sz bytes (as getsockopt() reports
+ * it: doubled) asks for, capped at the backend's max-page-order; 0 where
+ * that cannot be seen (AF_INET mode, no debugfs).
+ */
+static int sockbuf_ring_order(int sz)
+{
+	long long offer = opt.inet_mode ? -1 :
+			  read_stat(FRONT_STATS, "max_page_order");
+	int order = 1;
+
+	if (offer < 1)
+		return 0;
+	while (order < 9 && (4096LL << order) < sz)
+		order++;
+	return order < offer ? order : (int)offer;
+}
+
+static long long rings_of_order(int order)
+{
+	char k[32];
+
+	snprintf(k, sizeof(k), "rings_order%d", order);
+	return read_stat(FRONT_STATS, k);
+}
+
+/*
+ * One more ring of @order since @before, when that is told apart from
+ * the default order-4 rings other sockets may be taking or giving back.
+ */
+static int check_ring_order(struct tctx *t, int order, long long before)
+{
+	long long after;
+
+	if (order <= 4) {
+		diag("%s: the backend offers order %d: ring size not checked",
+		     t->name, order);
+		return 0;
+	}
+	after = rings_of_order(order);
+	CHECK(after - before == 1, "rings_order%d %lld -> %lld, want one more",
+	      order, before, after);
+	diag("%s: an order-%d ring (%d KiB each way)", t->name, order,
+	     2 << order);
+	return 0;
+}
+
+/*
+ * SO_SNDBUF before connect() sizes the data ring (256 KiB asked, so
+ * order 7 where the backend offers it), and 8 MiB echo through it,
+ * pattern-checked: the larger ring wraps many times both ways.
+ */
+int g_sockbuf_sizes_ring(struct tctx *t)
+{
+	struct sockaddr_in a = lo_addr(t->port_d);
+	int fd = test_socket(), sz = 256 * 1024, got = 0, order, rc;
+	socklen_t len = sizeof(got);
+	long long before = 0;
+	char c;
+
+	CHECK(fd >= 0, "socket: %s", errname(errno));
+	CHECK(!setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)),
+	      "SO_SNDBUF: %s", errname(errno));
+	CHECK(!getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &len) && got >= sz,
+	      "SO_SNDBUF reads back %d for %d", got, sz);
+	order = sockbuf_ring_order(got);
+	if (order)
+		before = rings_of_order(order);
+	if (ctl_wait("listening", NULL, SYNC_MS))
+		return T_FAIL;
+	CHECK(!connect(fd, (struct sockaddr *)&a, sizeof(a)),
+	      "connect: %s", errname(errno));
+	if (order && check_ring_order(t, order, before))
+		return T_FAIL;
+	rc = echo_exchange(fd, 8 << 20, 65536, 13, SYNC_MS);
+	CHECK(recv(fd, &c, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN,
+	      "extra data after the echo");
+	close(fd);	/* dom0's echo ends at the EOF this sends */
+	return rc;
+}
+
+/*
+ * A listener's SO_RCVBUF sizes the rings of the connections it accepts
+ * (TCP's accepted sockets inherit the listener's buffers); dom0 then
+ * echoes 1 MiB through one.
+ */
+int g_sockbuf_of_listener(struct tctx *t)
+{
+	struct sockaddr_in a = any_addr(t->port_g);
+	int lfd = test_socket(), fd, one = 1, sz = 128 * 1024, got = 0;
+	socklen_t len = sizeof(got);
+	long long before = 0;
+	int order, rc;
+
+	CHECK(lfd >= 0, "socket: %s", errname(errno));
+	CHECK(!setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
+	      "SO_REUSEADDR: %s", errname(errno));
+	CHECK(!setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz)),
+	      "SO_RCVBUF: %s", errname(errno));
+	CHECK(!getsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &got, &len) && got >= sz,
+	      "SO_RCVBUF reads back %d for %d", got, sz);
+	CHECK(!bind(lfd, (struct sockaddr *)&a, sizeof(a)), "bind: %s",
+	      errname(errno));
+	order = sockbuf_ring_order(got);
+	if (order)
+		before = rings_of_order(order);
+	CHECK(!listen(lfd, 4), "listen: %s", errname(errno));
+	if (ctl_signal("listening", 0))
+		return T_FAIL;
+	fd = accept_timeout(lfd, SYNC_MS);
+	CHECK(fd >= 0, "accept: %s", errname(errno));
+	/* the ring of the connection accepted, and none for the listener */
+	if (order && check_ring_order(t, order, before))
+		return T_FAIL;
+	close(lfd);
+	rc = echo_until_eof(fd, SYNC_MS);
+	close(fd);
+	return rc;
+}
+
 int g_rcvlowat_above_half_ring(struct tctx *t)
 {
 	int fd = guest_connect_dom0(t), lowat = 1 << 20, r, q = -1;

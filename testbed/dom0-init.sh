@@ -45,10 +45,6 @@ ONLY=$(arg pvcalls_only | tr : ,)	# (run.sh passes a:b)
 # pvcalls_gargs=k=v:k=v: more kernel arguments for that guest (run.sh's
 # GUEST_ARGS, e.g. the selftests' sizes: see selftests/run-guest.sh)
 GARGS=$(arg pvcalls_gargs | tr : ' ')
-# pvcalls_back_opts=k=v:k=v: module parameters for the first modprobe of
-# the backend (run.sh's PVCB_MODPARAMS, e.g. make bench's max_page_order);
-# none by default
-PVCB_OPTS=$(arg pvcalls_back_opts | tr : ' ')
 # pvcalls_slow=N (make check-debug): the debug kernel boots and runs
 # several times slower, so the bed's own fixed waits are multiplied by N.
 SLOW=$(arg pvcalls_slow)
@@ -125,11 +121,18 @@ ip link set lo up
 say "xen toolstack up"
 
 # ---- backend ----
-# shellcheck disable=SC2086
-if modprobe xen-pvcalls-back $PVCB_OPTS; then
-	bed OK "modprobe xen-pvcalls-back${PVCB_OPTS:+ $PVCB_OPTS}"
+# Rings up to order 9 for the sockets that ask for them with SO_SNDBUF or
+# SO_RCVBUF (the module's default offer is 4): every modprobe of the
+# backend below takes it.  pvcalls_max_page_order=N on the command line
+# offers another.
+MAX_PAGE_ORDER=$(arg pvcalls_max_page_order)
+mkdir -p /etc/modprobe.d
+echo "options xen_pvcalls_back max_page_order=${MAX_PAGE_ORDER:-9}" \
+	> /etc/modprobe.d/xen-pvcalls-bed.conf
+if modprobe xen-pvcalls-back; then
+	bed OK "modprobe xen-pvcalls-back"
 else
-	bed FAIL "modprobe xen-pvcalls-back${PVCB_OPTS:+ $PVCB_OPTS}"
+	bed FAIL "modprobe xen-pvcalls-back"
 fi
 
 stat_of() { awk -v k="$1" '$1 == k { print $2 }' $STATS 2>/dev/null; }

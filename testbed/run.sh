@@ -16,9 +16,8 @@
 # passed to dom0 as a:b, QEMU's -initrd list is comma-separated),
 # GUEST_ARGS="k=v k=v" (more kernel arguments for the suite guest, or the
 # one guest of another scenario, e.g. pvcalls_cycles=1000; no commas),
-# PVCB_MODPARAMS="k=v k=v" (module parameters for dom0's first modprobe of
-# xen-pvcalls-back, e.g. max_page_order=9 for make bench; none by
-# default; no commas),
+# BED_MAX_PAGE_ORDER=N (the backend's max_page_order in dom0; the bed's
+# default is 9, see dom0-init.sh),
 # BED_QUIET=1 to print nothing but the results.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -83,7 +82,7 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m "${QEMU_MEMORY:-2048}" -smp 2 -nographic \
 	-no-reboot -nic none -kernel "$BUILD/xen" \
 	-append "console=com1 dom0_mem=1024M,max:1024M bootscrub=0 ${XEN_ARGS:-}" \
-	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick} pvcalls_slow=$BED_SLOW${ONLY:+ pvcalls_only=${ONLY//,/:}}${GUEST_ARGS:+ pvcalls_gargs=${GUEST_ARGS// /:}}${PVCB_MODPARAMS:+ pvcalls_back_opts=${PVCB_MODPARAMS// /:}},$BUILD/dom0.cpio.gz" \
+	-initrd "$BUILD/vmlinuz console=hvc0 pvcalls_scenario=$SCENARIO pvcalls_guest_timeout=$GUEST_TIMEOUT pvcalls_suite=${SUITE:-quick} pvcalls_slow=$BED_SLOW${ONLY:+ pvcalls_only=${ONLY//,/:}}${GUEST_ARGS:+ pvcalls_gargs=${GUEST_ARGS// /:}}${BED_MAX_PAGE_ORDER:+ pvcalls_max_page_order=$BED_MAX_PAGE_ORDER},$BUILD/dom0.cpio.gz" \
 	< /dev/null > "$LOG" 2>&1 &
 qemu_pid=$!
 tail -n +1 -F --pid="$qemu_pid" "$LOG" 2>/dev/null | progress &

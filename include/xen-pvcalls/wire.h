@@ -36,11 +36,18 @@
 
 /*
  * A Linux v1 frontend refuses a backend whose max-page-order is below 4
- * (it maps order-4 data rings by default), so that is our floor too.
+ * (it maps order-4 data rings by default), so that is our floor too, and
+ * the default order of both sides: 16 pages, 32 KiB each way.
  */
 #define PVC_MIN_MAX_PAGE_ORDER	4
-/* xenbus_map_ring_valloc() maps at most 16 grants: 1 << 4 pages. */
-#define PVC_MAX_RING_ORDER	4
+#define PVC_DEFAULT_RING_ORDER	4
+/*
+ * The largest order either side handles: the indexes page lists one
+ * grant per data page after its first 132 bytes, so it could hold 991;
+ * 1 << 9 = 512 pages is the largest power of two that fits, a 1 MiB
+ * ring each way.
+ */
+#define PVC_MAX_RING_ORDER	9
 
 /* Commands (xen_pvcalls_request.cmd) */
 #define PVC_CMD_SOCKET		0
@@ -179,5 +186,7 @@ PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ring_order) == 128,
 		  "ring_order at 128");
 PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ref) == 132,
 		  "ref[] at 132");
+PVC_STATIC_ASSERT(132 + (4 << PVC_MAX_RING_ORDER) <= 4096,
+		  "the refs of the largest ring fit in the indexes page");
 
 #endif /* XEN_PVCALLS_WIRE_H */

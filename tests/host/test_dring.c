@@ -116,7 +116,8 @@ static void test_index_random(void)
 
 static void test_sizes(void)
 {
-	static const uint32_t want[] = { 2048, 4096, 8192, 16384, 32768 };
+	static const uint32_t want[] = { 2048, 4096, 8192, 16384, 32768, 65536,
+					 131072, 262144, 524288, 1048576 };
 	uint32_t order;
 	char name[64];
 

@@ -158,7 +158,7 @@ static void test_ring_order(void)
 
 	for (o = 0; o < 40 && !bad; o++)
 		for (m = 0; m < 40 && !bad; m++) {
-			uint32_t lim = m < 4 ? m : 4;
+			uint32_t lim = m < 9 ? m : 9;
 			int want = o >= 1 && o <= lim ? 0 : -EINVAL;
 			int r = pvcb_check_ring_order(o, m);
 
@@ -170,8 +170,8 @@ static void test_ring_order(void)
 			}
 		}
 	if (!bad && (pvcb_check_ring_order(0xffffffffu, 0xffffffffu) != -EINVAL ||
-		     pvcb_check_ring_order(5, 0xffffffffu) != -EINVAL)) {
-		snprintf(why, sizeof(why), "order above 4 accepted");
+		     pvcb_check_ring_order(10, 0xffffffffu) != -EINVAL)) {
+		snprintf(why, sizeof(why), "order above 9 accepted");
 		bad = 1;
 	}
 	tap_result(!bad, "validate_ring_order_1_to_max", why);
@@ -219,7 +219,7 @@ static void test_page_order(void)
 	int bad = 0;
 
 	for (o = 0; o < 100 && !bad; o++) {
-		unsigned int want = o < 1 ? 1 : o > 4 ? 4 : o;
+		unsigned int want = o < 1 ? 1 : o > 9 ? 9 : o;
 
 		if (pvcb_clamp_max_page_order(o) != want) {
 			snprintf(why, sizeof(why), "order %u: %u", o,
@@ -227,11 +227,11 @@ static void test_page_order(void)
 			bad = 1;
 		}
 	}
-	if (!bad && pvcb_clamp_max_page_order(~0u) != 4) {
-		snprintf(why, sizeof(why), "~0 not clamped to 4");
+	if (!bad && pvcb_clamp_max_page_order(~0u) != 9) {
+		snprintf(why, sizeof(why), "~0 not clamped to 9");
 		bad = 1;
 	}
-	tap_result(!bad, "validate_max_page_order_clamped_1_to_4", why);
+	tap_result(!bad, "validate_max_page_order_clamped_1_to_9", why);
 }
 
 static void test_version(void)

@@ -43,6 +43,9 @@
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
 
+/* xenbus_map_ring_valloc() maps at most 16 grants: offer order 4 only. */
+#define HB_MAX_ORDER	XENBUS_MAX_RING_GRANT_ORDER
+
 DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
 #define HB_SOCKS	16
@@ -118,7 +121,7 @@ static void hb_unmap(struct hb *h, struct hb_sock *s)
 /* Map the ring of a CONNECT like an honest backend; 0 or an errno. */
 static int hb_map(struct hb *h, struct hb_sock *s, const struct pvc_request *req)
 {
-	grant_ref_t refs[1 << PVC_MAX_RING_ORDER];
+	grant_ref_t refs[1 << HB_MAX_ORDER];
 	struct pvc_indexes *intf;
 	u32 order, i;
 	int ret;
@@ -129,7 +132,7 @@ static int hb_map(struct hb *h, struct hb_sock *s, const struct pvc_request *req
 		return ret;
 	intf = s->intf_addr;
 	order = READ_ONCE(intf->ring_order);
-	if (order < 1 || order > PVC_MAX_RING_ORDER)
+	if (order < 1 || order > HB_MAX_ORDER)
 		return -EINVAL;
 	for (i = 0; i < (1U << order); i++)
 		refs[i] = intf->ref[i];
@@ -363,7 +366,7 @@ static int hb_probe(struct xenbus_device *dev,
 	if (!ret)
 		ret = xenbus_printf(XBT_NIL, dev->nodename,
 				    PVC_XS_MAX_PAGE_ORDER, "%u",
-				    PVC_MAX_RING_ORDER);
+				    HB_MAX_ORDER);
 	if (!ret)
 		ret = xenbus_printf(XBT_NIL, dev->nodename,
 				    PVC_XS_FUNCTION_CALLS, "1");

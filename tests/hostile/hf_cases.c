@@ -610,7 +610,7 @@ void hf_run_cases(struct hf *h)
 	     !hf_dring_alloc(h, &c, HF_ORDER) &&
 	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
 	     !hf_dring_alloc(h, &q, HF_ORDER) &&
-	     !hf_dring_alloc(h, &p5, PVC_MAX_RING_ORDER);
+	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER);
 	for (i = 0; i < HF_NR_FULL && ok; i++)
 		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
 	hf_tap(h, ok, "data rings set up in the guest", NULL);

@@ -156,6 +156,8 @@ int hf_dring_alloc(struct hf *h, struct hf_dring *d, unsigned int order)
 	d->iref = INVALID_GRANT_REF;
 	for (i = 0; i < ARRAY_SIZE(d->refs); i++)
 		d->refs[i] = INVALID_GRANT_REF;
+	if (order < 1 || order > HF_MAX_ORDER)
+		return -EINVAL;
 	d->order = order;
 	d->size = pvc_ring_size(order);
 	d->ipage = alloc_page(GFP_KERNEL | __GFP_ZERO);

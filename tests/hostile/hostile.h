@@ -46,6 +46,9 @@ struct hf {
 	unsigned int tests, failures;
 };
 
+/* Largest ring the cases offer: the default order. */
+#define HF_MAX_ORDER	PVC_DEFAULT_RING_ORDER
+
 /* One data ring we offer the backend: indexes page + 1 << order pages. */
 struct hf_dring {
 	struct hf *h;
@@ -54,8 +57,8 @@ struct hf_dring {
 	grant_ref_t iref;
 	unsigned int order;
 	u32 size;			/* bytes per direction */
-	struct page *pages[1 << PVC_MAX_RING_ORDER];
-	grant_ref_t refs[1 << PVC_MAX_RING_ORDER];
+	struct page *pages[1 << HF_MAX_ORDER];
+	grant_ref_t refs[1 << HF_MAX_ORDER];
 	evtchn_port_t port;
 	int irq;
 };

@@ -25,7 +25,6 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/socket.h>
-#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/vmalloc.h>
@@ -136,25 +135,7 @@ nomem:
 }
 
 /*
- * The order of a ring for a socket buffer of @ring_bytes (the doubled
- * value the generic code stores for SO_SNDBUF/SO_RCVBUF, so each
- * direction gets what the user asked for), or the ring_order parameter
- * for 0; never above what the backend offers.
- */
-static unsigned int pvc_dring_order(unsigned int ring_bytes,
-				    unsigned int max_order)
-{
-	unsigned int order = pvc_ring_order_param;
-
-	if (ring_bytes)
-		order = max_t(unsigned int, 1,
-			      order_base_2(DIV_ROUND_UP(ring_bytes,
-							XEN_PAGE_SIZE)));
-	return min3(order, max_order, (unsigned int)PVC_MAX_RING_ORDER);
-}
-
-/*
- * Allocate and grant a ring for @ring_bytes (see pvc_dring_order()),
+ * Allocate and grant a ring for @ring_bytes (pvc_ring_order_for()),
  * falling back to smaller orders when memory or grant references run
  * short, and bind its event channel.  Process context, no locks held
  * (binding sleeps).
@@ -183,7 +164,8 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 	if (!d->intf)
 		return -ENOMEM;
 
-	want = pvc_dring_order(ring_bytes, info.max_order);
+	want = pvc_ring_order_for(ring_bytes, pvc_ring_order_param,
+				  info.max_order);
 	order = want;
 	for (;;) {
 		ret = pvc_dring_grant(d, order, info.domid);

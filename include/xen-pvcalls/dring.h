@@ -28,6 +28,29 @@ static inline __u32 pvc_ring_size(__u32 order)
 	return (1U << (order + PVC_XEN_PAGE_SHIFT)) / 2;
 }
 
+/*
+ * The order of ring a socket buffer of @bytes asks for: the smallest
+ * whose pages hold @bytes (the doubled SO_SNDBUF/SO_RCVBUF value Linux
+ * stores, so that each direction holds what the user gave), or @dflt for
+ * 0; at least 1, at most @max and PVC_MAX_RING_ORDER.
+ */
+static inline __u32 pvc_ring_order_for(__u32 bytes, __u32 dflt, __u32 max)
+{
+	__u32 order = dflt;
+
+	if (bytes) {
+		order = 1;
+		while (order < PVC_MAX_RING_ORDER &&
+		       (1ULL << (order + PVC_XEN_PAGE_SHIFT)) < bytes)
+			order++;
+	}
+	if (order > max)
+		order = max;
+	if (order > PVC_MAX_RING_ORDER)
+		order = PVC_MAX_RING_ORDER;
+	return order ? order : 1;
+}
+
 static inline __u32 pvc_ring_mask(__u32 idx, __u32 size)
 {
 	return idx & (size - 1);

@@ -129,6 +129,55 @@ static void test_sizes(void)
 	}
 }
 
+/* SO_SNDBUF/SO_RCVBUF as Linux stores them -> ring order. */
+static void test_order_for(void)
+{
+	static const struct {
+		uint32_t bytes, dflt, max, want;
+	} c[] = {
+		{ 0, 4, 9, 4 },		/* no buffer set: the default */
+		{ 0, 4, 2, 2 },		/* ... within the backend's offer */
+		{ 0, 0, 9, 1 },
+		{ 1, 4, 9, 1 },		/* a tiny buffer: the smallest ring */
+		{ 4608, 4, 9, 1 },	/* SO_SNDBUF 2304 (the minimum) */
+		{ 8192, 4, 9, 1 },	/* 4 KiB each way */
+		{ 8193, 4, 9, 2 },
+		{ 65536, 4, 9, 4 },	/* 32 KiB asked: the default ring */
+		{ 425984, 4, 9, 7 },	/* 208 KiB (wmem_max) asked */
+		{ 2097152, 4, 9, 9 },	/* 1 MiB asked: 1 MiB each way */
+		{ 2097153, 4, 9, 9 },	/* more: the largest ring */
+		{ 0x7fffffff, 4, 9, 9 },
+		{ 0xffffffff, 4, 9, 9 },
+		{ 2097152, 4, 4, 4 },	/* a backend offering 4 */
+		{ 2097152, 4, 40, 9 },	/* an offer beyond the wire's */
+		{ 0, 12, 40, 9 },
+	};
+	unsigned int i;
+	int bad = 0;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]) && !bad; i++) {
+		uint32_t o = pvc_ring_order_for(c[i].bytes, c[i].dflt, c[i].max);
+
+		if (o != c[i].want) {
+			snprintf(why, sizeof(why),
+				 "%u bytes, default %u, max %u: order %u, want %u",
+				 c[i].bytes, c[i].dflt, c[i].max, o, c[i].want);
+			bad = 1;
+		}
+	}
+	for (i = 1; i <= 0x10000000u && !bad; i = i * 3 + 1) {
+		uint32_t o = pvc_ring_order_for(i, 4, 9);
+
+		/* the ring holds the buffer unless the largest is too small */
+		if ((o < 9 && (4096u << o) < i) ||
+		    (o > 1 && (4096u << (o - 1)) >= i)) {
+			snprintf(why, sizeof(why), "%u bytes: order %u", i, o);
+			bad = 1;
+		}
+	}
+	tap_result(!bad, "dring_order_for_socket_buffer", why);
+}
+
 /* A span must map byte k of the run to array offset (idx + k) % size. */
 static int check_span(uint32_t size, uint32_t idx, uint32_t len, int bytes)
 {
@@ -186,6 +235,7 @@ void test_dring(void)
 	size_t i;
 
 	test_sizes();
+	test_order_for();
 	for (i = 0; i < NSIZES; i++)
 		if (sizes[i] <= 64)
 			test_index_window(sizes[i]);

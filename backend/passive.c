@@ -180,8 +180,12 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 		return -ENOMEM;
 	}
 
-	/* c's evtchn may fire at once: its work must wait for the setup */
-	mutex_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
+	/*
+	 * c's evtchn may fire at once: its work must wait for the setup.
+	 * s->lock is held: c->lock is of another lockdep class (see
+	 * pvcb_sock_alloc_accepted()), so this nesting needs no annotation.
+	 */
+	mutex_lock(&c->lock);
 	err = pvcb_dring_map(c, req->u.accept.ref, req->u.accept.evtchn);
 	if (!err) {
 		pvcb_names_publish(c);
@@ -196,7 +200,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	if (!err)
 		err = pvcb_sock_insert(fe, c);
 	if (err)
-		pvcb_sock_destroy_nested(c, false, SINGLE_DEPTH_NESTING);
+		pvcb_sock_destroy(c, false);
 	return err;
 }
 

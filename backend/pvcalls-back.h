@@ -157,8 +157,6 @@ bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id);
 void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent);
 void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state);
 void pvcb_sock_destroy(struct pvcb_sock *s, bool respond);
-void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
-			      unsigned int subclass);
 void pvcb_sock_kick(struct pvcb_sock *s);
 void pvcb_release_all(struct pvcb_frontend *fe);
 

@@ -308,16 +308,14 @@ static void pvcb_sock_restore_callbacks(struct pvcb_sock *s)
  * Free a socket that is no longer in the table (or never was).  With
  * @respond, requests of @s still outstanding are answered with an error
  * first; RELEASE wants that, disconnect does not (the frontend is gone).
- * @subclass is the lockdep subclass of s->lock: SINGLE_DEPTH_NESTING when
- * the caller holds the lock of the listener @s was accepted from.
+ * May run under the lock of the listener @s was accepted from.
  */
-void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
-			      unsigned int subclass)
+void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
 {
 	struct pvcb_frontend *fe = s->fe;
 
 	/* 1. the work stops doing anything from its next run */
-	mutex_lock_nested(&s->lock, subclass);
+	mutex_lock(&s->lock);
 	s->dead = true;
 	mutex_unlock(&s->lock);
 
@@ -343,11 +341,6 @@ void pvcb_sock_destroy_nested(struct pvcb_sock *s, bool respond,
 	pvcb_set_state(s, PVCB_NEW);
 	atomic_dec(&pvcb_stats.sockets);
 	kfree(s);
-}
-
-void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
-{
-	pvcb_sock_destroy_nested(s, respond, 0);
 }
 
 /* Disconnect: free every socket of @fe.  Commands are stopped already. */

@@ -98,17 +98,13 @@ static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 	d->refs = kmalloc_array(n, sizeof(*d->refs), GFP_KERNEL);
 	d->data = __vmalloc(XEN_PAGE_SIZE << order,
 			    GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
+	ret = -ENOMEM;
 	if (!d->refs || !d->data)
-		goto nomem;
+		goto err;
 	d->order = order;
 	ret = gnttab_alloc_grant_references(n + 1, &head);
-	if (ret) {
-		vfree(d->data);
-		d->data = NULL;
-		kfree(d->refs);
-		d->refs = NULL;
-		return ret;
-	}
+	if (ret)
+		goto err;
 	d->iref = gnttab_claim_grant_reference(&head);
 	gnttab_grant_foreign_access_ref(d->iref, domid,
 					virt_to_gfn(d->intf), 0);
@@ -126,12 +122,12 @@ static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
 	d->size = pvc_ring_size(order);
 	return 0;
 
-nomem:
+err:
 	vfree(d->data);
 	d->data = NULL;
 	kfree(d->refs);
 	d->refs = NULL;
-	return -ENOMEM;
+	return ret;
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <netinet/in.h>
+#include <xen-pvcalls/dring.h>
 
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -155,6 +156,9 @@ int echo_until_eof(int fd, int ms);
 int echo_exchange(int fd, size_t len, size_t chunk, uint64_t seed, int ms);
 /* Read a "name value" line from a stats file; -1 if absent. */
 long long read_stat(const char *path, const char *name);
+#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
+/* The frontend's rings held of @order (debugfs rings_order<N>); -1 if absent. */
+long long front_rings(int order);
 /* Read a module parameter as an integer, or @dflt. */
 long read_param(const char *path, long dflt);
 
@@ -176,6 +180,12 @@ int dom0_connect_guest(struct tctx *t);
  * otherwise); returns 0.  Either fails the test on an error.
  */
 int send_eof_and_hash(int fd, uint64_t hash);
+/*
+ * The guest's half of an echo with dom0_echo on @fd: @len bytes there and
+ * back, pattern-checked, nothing more after them, then close (dom0's echo
+ * ends at the EOF this sends).
+ */
+int echo_and_close(int fd, size_t len, size_t chunk, uint64_t seed);
 int check_peer_hash(uint64_t hash, const char *what, const char *peer);
 /* A dom0 peer that accepts one connection and echoes until EOF. */
 int dom0_echo(struct tctx *t);

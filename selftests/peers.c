@@ -87,6 +87,17 @@ int send_eof_and_hash(int fd, uint64_t hash)
 	return T_PASS;
 }
 
+int echo_and_close(int fd, size_t len, size_t chunk, uint64_t seed)
+{
+	int rc = echo_exchange(fd, len, chunk, seed, SYNC_MS);
+	char c;
+
+	if (recv(fd, &c, 1, MSG_DONTWAIT) != -1 || errno != EAGAIN)
+		rc = fail("extra data after the echo");
+	close(fd);
+	return rc;
+}
+
 int check_peer_hash(uint64_t hash, const char *what, const char *peer)
 {
 	uint64_t want;

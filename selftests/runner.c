@@ -187,7 +187,6 @@ static void map_shared(void)
 	}
 }
 
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
 #define BACK_STATS "/sys/kernel/debug/xen-pvcalls-back/stats"
 
 static void mount_debugfs(const char *stats)

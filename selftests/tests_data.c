@@ -18,8 +18,6 @@
 #include "common.h"
 #include "tests.h"
 
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
-
 static uint64_t xfer_size(size_t chunk)
 {
 	uint64_t cap = chunk * opt.max_writes;
@@ -390,19 +388,17 @@ static long long front_sockets(void)
 
 /* The frontend's ring counters (debugfs), see frontend/main.c. */
 struct ring_fig {
-	long long order[10];	/* rings held now, per order 1..9 */
+	long long order[PVC_MAX_RING_ORDER + 1];	/* rings held, per order */
 	long long rings, fallbacks, enobufs;
 };
 
 static void ring_fig(struct ring_fig *f)
 {
-	char k[32];
 	int i;
 
 	f->rings = 0;
-	for (i = 1; i <= 9; i++) {
-		snprintf(k, sizeof(k), "rings_order%d", i);
-		f->order[i] = read_stat(FRONT_STATS, k);
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++) {
+		f->order[i] = front_rings(i);
 		f->rings += f->order[i];
 	}
 	f->fallbacks = read_stat(FRONT_STATS, "ring_fallbacks");
@@ -494,7 +490,7 @@ static int connect_order(struct tctx *t, int want, int *fds, int *n)
 	CHECK(!r, "connect with %d grants free: %s", (1 << want) + 1,
 	      errname(errno));
 	fds[(*n)++] = fd;
-	for (i = 1; i <= 4; i++)
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		CHECK(f.order[i] - b.order[i] == (i == want),
 		      "with %d grants free the ring is not order %d (order%d rings %lld -> %lld)",
 		      (1 << want) + 1, want, i, b.order[i], f.order[i]);
@@ -657,7 +653,7 @@ int g_enobufs(struct tctx *t)
 	       e2 ? errname(e2) : "the cap");
 	CHECK(e2 == ENOBUFS, "round 2 ended with %s, want ENOBUFS",
 	      e2 ? errname(e2) : "the cap");
-	for (i = 1; i <= 4; i++)
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		CHECK(p2.order[i] - f0.order[i] == p1.order[i] - f0.order[i],
 		      "round 2: %lld order-%d rings, round 1 had %lld",
 		      p2.order[i] - f0.order[i], i, p1.order[i] - f0.order[i]);

@@ -401,32 +401,20 @@ int g_so_rcvlowat(struct tctx *t)
  * buffer), so poll() must keep saying POLLIN until end of file.  dom0
  * sends t->arg bytes (d_write_close) and closes.
  */
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
-
 /*
  * The ring order a socket buffer of @sz bytes (as getsockopt() reports
- * it: doubled) asks for, capped at the backend's max-page-order; 0 where
- * that cannot be seen (AF_INET mode, no debugfs).
+ * it: doubled) asks for, capped at the backend's max-page-order (the
+ * rule is unit-tested in tests/host); 0 where that cannot be seen
+ * (AF_INET mode, no debugfs).
  */
 static int sockbuf_ring_order(int sz)
 {
 	long long offer = opt.inet_mode ? -1 :
 			  read_stat(FRONT_STATS, "max_page_order");
-	int order = 1;
 
 	if (offer < 1)
 		return 0;
-	while (order < 9 && (4096LL << order) < sz)
-		order++;
-	return order < offer ? order : (int)offer;
-}
-
-static long long rings_of_order(int order)
-{
-	char k[32];
-
-	snprintf(k, sizeof(k), "rings_order%d", order);
-	return read_stat(FRONT_STATS, k);
+	return pvc_ring_order_for(sz, PVC_DEFAULT_RING_ORDER, offer);
 }
 
 /*
@@ -437,12 +425,12 @@ static int check_ring_order(struct tctx *t, int order, long long before)
 {
 	long long after;
 
-	if (order <= 4) {
+	if (order <= PVC_DEFAULT_RING_ORDER) {
 		printf("# %s: the backend offers order %d: ring size not checked\n",
 		       t->name, order);
 		return 0;
 	}
-	after = rings_of_order(order);
+	after = front_rings(order);
 	CHECK(after - before == 1, "rings_order%d %lld -> %lld, want one more",
 	      order, before, after);
 	printf("# %s: an order-%d ring (%d KiB each way)\n", t->name, order,
@@ -458,10 +446,9 @@ static int check_ring_order(struct tctx *t, int order, long long before)
 int g_sockbuf_sizes_ring(struct tctx *t)
 {
 	struct sockaddr_in a = lo_addr(t->port_d);
-	int fd = test_socket(), sz = 256 * 1024, got = 0, order, rc;
+	int fd = test_socket(), sz = 256 * 1024, got = 0, order;
 	socklen_t len = sizeof(got);
 	long long before = 0;
-	char c;
 
 	CHECK(fd >= 0, "socket: %s", errname(errno));
 	CHECK(!setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)),
@@ -470,18 +457,14 @@ int g_sockbuf_sizes_ring(struct tctx *t)
 	      "SO_SNDBUF reads back %d for %d", got, sz);
 	order = sockbuf_ring_order(got);
 	if (order)
-		before = rings_of_order(order);
+		before = front_rings(order);
 	if (ctl_wait("listening", NULL, SYNC_MS))
 		return T_FAIL;
 	CHECK(!connect(fd, (struct sockaddr *)&a, sizeof(a)),
 	      "connect: %s", errname(errno));
 	if (order && check_ring_order(t, order, before))
 		return T_FAIL;
-	rc = echo_exchange(fd, 8 << 20, 65536, 13, SYNC_MS);
-	CHECK(recv(fd, &c, 1, MSG_DONTWAIT) == -1 && errno == EAGAIN,
-	      "extra data after the echo");
-	close(fd);	/* dom0's echo ends at the EOF this sends */
-	return rc;
+	return echo_and_close(fd, 8 << 20, 65536, 13);
 }
 
 /*
@@ -508,7 +491,7 @@ int g_sockbuf_of_listener(struct tctx *t)
 	      errname(errno));
 	order = sockbuf_ring_order(got);
 	if (order)
-		before = rings_of_order(order);
+		before = front_rings(order);
 	CHECK(!listen(lfd, 4), "listen: %s", errname(errno));
 	if (ctl_signal("listening", 0))
 		return T_FAIL;

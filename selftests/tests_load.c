@@ -31,7 +31,6 @@
 #include "common.h"
 #include "tests.h"
 
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
 #define BACK_STATS "/sys/kernel/debug/xen-pvcalls-back/stats"
 
 /* Tolerances, in KiB, of "memory back to baseline". */
@@ -124,12 +123,8 @@ static void counters(struct memfig *m)
 		if (stat(FRONT_STATS, &st))
 			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 		m->socks = read_stat(FRONT_STATS, "sockets");
-		for (i = 1; i <= 4; i++) {
-			char k[32];
-
-			snprintf(k, sizeof(k), "rings_order%d", i);
-			m->rings += read_stat(FRONT_STATS, k);
-		}
+		for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
+			m->rings += front_rings(i);
 	} else if (on_pvcalls_dom0()) {
 		if (stat(BACK_STATS, &st))
 			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);

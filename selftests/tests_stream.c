@@ -106,27 +106,23 @@ static int fig_check(const char *what, const struct stream_fig *f)
 	return 0;
 }
 
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
-
 /* Ring bytes per direction of a new socket (frontend ring_order). */
 static uint64_t ring_bytes(void)
 {
-	long order = read_param("/sys/module/xen_pvcalls_front/parameters/ring_order", 4);
+	long order = read_param("/sys/module/xen_pvcalls_front/parameters/ring_order",
+				PVC_DEFAULT_RING_ORDER);
 
-	if (order < 1 || order > 4)
-		order = 4;
-	return 4096ull << (order - 1);
+	if (order < 1 || order > PVC_MAX_RING_ORDER)
+		order = PVC_DEFAULT_RING_ORDER;
+	return pvc_ring_size(order);
 }
 
 static void rings_per_order(long long *n)
 {
-	char k[32];
 	int i;
 
-	for (i = 1; i <= 4; i++) {
-		snprintf(k, sizeof(k), "rings_order%d", i);
-		n[i] = read_stat(FRONT_STATS, k);
-	}
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
+		n[i] = front_rings(i);
 }
 
 /*
@@ -136,14 +132,14 @@ static void rings_per_order(long long *n)
  */
 static uint64_t new_ring_bytes(const long long *before)
 {
-	long long after[5];
+	long long after[PVC_MAX_RING_ORDER + 1];
 	int i, order = 0;
 
 	rings_per_order(after);
-	for (i = 1; i <= 4; i++)
+	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		if (after[i] == before[i] + 1)
 			order = order ? -1 : i;
-	return order > 0 ? 4096ull << (order - 1) : 0;
+	return order > 0 ? pvc_ring_size(order) : 0;
 }
 
 /*
@@ -453,7 +449,7 @@ int g_stream_in(struct tctx *t)
 {
 	uint64_t hash, ring = 0, covered = 0, passes, shorts = 0;
 	struct stream_fig f = { 0 };
-	long long rings[5];
+	long long rings[PVC_MAX_RING_ORDER + 1];
 	double t0;
 	int fd, rc;
 

@@ -639,6 +639,14 @@ long long read_stat(const char *path, const char *name)
 	return -1;
 }
 
+long long front_rings(int order)
+{
+	char k[32];
+
+	snprintf(k, sizeof(k), "rings_order%d", order);
+	return read_stat(FRONT_STATS, k);
+}
+
 long read_param(const char *path, long dflt)
 {
 	long v;

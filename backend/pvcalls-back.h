@@ -96,6 +96,13 @@ struct pvcb_dring {
 	bool out_done;			/* out_error published: no more sends */
 	u32 last_in_cons;		/* to tell real events from spurious */
 	bool notify;			/* notify-mitigation in force */
+	/*
+	 * The event indexes we wrote last, each followed by virt_mb():
+	 * while one still holds the value a wait needs, the wait need not
+	 * write it again (pvcb_arm()).
+	 */
+	u32 out_prod_armed, in_cons_armed;
+	bool out_prod_was_armed, in_cons_was_armed;
 	/* only the event handler: which direction an event moved */
 	u32 irq_out_prod, irq_in_cons;
 	/*

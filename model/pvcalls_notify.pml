@@ -83,6 +83,13 @@ byte p_prod = START;	/* producer's private prod */
 byte c_cons = START;	/* consumer's private cons */
 byte c_need = NEED;	/* bytes the sleeping consumer waits for */
 byte p_want = WANT;	/* bytes of space the sleeping producer waits for */
+/*
+ * What each side armed last (stored, then MB): a wait that would store
+ * the same value may skip the store, the MB and the re-check, as the
+ * backend does (pvcb_arm()); the model lets it do either.
+ */
+bit p_armed, c_armed;
+byte p_armed_v, c_armed_v;
 
 proctype producer()
 {
@@ -127,11 +134,15 @@ loop:
 	:: else -> skip	/* full */
 	fi;
 	if
+	:: p_mit && p_armed && p_armed_v == ADD(SUB(p_prod, RS), p_want) ->
+		skip	/* already armed there, then MB: may skip (pvcb_arm) */
 	:: p_mit ->
 		STORE(PR, A_CEV, ADD(SUB(p_prod, RS), p_want));
 #ifndef NO_MB_P2
 		MB(PR);		/* P2: pairs with C1 */
 #endif
+		p_armed = 1;
+		p_armed_v = ADD(SUB(p_prod, RS), p_want);
 		LOAD(PR, A_CONS, c);
 		LOAD(PR, A_CERR, err);
 		if
@@ -257,11 +268,15 @@ loop:
 	goto loop;
 #endif
 	if
+	:: c_mit && c_armed && c_armed_v == ADD(c_cons, c_need) ->
+		skip	/* already armed there, then MB: may skip (pvcb_arm) */
 	:: c_mit ->
 		STORE(CO, A_PEV, ADD(c_cons, c_need));
 #ifndef NO_MB_C2
 		MB(CO);		/* C2: pairs with P1 */
 #endif
+		c_armed = 1;
+		c_armed_v = ADD(c_cons, c_need);
 		LOAD(CO, A_PERR, err);
 		LOAD(CO, A_PROD, p);
 		if

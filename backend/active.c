@@ -141,8 +141,8 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->in_done = false;
 	r->out_done = false;
 	r->notify = s->fe->notify;
-	r->out_prod_was_armed = false;
-	r->in_cons_was_armed = false;
+	r->out_prod_armed.valid = false;
+	r->in_cons_armed.valid = false;
 	memset(&r->st_in, 0, sizeof(r->st_in));
 	memset(&r->st_out, 0, sizeof(r->st_out));
 	WRITE_ONCE(r->intf, intf);
@@ -325,7 +325,7 @@ static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
 
 /*
  * Arm event index @field at @val for a wait, unless an earlier wait of
- * this socket already left @val there (*@armed, *@was_armed).  That
+ * this socket already left @val there (@armed).  That
  * store was followed by virt_mb(), so the caller's read of the peer's
  * index, made after it, is already ordered after the store: storing
  * it again would only repeat the barrier.  A stream that only moves one
@@ -335,12 +335,12 @@ static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
  * reads the peer's index again.  A frontend that overwrites our field
  * only delays its own wake-ups.
  */
-static bool pvcb_arm(u32 *field, u32 val, u32 *armed, bool *was_armed)
+static bool pvcb_arm(u32 *field, u32 val, struct pvcb_armed *armed)
 {
-	if (*was_armed && *armed == val)
+	if (armed->valid && armed->val == val)
 		return false;
-	*armed = val;
-	*was_armed = true;
+	armed->val = val;
+	armed->valid = true;
 	WRITE_ONCE(*field, val);
 	atomic64_inc(&pvcb_stats.notify.data_event_waits);
 	return true;
@@ -387,7 +387,7 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 		if (!r->notify ||
 		    !pvcb_arm(&r->intf->out_prod_event,
 			      pvc_notify_prod_event(r->out_cons, 1, r->size),
-			      &r->out_prod_armed, &r->out_prod_was_armed))
+			      &r->out_prod_armed))
 			return 0;
 		/*
 		 * out_prod_event before re-reading out_prod (C2): pairs with
@@ -493,7 +493,7 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 		if (!pvcb_arm(&r->intf->in_cons_event,
 			      pvc_notify_cons_event(r->in_prod, r->size / 2,
 						    r->size),
-			      &r->in_cons_armed, &r->in_cons_was_armed))
+			      &r->in_cons_armed))
 			return 0;
 		/*
 		 * in_cons_event before re-reading in_cons (P2): pairs with

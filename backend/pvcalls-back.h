@@ -80,6 +80,15 @@ enum pvcb_state {
 };
 
 /* The data ring of one active socket, mapped from the frontend. */
+/*
+ * An event index this side wrote, followed by virt_mb(): while it
+ * still holds the value a wait needs, the wait need not write it again.
+ */
+struct pvcb_armed {
+	u32 val;
+	bool valid;		/* false until the first arming */
+};
+
 struct pvcb_dring {
 	struct pvcb_gmap imap;		/* the indexes page */
 	struct pvcb_gmap dmap;		/* in pages, then out pages */
@@ -96,13 +105,8 @@ struct pvcb_dring {
 	bool out_done;			/* out_error published: no more sends */
 	u32 last_in_cons;		/* to tell real events from spurious */
 	bool notify;			/* notify-mitigation in force */
-	/*
-	 * The event indexes we wrote last, each followed by virt_mb():
-	 * while one still holds the value a wait needs, the wait need not
-	 * write it again (pvcb_arm()).
-	 */
-	u32 out_prod_armed, in_cons_armed;
-	bool out_prod_was_armed, in_cons_was_armed;
+	/* the event indexes we wrote last (pvcb_arm()) */
+	struct pvcb_armed out_prod_armed, in_cons_armed;
 	/* only the event handler: which direction an event moved */
 	u32 irq_out_prod, irq_in_cons;
 	/*

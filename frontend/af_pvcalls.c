@@ -550,6 +550,51 @@ static bool pvc_tx_ready(struct sock *sk)
 		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
 }
 
+static bool pvc_rx_ready(struct sock *sk, int target)
+{
+	return (tops->poll(pvc_sk(sk)->t, target, EPOLLIN) &
+		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
+		READ_ONCE(sk->sk_err) ||
+		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);
+}
+
+/*
+ * The wait of a send (@dir EPOLLOUT) or a receive (EPOLLIN, for @target
+ * bytes) that found the ring full or empty.  The first time, it asks the
+ * transport for an event (*@watched), and returns at once if the ring
+ * changed meanwhile.  Then it sleeps for what is left of *@timeo.
+ * Returns 0 to try again, -EAGAIN when no time is left, or the errno of
+ * an interrupting signal.
+ */
+static int pvc_wait_ready(struct sock *sk, __poll_t dir, int target,
+			  bool *watched, long *timeo)
+{
+	long left;
+
+	if (!*watched) {
+		*watched = true;
+		if (tops->watch(pvc_sk(sk)->t, dir) &
+		    (dir | EPOLLERR | EPOLLHUP))
+			return 0;
+	}
+	if (!*timeo)
+		return -EAGAIN;
+	if (dir == EPOLLIN)
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_rx_ready(sk, target),
+							*timeo);
+	else
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							pvc_tx_ready(sk),
+							*timeo);
+	if (left < 0)
+		return sock_intr_errno(*timeo);
+	if (!left)
+		return -EAGAIN;
+	*timeo = left;
+	return 0;
+}
+
 static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
@@ -557,7 +602,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	int flags = msg->msg_flags;
 	size_t sent = 0;
 	bool watched = false;
-	long timeo, left;
+	long timeo;
 	ssize_t n;
 	int err = 0;
 
@@ -591,40 +636,17 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		/*
 		 * Full: ask for an event when space frees, as TCP wakes
 		 * after a send hit the limit; an edge-triggered epoll
-		 * waiter relies on it.  Space freed meanwhile: try again.
+		 * waiter relies on it.
 		 */
-		if (!watched) {
-			watched = true;
-			if (tops->watch(t, EPOLLOUT) & (EPOLLOUT | EPOLLERR))
-				continue;
-		}
-		err = -EAGAIN;
-		if (!timeo)
+		err = pvc_wait_ready(sk, EPOLLOUT, 1, &watched, &timeo);
+		if (err)
 			break;
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_tx_ready(sk), timeo);
-		if (left < 0) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
-		if (!left)
-			break;
-		timeo = left;
-		err = 0;
 	}
 	if (sent)
 		return sent;
 	if (err == -EPIPE && !(flags & MSG_NOSIGNAL))
 		send_sig(SIGPIPE, current, 0);
 	return err;
-}
-
-static bool pvc_rx_ready(struct sock *sk, int target)
-{
-	return (tops->poll(pvc_sk(sk)->t, target, EPOLLIN) &
-		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
-		READ_ONCE(sk->sk_err) ||
-		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);
 }
 
 static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
@@ -634,8 +656,8 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	struct pvct_sock *t = pvc_sk(sk)->t;
 	bool peek = flags & MSG_PEEK, watched = false;
 	size_t copied = 0;
-	long timeo, left;
-	int target, need, err = 0;
+	long timeo;
+	int target, err = 0;
 	ssize_t n;
 
 	if (flags & MSG_OOB)
@@ -663,27 +685,10 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			break;
 		/* Empty: ask for an event at the next arrival (see below). */
-		if (!watched) {
-			watched = true;
-			if (tops->watch(t, EPOLLIN) &
-			    (EPOLLIN | EPOLLERR | EPOLLHUP))
-				continue;
-		}
-		err = -EAGAIN;
-		if (!timeo)
+		err = pvc_wait_ready(sk, EPOLLIN, target - copied, &watched,
+				     &timeo);
+		if (err)
 			break;
-		need = target - copied;
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_rx_ready(sk, need),
-							timeo);
-		if (left < 0) {
-			err = sock_intr_errno(timeo);
-			break;
-		}
-		if (!left)
-			break;
-		timeo = left;
-		err = 0;
 	}
 	/*
 	 * TCP wakes its waiters on every arrival, even with unread data

@@ -494,19 +494,31 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
  * interrupt handler has already seen in_prod there: then the event was
  * received and the handler wakes (or has woken) every waiter, so a wake
  * from here would only be a spurious edge for epoll.
+ *
+ * If in_prod_event already holds the index (in_prod has not moved since
+ * this side armed it last), the store and the barrier are skipped: that
+ * arming's barrier came before its unlock of @arm_lock, so the caller's
+ * re-check, after our lock, is ordered after it as if we had just armed
+ * ("Consumer: wait for data").  A blocked reader would otherwise arm
+ * three times per wait (its watch, then each check of its wait).
  */
 static bool pvc_dring_arm_in(struct pvc_dring *d)
 {
 	struct pvc_indexes *intf = d->intf;
 	unsigned long flags;
 	bool wake;
-	u32 prod;
+	u32 prod, val;
 
 	spin_lock_irqsave(&d->arm_lock, flags);
 	prod = READ_ONCE(intf->in_prod);
+	val = pvc_notify_prod_event(prod, 1, d->size);
+	if (d->in_was_armed && d->in_armed == val) {
+		spin_unlock_irqrestore(&d->arm_lock, flags);
+		return false;	/* not reached: no wake due either */
+	}
 	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed) &&
 	       !pvc_notify_reached(READ_ONCE(d->seen_in_prod), d->in_armed);
-	d->in_armed = pvc_notify_prod_event(prod, 1, d->size);
+	d->in_armed = val;
 	d->in_was_armed = true;
 	WRITE_ONCE(intf->in_prod_event, d->in_armed);
 	/*
@@ -526,14 +538,19 @@ static bool pvc_dring_arm_out(struct pvc_dring *d)
 	struct pvc_indexes *intf = d->intf;
 	unsigned long flags;
 	bool wake;
-	u32 cons;
+	u32 cons, val;
 
 	spin_lock_irqsave(&d->arm_lock, flags);
 	cons = READ_ONCE(intf->out_cons);
+	/* space >= 1 once out_cons passes out_prod - size + 1 */
+	val = pvc_notify_cons_event(cons + d->size, 1, d->size);
+	if (d->out_was_armed && d->out_armed == val) {
+		spin_unlock_irqrestore(&d->arm_lock, flags);
+		return false;
+	}
 	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed) &&
 	       !pvc_notify_reached(READ_ONCE(d->seen_out_cons), d->out_armed);
-	/* space >= 1 once out_cons passes out_prod - size + 1 */
-	d->out_armed = pvc_notify_cons_event(cons + d->size, 1, d->size);
+	d->out_armed = val;
 	d->out_was_armed = true;
 	WRITE_ONCE(intf->out_cons_event, d->out_armed);
 	/*

@@ -120,7 +120,9 @@ inline WAKE_ALL()
 
 /*
  * Arm prod_event and re-check; leaves in p and err what the re-check
- * read.  Called with onq[t] set.  The caller sleeps only if its own
+ * read.  A task that finds prod_event already at the value it would
+ * store (stored by either task, MB before that task let go of lk) skips
+ * the store and the MB, not the re-check (pvc_dring_arm_in()).  Called with onq[t] set.  The caller sleeps only if its own
  * condition is false and p has not reached the armed index (else it
  * goes round again: with "next byte", data that arrived while arming,
  * too little for it, is already past the index).
@@ -129,16 +131,21 @@ inline ARM(t, s)
 {
 	atomic { lk == 0 -> lk = 1 };
 	LOAD(s, A_PROD, p);		/* fresh */
-#ifndef NO_WAKE_RULE
 	if
-	:: armed_valid && REACHED(p, armed) -> WAKE_ALL()
-	:: else -> skip
-	fi;
+	:: armed_valid && armed == ADD(p, 1) ->
+		skip	/* armed there under lk, then MB: skip both */
+	:: else ->
+#ifndef NO_WAKE_RULE
+		if
+		:: armed_valid && REACHED(p, armed) -> WAKE_ALL()
+		:: else -> skip
+		fi;
 #endif
-	armed = ADD(p, 1);
-	armed_valid = 1;
-	STORE(s, A_PEV, armed);
-	MB(s);				/* C2 */
+		armed = ADD(p, 1);
+		armed_valid = 1;
+		STORE(s, A_PEV, armed);
+		MB(s)			/* C2 */
+	fi;
 	LOAD(s, A_PERR, err);
 	LOAD(s, A_PROD, p);
 	lk = 0

@@ -79,7 +79,6 @@ enum pvcb_state {
 	PVCB_LISTENING,		/* listening (passive) */
 };
 
-/* The data ring of one active socket, mapped from the frontend. */
 /*
  * An event index this side wrote, followed by virt_mb(): while it
  * still holds the value a wait needs, the wait need not write it again.
@@ -89,6 +88,7 @@ struct pvcb_armed {
 	bool valid;		/* false until the first arming */
 };
 
+/* The data ring of one active socket, mapped from the frontend. */
 struct pvcb_dring {
 	struct pvcb_gmap imap;		/* the indexes page */
 	struct pvcb_gmap dmap;		/* in pages, then out pages */

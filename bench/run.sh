@@ -12,6 +12,9 @@ cd "$TOP"
 BUILD=${BUILD:-$TOP/build}
 export BUILD
 
+# Packages first (gnuplot and python3 for the report too): the kernel tree
+# and Xen are detected only afterwards.
+testbed/deps.sh bench
 make -s modules >&2
 testbed/mkimage.sh
 # Quiet run: the figures are only worth publishing when no other QEMU

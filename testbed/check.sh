@@ -11,6 +11,8 @@
 #      under pvcalls-run (busybox, socat, iperf3), kernel log checks
 # Then prints every result line, numbered, and "N passed, N failed";
 # exits non-zero if anything failed.  Logs: build/logs/, build/results/.
+# CHECK_BED=0 stops after building the images (make check-fresh uses it
+# where the host's own make check boots the same bed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -81,10 +83,14 @@ cat "$RES/30-dkms.tap" >&2
 step "test bed images"
 if testbed/mkimage.sh > "$BUILD/logs/mkimage.log" 2>&1; then
 	echo "ok bed: images built" > "$RES/40-images.tap"
-	step "test bed boot (Xen + dom0 + guests under QEMU/TCG)"
-	testbed/run.sh suite
-	cp "$BUILD/results/bed-suite.tap" "$RES/50-bed.tap"
-	rm -f "$BUILD/results/bed-suite.tap"
+	if [ "${CHECK_BED:-1}" != 0 ]; then
+		step "test bed boot (Xen + dom0 + guests under QEMU/TCG)"
+		testbed/run.sh suite
+		cp "$BUILD/results/bed-suite.tap" "$RES/50-bed.tap"
+		rm -f "$BUILD/results/bed-suite.tap"
+	else
+		step "test bed boot left out (CHECK_BED=0)"
+	fi
 else
 	echo "not ok bed: images built # $(tail -n 1 "$BUILD/logs/mkimage.log")" > "$RES/40-images.tap"
 fi

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# make demo: builds the modules and the test bed, boots Xen + dom0 + one PV
+# make demo: installs the Debian packages it lacks (testbed/deps.sh demo),
+# builds the modules and the test bed, boots Xen + dom0 + one PV
 # guest (scenario "demo") under QEMU, and shows in a few lines what
 # happened: the xenbus handshake, the guest's demo program
 # (/opt/pvcalls/pvcalls-demo via run-guest.sh), the dom0 side
@@ -10,6 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$TOP"
 t0=$(date +%s)
+# Packages first: the kernel tree and Xen are detected only afterwards.
+testbed/deps.sh demo || { echo "demo: could not install the needed packages" >&2; exit 1; }
 echo "demo: building the modules and the test bed images..."
 mkdir -p "$BUILD/logs"
 make -s > "$BUILD/logs/demo-build.log" 2>&1 || { cat "$BUILD/logs/demo-build.log"; exit 1; }

@@ -11,6 +11,7 @@ set -uo pipefail
 cd "$TOP"
 CACHE=${LINT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/xen-pvcalls-lint}
 fail=0
+testbed/deps.sh lint || exit 1
 
 tarball=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$tarball" ]; then

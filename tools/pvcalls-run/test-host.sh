@@ -17,7 +17,10 @@
 cd "$(dirname "$0")" || exit 1
 make -s all || { echo "not ok 1 build"; echo "0 passed, 1 failed"; exit 1; }
 
-RUN="$PWD/pvcalls-run --substitute-family inet"
+# PVCALLS_RUN=PATH tests that binary (an installed one) instead of the
+# one built here.
+BIN=${PVCALLS_RUN:-$PWD/pvcalls-run}
+RUN="$BIN --substitute-family inet"
 PROBE="$PWD/tests/probe"
 P=${PORT_BASE:-27100}
 T=$(mktemp -d /tmp/pvcalls-run-test.XXXXXX)
@@ -380,10 +383,10 @@ if [ ! -e /sys/module/xen_pvcalls_front/parameters/family ]; then
 	t_nomodule() {
 		local rc
 
-		"$PWD/pvcalls-run" -- true 2>"$T/nm.log"; rc=$?
+		"$BIN" -- true 2>"$T/nm.log"; rc=$?
 		[ $rc = 125 ] && grep -q "frontend is not loaded" "$T/nm.log" ||
 			{ echo "rc $rc"; cat "$T/nm.log"; return 1; }
-		"$PWD/pvcalls-run" --family 77 -- true 2>"$T/nm.log"; rc=$?
+		"$BIN" --family 77 -- true 2>"$T/nm.log"; rc=$?
 		[ $rc = 125 ] && grep -q "family 77" "$T/nm.log" ||
 			{ echo "rc $rc"; cat "$T/nm.log"; return 1; }
 	}

@@ -25,7 +25,9 @@
 #               each package once; what is installed is still decided
 #               in the root, by the project's own commands
 # FRESH_REV=REV tests another commit (default HEAD: the committed tree,
-# not the working tree's changes).  Logs: build/logs/fresh/.
+# not the working tree's changes); FRESH_ENV="K=V ..." adds to the
+# environment of the commands in the roots (e.g. QEMU_TIMEOUT=).
+# Logs: build/logs/fresh/.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$TOP"
@@ -155,7 +157,7 @@ fresh_root() {
 		mount --bind "$cache" "$r/var/cache/apt/archives"
 		exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			bash /root/fresh-script.sh' \
+			${FRESH_ENV:-} bash /root/fresh-script.sh' \
 		fresh "$root" "$CACHE/apt-archives" > "$LOGS/$name.log" 2>&1
 	rc=$?
 	sed -nE "s/^@@@ (not ok|ok) /\1 fresh($name): /p" "$LOGS/$name.log"

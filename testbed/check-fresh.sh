@@ -88,7 +88,7 @@ if [ -z "$MIRROR" ]; then
 fi
 
 # The base: what the key hashes decides its content.
-RECIPE="debootstrap --variant=minbase --include=$INCLUDE $SUITE"
+RECIPE="debootstrap --variant=minbase --include=$INCLUDE $SUITE; no .deb kept"
 KEY=$({ echo "$RECIPE"; echo "$MIRROR"
 	dpkg-query -W -f='${Version}\n' debootstrap
 	cat $(apt_sources); } | sha256sum | cut -c1-16)
@@ -104,6 +104,7 @@ if [ ! -f "$BASE" ]; then
 	if unshare --mount --propagation private -- \
 		debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$b" "$MIRROR" \
 		> "$LOGS/debootstrap.log" 2>&1 &&
+	   rm -f "$b"/var/cache/apt/archives/*.deb &&
 	   tar -C "$b" --one-file-system -czf "$BASE.tmp" . ; then
 		mv "$BASE.tmp" "$BASE"
 	else
@@ -115,12 +116,25 @@ if [ ! -f "$BASE" ]; then
 	[ -f "$BASE" ] || exec testbed/report.sh "$RES"/*.tap
 fi
 
+# A root's namespace dies with its unshare (--kill-child); a root left
+# by an interrupted run is removed on the way out.
+NS_PID= ROOT=
+cleanup() {
+	[ -n "$NS_PID" ] && kill -9 "$NS_PID" 2>/dev/null && sleep 1
+	if [ -n "$ROOT" ] && [ -d "$ROOT" ] && ! grep -qF " $ROOT" /proc/self/mounts; then
+		rm -rf --one-file-system "$ROOT"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
 # fresh_root NAME SCRIPT: a new root from the base with a clean clone of
 # the tree in /root/xen-pvcalls; SCRIPT runs there (bash, as root) and
 # prints result lines.
 fresh_root() {
 	local name=$1 script=$2 root rc
 	root=$(mktemp -d "$TMPROOT/xen-pvcalls-fresh.XXXXXX")
+	ROOT=$root
 	tar -C "$root" -xzf "$BASE" || return 1
 	git clone -q "$TOP" "$root/root/xen-pvcalls" &&
 		git -C "$root/root/xen-pvcalls" checkout -q "$(git rev-parse "$REV")" ||
@@ -158,8 +172,11 @@ fresh_root() {
 		exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			${FRESH_ENV:-} bash /root/fresh-script.sh' \
-		fresh "$root" "$CACHE/apt-archives" > "$LOGS/$name.log" 2>&1
+		fresh "$root" "$CACHE/apt-archives" > "$LOGS/$name.log" 2>&1 &
+	NS_PID=$!
+	wait "$NS_PID"
 	rc=$?
+	NS_PID=
 	sed -nE "s/^@@@ (not ok|ok) /\1 fresh($name): /p" "$LOGS/$name.log"
 	[ $rc -eq 0 ] || echo "not ok fresh($name): the root's script exited $rc # see $LOGS/$name.log"
 	mkdir -p "$LOGS/$name-build"
@@ -169,6 +186,7 @@ fresh_root() {
 	else
 		rm -rf --one-file-system "$root"
 	fi
+	ROOT=
 }
 
 # In a root: run NAME CMD... gives one result line ("@@@ ok NAME") for a

@@ -305,39 +305,6 @@ def throughput_table(res, transports):
     return L
 
 
-BEGIN = "<!-- bench-results: written by bench/report.py -->"
-END = "<!-- end of bench-results -->"
-
-
-def readme(path, res, transports, src, machine, knobs):
-    """Put the latest table and plot in the README, between markers."""
-    if not os.path.exists(path):
-        return
-    L = [BEGIN, "",
-         "Latest make bench (%s): tree %s." % (machine_line(machine),
-                                              src or "unknown"),
-         "Stream throughput in Mbit/s, median (min-max) of %s repetitions; "
-         "knobs %s.  Under TCG only ratios within one run mean anything; "
-         "all figures in bench/results.md and bench/results.json." % (
-             knobs.get("BENCH_ARGS", "").split("--reps ")[-1].split()[0]
-             if "--reps" in knobs.get("BENCH_ARGS", "") else "?",
-             knobs.get("BENCH_ARGS", "?")), ""]
-    L += throughput_table(res, transports)
-    L += ["", "![stream throughput against message size]"
-          "(bench/throughput.png)", "", END]
-    text = open(path).read()
-    block = "\n".join(L)
-    if BEGIN in text and END in text:
-        a = text.index(BEGIN)
-        b = text.index(END) + len(END)
-        text = text[:a] + block + text[b:]
-    else:
-        text = text.rstrip("\n") + "\n\n\nLatest bench results\n" \
-            "--------------------\n\n" + block + "\n"
-    with open(path, "w") as fh:
-        fh.write(text)
-
-
 def markdown(res, scale, notes, errors, transports, src=None, machine=None,
              iperf=()):
     L = ["# PV Calls bench: results", "",
@@ -569,8 +536,6 @@ def main():
         fh.write(markdown(res, scale, notes, errors, transports, src,
                           machine, iperf))
     plot(res, transports, os.path.join(outdir, "throughput.png"))
-    readme(os.path.join(outdir, "..", "README"), res, transports, src,
-           machine, knobs)
     print("report: %d figures, %d scale figures, %d iperf3 figures, %d "
           "errors -> %s/results.*" % (len(res), len(scale), len(iperf),
                                       len(errors), outdir), file=sys.stderr)

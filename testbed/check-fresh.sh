@@ -13,9 +13,10 @@
 # and "N passed, N failed"; exits non-zero if anything failed.
 #
 # The roots live under FRESH_TMP (default /var/tmp) and are removed with
-# rm --one-file-system.  Every mount (proc, sys, a private /dev, the apt
-# cache) is made inside "unshare --mount --propagation private --pid", so
-# it vanishes with the root's last process and never reaches the host.
+# rm --one-file-system.  Every mount (proc, sys, a private /dev with the
+# usual nodes and links, the apt cache) is made inside "unshare --mount
+# --propagation private --pid", so it vanishes with the root's last
+# process and never reaches the host.
 # Cached outside the repository, under PVC_CACHE (~/.cache/xen-pvcalls):
 #   fresh-root/base-KEY.tar.gz  the debootstrapped base; KEY hashes all
 #               that decides its content (suite, variant, packages, apt
@@ -167,6 +168,10 @@ fresh_root() {
 		mkdir "$r/dev/pts" "$r/dev/shm"
 		mount -t devpts -o newinstance,ptmxmode=0666 devpts "$r/dev/pts"
 		ln -s pts/ptmx "$r/dev/ptmx"
+		ln -s /proc/self/fd "$r/dev/fd"
+		ln -s /proc/self/fd/0 "$r/dev/stdin"
+		ln -s /proc/self/fd/1 "$r/dev/stdout"
+		ln -s /proc/self/fd/2 "$r/dev/stderr"
 		mount -t tmpfs tmpfs "$r/dev/shm"
 		mount --bind "$cache" "$r/var/cache/apt/archives"
 		exec chroot "$r" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# The iperf3 cross-check of make bench (issue 6 item 3), sourced by
+# The iperf3 cross-check of make bench, sourced by
 # bench/dom0.sh and bench/guest.sh (busybox sh): iperf3 -c against dom0's
 # iperf3 -s on port IPERF_PORT, its JSON summary turned into one
 # "BENCH {json}" line per run in pvbench's shape (test iperf3-guest-to-dom0

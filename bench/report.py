@@ -10,7 +10,7 @@ dom0-loopback client, guest-log-bench.txt the guest's clients).  Every
 figure is the median of the repetitions, with min and max.  Missing or
 failed figures are left out (and listed under "errors"), never fatal.
 The iperf3 cross-check (tests iperf3-*, bench/iperf3.sh) goes to a list
-of its own, "iperf3", beside "results" (whose tests are issue 6's).
+of its own, "iperf3", beside "results" (the pvbench tests).
 The streams of pvbench --sockbuf (stream-guest-to-dom0-buf1m, ...) are
 rows of their own, each right after its default test of the same size.
 """
@@ -96,7 +96,7 @@ def events_dir(ev, mib):
 
 
 def test_order(test):
-    """Where a test's rows go: issue 6's order, each --sockbuf variant
+    """Where a test's rows go: the order of TESTS, each --sockbuf variant
     (smallest buffer first) right after its default test of the same
     size."""
     m = BUFTEST.match(test)
@@ -134,7 +134,7 @@ def aggregate(rows):
             evs = [events_dir(r.get("events"), r["bytes"] / MIB)
                    for r in rs if r.get("bytes")]
             evs = [x for x in evs if x]
-            # issue 6: events_per_mib is one figure, the events sent
+            # events_per_mib is one figure, the events sent
             # both ways per MiB (median); the split and the raw counter
             # deltas (EOIs, work runs...) are kept beside it
             tot = [x["guest_to_dom0"] + x["dom0_to_guest"] for x in evs

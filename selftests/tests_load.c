@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Load and faults (issue 7 items 3 and 4): many concurrent connections,
+ * Load and faults: many concurrent connections,
  * many connect/transfer/close cycles, and a dom0 peer killed in the
  * middle of a transfer.
  *

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The GiB streams (issue 3 item 6): opt.stream bytes (1 GiB unless told)
+ * The GiB streams: opt.stream bytes (1 GiB unless told)
  * one way over one connection, written in sizes from 1 byte to 1 MiB
  * and read in sizes from 1 byte to 1 MiB (the guest's reads below two
  * rings, see below), both drawn log-uniform (an octave 0..20 at random,

@@ -34,24 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FAMILY_PARAM "/sys/module/xen_pvcalls_front/parameters/family"
+#include "../include/uapi/pvcalls.h"
+
 #define HOLD_PORT 8999
 #define CHECK_PORT 8998
 #define STATUS_FILE "/tmp/pvc-sink.status"
 #define MAXC 4096
-
-static int family(void)
-{
-	FILE *f = fopen(FAMILY_PARAM, "r");
-	int fam = 0;
-
-	if (f) {
-		if (fscanf(f, "%d", &fam) != 1)
-			fam = 0;
-		fclose(f);
-	}
-	return fam > 0 ? fam : 19;
-}
 
 static struct sockaddr_in lo(int port)
 {
@@ -124,7 +112,7 @@ static int flow(int port, int n)
 {
 	static struct pollfd p[MAXC];
 	static char buf[4096];
-	int fam = family(), i, k;
+	int fam = pvcalls_family(), i, k;
 
 	hold_trio(fam);
 	for (i = 0; i < n; i++) {
@@ -233,7 +221,7 @@ static int sink(int port, int n)
 static int check(void)
 {
 	static char out[65536], in[65536];
-	int fam = family(), l, c, s, k, got;
+	int fam = pvcalls_family(), l, c, s, k, got;
 
 	l = listener(fam, CHECK_PORT);
 	c = l >= 0 ? connect_lo(fam, CHECK_PORT) : -1;
@@ -284,7 +272,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pvc-hold [hold | flow PORT N | sink PORT N | check]\n");
 		return 2;
 	}
-	hold_trio(family());
+	hold_trio(pvcalls_family());
 	printf("pvc-hold: ready\n");
 	for (;;)
 		pause();

@@ -357,6 +357,27 @@ hostile_back_guest() {
 	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
 }
 
+# Our frontend against Linux's own backend (pvcalls-back.ko, built from
+# linux-source by testbed/upstream-pvcalls.sh), which replaces ours
+# meanwhile: the selftests a v1 backend can carry (guest scenario
+# upstream, selftests/run-guest.sh).  Its result lines carry the guest's
+# name, front-vs-upstream.
+upstream_back_guest() {
+	check "rmmod xen_pvcalls_back for upstream's backend" rmmod xen_pvcalls_back
+	check "insmod upstream pvcalls-back" insmod /bed/pvcalls-back.ko
+	guest_start front-vs-upstream upstream $DATA_GUEST_TIMEOUT
+	G_ARGS=
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
+		bed OK "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)"
+	else
+		bed FAIL "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)" \
+			"$(states "$DOMID")"
+	fi
+	guest_end front-vs-upstream
+	check "rmmod upstream pvcalls_back" rmmod pvcalls_back
+	check "modprobe xen-pvcalls-back after upstream's backend" modprobe xen-pvcalls-back
+}
+
 case $SCENARIO in
 suite)
 	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
@@ -537,6 +558,11 @@ hostile)
 	# the fast loop of the hostile guests alone
 	hostile_guest
 	hostile_back_guest
+	;;
+upstream)
+	# the fast loop of the guest against Linux's own backend alone
+	G_ARGS="${ONLY:+pvcalls_only=$ONLY} $GARGS"
+	upstream_back_guest
 	;;
 bench)
 	# make bench: see bench/dom0.sh

@@ -11,9 +11,10 @@
 #          then a guest whose frontend faces tests/hostile's hostile
 #          backend, then the data tests with the frontend's and then the
 #          backend's notify_mitigation=0 (interop with a v1 peer each way),
-#          then a guest whose frontend faces Linux's own pvcalls-back
+#          then a guest whose frontend faces Linux's own pvcalls-back, and
+#          one whose Linux pvcalls-front faces our backend
 #   hostile  the hostile guests (frontend, backend) and their checks alone
-#   vs-upstream  that last guest alone
+#   vs-upstream  those last two guests alone
 #   upstream  the selftests against Linux's own pvcalls-back (not in the
 #          suite: its data path loses events, see Documentation/pvcalls.rst)
 #   other  one guest run with that scenario (e.g. demo)
@@ -386,6 +387,15 @@ upstream_back_guest() {
 	check "modprobe xen-pvcalls-back after upstream's backend" modprobe xen-pvcalls-back
 }
 
+# Linux's own frontend (with the test driver tests/upstream/upfront_test.c)
+# against our backend: the guest prints its cases; here, our backend
+# holds nothing once it is gone.
+upstream_front_guest() {
+	guest_start upfront-vs-ours upfront $BED_GUEST_TIMEOUT
+	guest_end upfront-vs-ours
+	check_stats_zero "backend holds nothing after Linux's frontend (upfront-vs-ours)"
+}
+
 case $SCENARIO in
 suite)
 	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
@@ -561,8 +571,9 @@ suite)
 	G_ARGS=
 	check_stats_zero "backend holds nothing after the back-v1 guest"
 
-	# Our frontend against Linux's own backend.
+	# Our frontend against Linux's own backend, and the other way.
 	upstream_back_guest vs-upstream
+	upstream_front_guest
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
 hostile)
@@ -571,8 +582,9 @@ hostile)
 	hostile_back_guest
 	;;
 vs-upstream)
-	# the suite's step against Linux's own backend alone
+	# the suite's steps with Linux's own modules alone
 	upstream_back_guest vs-upstream
+	upstream_front_guest
 	;;
 upstream)
 	# the selftests against Linux's own backend (not in the suite)

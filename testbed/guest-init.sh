@@ -94,6 +94,35 @@ if [ "$SCENARIO" = hostile ]; then
 	finish
 fi
 
+# Linux's own frontend (pvcalls-upfront-test.ko: pvcalls-front.c from
+# linux-source linked with tests/upstream/upfront_test.c) binds the
+# pvcalls device instead of ours and drives dom0's backend, ours; dom0
+# checks what our backend kept afterwards.
+if [ "$SCENARIO" = upfront ]; then
+	R=/sys/kernel/debug/pvcalls-upfront
+	if insmod /bed/pvcalls-upfront-test.ko; then
+		tap OK "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+	else
+		tap FAIL "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+		finish
+	fi
+	if connected; then
+		tap OK "Linux's frontend connected to our backend (xenbus state 4)"
+	else
+		tap FAIL "Linux's frontend connected to our backend (xenbus state 4)" \
+			"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
+		finish
+	fi
+	echo run > $R/run
+	cat $R/results
+	if grep -q '^# done' $R/results; then
+		tap OK "Linux's frontend ran all its cases"
+	else
+		tap FAIL "Linux's frontend ran all its cases"
+	fi
+	finish
+fi
+
 # shellcheck disable=SC2086
 if modprobe xen-pvcalls-front $FRONT_OPTS; then
 	tap OK "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"

@@ -141,8 +141,10 @@ gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 # ... and the hostile backend's guest half (dom0 gets the module).
 gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c"
 
-# Linux's own PV Calls backend, built from linux-source (test-only, in
-# dom0's /bed/ like the hostile backend): the bed's front-vs-upstream guest.
+# Linux's own PV Calls modules, built from linux-source (test-only, in
+# /bed/ like the hostile modules): the backend in dom0 for the bed's
+# front-vs-upstream guest, the frontend with its test driver in the
+# guest for upfront-vs-ours.
 UPSTREAM=$("$TOP/testbed/upstream-pvcalls.sh")
 
 zcat "$XEN_GZ" > "$BUILD/xen"
@@ -153,6 +155,7 @@ G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
+cp "$UPSTREAM/pvcalls-upfront-test.ko" "$G/bed/"
 cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 # The grant exhaustion selftest holds grant references through gntalloc.

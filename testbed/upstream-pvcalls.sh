@@ -1,13 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Builds Linux's own PV Calls modules, for the bed's interoperability
-# tests only: pvcalls-back.ko (dom0 serves our frontend with it) and
-# pvcalls-front.ko, from Debian's linux-source tarball (the newest
+# tests only, from Debian's linux-source tarball (the newest
 # /usr/src/linux-source-*.tar.xz), against the headers our modules are
-# built with.  Debian's kernel builds neither, and its headers package
-# lacks include/xen/interface/io/pvcalls.h, so only those files are
-# extracted, at build time, into $BUILD/upstream-pvcalls/ (nothing of
-# them is kept in the repository).  Prints the directory of the .ko files.
+# built with:
+#   pvcalls-back.ko          Linux's backend (dom0 serves our frontend
+#                            with it)
+#   pvcalls-upfront-test.ko  Linux's frontend linked with our test
+#                            driver, tests/upstream/upfront_test.c (Linux
+#                            6.1 exports none of the frontend's calls;
+#                            its init_module is renamed for the driver's
+#                            init to call it)
+# Debian's kernel builds neither, and its headers package lacks
+# include/xen/interface/io/pvcalls.h, so only those files are extracted,
+# at build time, into $BUILD/upstream-pvcalls/ (nothing of them is kept
+# in the repository).  Prints the directory of the .ko files.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bed_detect
@@ -33,13 +40,17 @@ if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$TARBALL $KVER" ]; then
 	cp "$OUT"/src/drivers/xen/* "$OUT/"
 	rm -rf "$OUT/src"
 	cat > "$OUT/Kbuild" <<'EOF'
-obj-m := pvcalls-back.o pvcalls-front.o
+obj-m := pvcalls-back.o pvcalls-upfront-test.o
+pvcalls-upfront-test-y := pvcalls-front.o upfront_test.o
 ccflags-y := -I$(src)/include
+CFLAGS_pvcalls-front.o := -Dinit_module=pvc_upstream_init_module
 EOF
 	echo "$TARBALL $KVER" > "$OUT/.from"
 fi
+cmp -s "$TOP/tests/upstream/upfront_test.c" "$OUT/upfront_test.c" ||
+	cp "$TOP/tests/upstream/upfront_test.c" "$OUT/"
 make -s -C "$KDIR" M="$OUT" modules >&2
-for m in pvcalls-back pvcalls-front; do
+for m in pvcalls-back pvcalls-upfront-test; do
 	[ -e "$OUT/$m.ko" ] || { echo "upstream-pvcalls.sh: $m.ko not built" >&2; exit 1; }
 done
 echo "$OUT"

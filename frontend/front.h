@@ -93,6 +93,7 @@ struct pvc_dev_info {
 	unsigned int max_order;
 	bool socket_names;	/* extension negotiated (pvcalls.rst) */
 	bool notify;		/* notify-mitigation negotiated */
+	bool ext_offered;	/* backend wrote an extension key */
 };
 
 int pvc_dev_get(struct pvc_dev_info *info);

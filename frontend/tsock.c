@@ -50,6 +50,22 @@ bool pvct_socket_names(void)
 	return !pvc_dev_get(&info) && info.socket_names;
 }
 
+/*
+ * Autobind before connect only with a backend that offered an extension
+ * key, i.e. one of ours.  A backend that offers none may be Linux's own
+ * pvcalls-back: its BIND makes a socket of its own, which its CONNECT
+ * does not use and its RELEASE does not free (Documentation/pvcalls.rst,
+ * "Linux's pair"), so an autobind there would hold a dom0 port per
+ * connection until the device goes and report a port that is not the
+ * connection's.
+ */
+static bool pvct_may_autobind(void)
+{
+	struct pvc_dev_info info;
+
+	return !pvc_dev_get(&info) && info.ext_offered;
+}
+
 static bool pvct_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
 {
 	if (READ_ONCE(wire->family) != PVC_AF_INET)
@@ -240,7 +256,8 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
  * yet getsockname() must report it.  So before connecting an unbound
  * socket we bind it to a random port of Linux's default ephemeral range
  * (retrying when it is taken), then connect from it.  If no port can be
- * had we connect anyway and getsockname() reports port 0.
+ * had, or the backend may be Linux's own (pvct_may_autobind()), we
+ * connect without and getsockname() reports port 0.
  */
 #define PVCT_AUTOBIND_TRIES	8
 #define PVCT_EPHEMERAL_LOW	32768
@@ -469,9 +486,10 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	 * Autobind even with socket-names: in the test bed a first CONNECT
 	 * of a never-bound backend socket to a dom0 listener went
 	 * unanswered (three boots in a row; not yet understood), while the
-	 * bind-then-connect path always worked.  See the note on issue 3.
+	 * bind-then-connect path always worked.
 	 */
-	if (t->prev_state == PVCT_NEW && !t->local_port) {
+	if (t->prev_state == PVCT_NEW && !t->local_port &&
+	    pvct_may_autobind()) {
 		struct pvc_request breq;
 
 		t->connect_req = req;

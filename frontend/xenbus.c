@@ -68,7 +68,7 @@ int pvc_dev_notify(void)
 
 /* Read and check the backend's keys; 0 or an errno, logged. */
 static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
-			    bool *names, bool *notify)
+			    bool *names, bool *notify, bool *ext)
 {
 	unsigned int calls;
 	char *versions;
@@ -101,7 +101,13 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 			PVC_XS_FUNCTION_CALLS);
 		return -EPROTO;
 	}
-	/* extensions: an absent key means a plain v1 backend */
+	/*
+	 * extensions: an absent key means a plain v1 backend.  One that
+	 * offers none may be Linux's own pvcalls-back, whose BIND makes a
+	 * socket of its own (Documentation/pvcalls.rst, "Linux's pair").
+	 */
+	*ext = xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NAMES) ||
+	       xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY);
 	*names = pvc_socket_names_param &&
 		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
 	/*
@@ -161,10 +167,10 @@ static void pvc_front_init(struct xenbus_device *dev)
 	unsigned int order;
 	evtchn_port_t port;
 	grant_ref_t ref;
-	bool names, notify;
+	bool names, notify, ext;
 	int ret;
 
-	ret = pvc_read_backend(dev, &order, &names, &notify);
+	ret = pvc_read_backend(dev, &order, &names, &notify, &ext);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
@@ -185,6 +191,7 @@ static void pvc_front_init(struct xenbus_device *dev)
 	pvc_info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
 	pvc_info.socket_names = names;
 	pvc_info.notify = notify;
+	pvc_info.ext_offered = ext;
 	mutex_unlock(&pvc_dev_lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }

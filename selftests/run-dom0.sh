@@ -14,7 +14,7 @@ SCENARIO=${1:-suite}
 BB=busybox
 
 case "$SCENARIO" in
-suite | quick | data | grants | load)
+suite | quick | data | upstream | grants | load)
 	# (the guest sends the sizes: quick needs nothing else here)
 	# shellcheck disable=SC2086
 	exec "$D/pvcalls_test" --side dom0 --wait 600 $PVCALLS_TEST_ARGS

@@ -10,8 +10,13 @@
 #          a hostile guest (tests/hostile) and the leak checks after it,
 #          then a guest whose frontend faces tests/hostile's hostile
 #          backend, then the data tests with the frontend's and then the
-#          backend's notify_mitigation=0 (interop with a v1 peer each way)
+#          backend's notify_mitigation=0 (interop with a v1 peer each way),
+#          then a guest whose frontend faces Linux's own pvcalls-back, and
+#          one whose Linux pvcalls-front faces our backend
 #   hostile  the hostile guests (frontend, backend) and their checks alone
+#   vs-upstream  those last two guests alone
+#   upstream  the selftests against Linux's own pvcalls-back (not in the
+#          suite: its data path loses events, see Documentation/pvcalls.rst)
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -357,6 +362,40 @@ hostile_back_guest() {
 	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
 }
 
+# Our frontend against Linux's own backend (pvcalls-back.ko, built from
+# linux-source by testbed/upstream-pvcalls.sh), which replaces ours
+# meanwhile.  upstream_back_guest SCENARIO: the guest's scenario is
+# vs-upstream (guest-init.sh: the commands and the teardown, what that
+# backend carries reliably; the suite runs it) or upstream (run-guest.sh:
+# the selftests a v1 backend should carry, which its data path does
+# not, see Documentation/pvcalls.rst).  The result lines carry the
+# guest's name, front-vs-upstream.
+upstream_back_guest() {
+	check "rmmod xen_pvcalls_back for upstream's backend" rmmod xen_pvcalls_back
+	check "insmod upstream pvcalls-back" insmod /bed/pvcalls-back.ko
+	G_ARGS="pvcalls_expect_notify=0 $G_ARGS"
+	guest_start front-vs-upstream "$1" $DATA_GUEST_TIMEOUT
+	G_ARGS=
+	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
+		bed OK "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)"
+	else
+		bed FAIL "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)" \
+			"$(states "$DOMID")"
+	fi
+	guest_end front-vs-upstream
+	check "rmmod upstream pvcalls_back" rmmod pvcalls_back
+	check "modprobe xen-pvcalls-back after upstream's backend" modprobe xen-pvcalls-back
+}
+
+# Linux's own frontend (with the test driver tests/upstream/upfront_test.c)
+# against our backend: the guest prints its cases; here, our backend
+# holds nothing once it is gone.
+upstream_front_guest() {
+	guest_start upfront-vs-ours upfront $BED_GUEST_TIMEOUT
+	guest_end upfront-vs-ours
+	check_stats_zero "backend holds nothing after Linux's frontend (upfront-vs-ours)"
+}
+
 case $SCENARIO in
 suite)
 	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
@@ -531,12 +570,26 @@ suite)
 	guest_end back-v1
 	G_ARGS=
 	check_stats_zero "backend holds nothing after the back-v1 guest"
+
+	# Our frontend against Linux's own backend, and the other way.
+	upstream_back_guest vs-upstream
+	upstream_front_guest
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
 hostile)
 	# the fast loop of the hostile guests alone
 	hostile_guest
 	hostile_back_guest
+	;;
+vs-upstream)
+	# the suite's steps with Linux's own modules alone
+	upstream_back_guest vs-upstream
+	upstream_front_guest
+	;;
+upstream)
+	# the selftests against Linux's own backend (not in the suite)
+	G_ARGS="${ONLY:+pvcalls_only=$ONLY} $GARGS"
+	upstream_back_guest upstream
 	;;
 bench)
 	# make bench: see bench/dom0.sh

@@ -94,6 +94,35 @@ if [ "$SCENARIO" = hostile ]; then
 	finish
 fi
 
+# Linux's own frontend (pvcalls-upfront-test.ko: pvcalls-front.c from
+# linux-source linked with tests/upstream/upfront_test.c) binds the
+# pvcalls device instead of ours and drives dom0's backend, ours; dom0
+# checks what our backend kept afterwards.
+if [ "$SCENARIO" = upfront ]; then
+	R=/sys/kernel/debug/pvcalls-upfront
+	if insmod /bed/pvcalls-upfront-test.ko; then
+		tap OK "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+	else
+		tap FAIL "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+		finish
+	fi
+	if connected; then
+		tap OK "Linux's frontend connected to our backend (xenbus state 4)"
+	else
+		tap FAIL "Linux's frontend connected to our backend (xenbus state 4)" \
+			"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
+		finish
+	fi
+	echo run > $R/run
+	cat $R/results
+	if grep -q '^# done' $R/results; then
+		tap OK "Linux's frontend ran all its cases"
+	else
+		tap FAIL "Linux's frontend ran all its cases"
+	fi
+	finish
+fi
+
 # shellcheck disable=SC2086
 if modprobe xen-pvcalls-front $FRONT_OPTS; then
 	tap OK "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
@@ -218,6 +247,39 @@ reboot)
 	echo "$out"
 	kernel_log
 	sleep 150
+	;;
+vs-upstream)
+	# dom0 serves us with Linux's own pvcalls-back (the bed's
+	# front-vs-upstream guest).  Its data path loses our events
+	# (Documentation/pvcalls.rst, "Linux's pair"), so this checks what
+	# it carries reliably: the commands (socket, bind, listen, connect,
+	# accept, release) and the teardown.
+	timeout $((60 * SLOW)) /bed/pvc-hold trio > /tmp/hold.log 2>&1
+	cat /tmp/hold.log
+	if grep -q 'listener [0-9]* client [0-9]* accepted [0-9]' /tmp/hold.log; then
+		tap OK "bind, listen, connect and accept against upstream's backend"
+	else
+		tap FAIL "bind, listen, connect and accept against upstream's backend" \
+			"$(grep trio /tmp/hold.log || tail -n 1 /tmp/hold.log)"
+	fi
+	# every RELEASE answered: the frontend holds no socket (bounded)
+	r_end=$(($(cut -d. -f1 /proc/uptime) + 30 * SLOW))
+	until [ "$(awk '$1 == "sockets" { print $2 }' $FSTATS)" = 0 ]; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt $r_end ] || break
+		sleep 0.2
+	done
+	if [ "$(awk '$1 == "sockets" { print $2 }' $FSTATS)" = 0 ]; then
+		tap OK "sockets closed: upstream's backend answered every release"
+	else
+		tap FAIL "sockets closed: upstream's backend answered every release" \
+			"$(grep '^sockets' $FSTATS)"
+	fi
+	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind &&
+	   rmmod xen_pvcalls_front; then
+		tap OK "frontend unbinds from upstream's backend and unloads"
+	else
+		tap FAIL "frontend unbinds from upstream's backend and unloads"
+	fi
 	;;
 bench)
 	/opt/pvcalls/bench/guest.sh 2>&1	# make bench

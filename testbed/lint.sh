@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # make lint: checkpatch.pl --strict over every .c/.h of frontend/, backend/,
-# include/ and tests/hostile/, and sparse (make C=2) over the modules and
-# the test-only tests/hostile module.  Any finding fails.
+# include/, tests/hostile/ and tests/upstream/, and sparse (make C=2) over
+# the modules and the test-only tests/hostile module.  Any finding fails.
 # checkpatch.pl, spelling.txt and const_structs.checkpatch come from
 # Debian's linux-source tarball, extracted once into a cache directory
 # outside the tree (LINT_CACHE, default ~/.cache/xen-pvcalls-lint).
@@ -30,7 +30,7 @@ if [ ! -x "$CP" ] || [ "$CP" -ot "$tarball" ]; then
 fi
 
 # (tests/hostile/hb_guest.c is a user program, not kernel code)
-files=$(find frontend backend include tests/hostile -name '*.[ch]' ! -name '*.mod.c' \
+files=$(find frontend backend include tests/hostile tests/upstream -name '*.[ch]' ! -name '*.mod.c' \
 	! -name hb_guest.c 2>/dev/null | sort)
 if [ -z "$files" ]; then
 	echo "lint: no sources under frontend/ backend/ include/" >&2

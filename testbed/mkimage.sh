@@ -5,8 +5,10 @@
 #   vmlinuz        the Debian kernel, dom0 and guest alike
 #   guest.cpio.gz  guest initramfs: busybox, the modules, /opt/pvcalls
 #   dom0.cpio.gz   dom0 initramfs: busybox, the Xen toolstack and its
-#                  libraries, Xen and PV Calls modules, /opt/pvcalls, and
-#                  the guest's kernel and initramfs under /guest
+#                  libraries, Xen and PV Calls modules (Linux's own
+#                  pvcalls-back.ko too, testbed/upstream-pvcalls.sh),
+#                  /opt/pvcalls, and the guest's kernel and initramfs
+#                  under /guest
 #   guest-pvcalls-run.cpio.gz
 #                  what only the pvcalls-run guest needs (pvcalls-run,
 #                  iperf3, socat and their libraries): dom0 has it as
@@ -139,6 +141,12 @@ gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 # ... and the hostile backend's guest half (dom0 gets the module).
 gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c"
 
+# Linux's own PV Calls modules, built from linux-source (test-only, in
+# /bed/ like the hostile modules): the backend in dom0 for the bed's
+# front-vs-upstream guest, the frontend with its test driver in the
+# guest for upfront-vs-ours.
+UPSTREAM=$("$TOP/testbed/upstream-pvcalls.sh")
+
 zcat "$XEN_GZ" > "$BUILD/xen"
 cp "$VMLINUZ" "$BUILD/vmlinuz"
 
@@ -147,6 +155,7 @@ G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
+cp "$UPSTREAM/pvcalls-upfront-test.ko" "$G/bed/"
 cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 # The grant exhaustion selftest holds grant references through gntalloc.
@@ -166,6 +175,7 @@ D=$BUILD/dom0-root
 skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
+cp "$UPSTREAM/pvcalls-back.ko" "$D/bed/"
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
 [ -d "$BUILD/opt/bench" ] && put_kmods "$D" xen-netback	# bench: netback

@@ -17,6 +17,9 @@
  *                            eofs N in BYTES out BYTES" to STATUS_FILE
  *                            about every second; exits once all N
  *                            ended or after an idle 10 minutes
+ *   pvc-hold trio            guest: the listener, client and accepted
+ *                            peer of hold, no data, then close them all
+ *                            and exit
  *   pvc-hold check           guest: one connection through dom0 to its
  *                            own listener, 64 KiB each way, checked;
  *                            exit 0 and "pvc-hold: check ok" if good
@@ -89,8 +92,11 @@ static void more_fds(void)
 	}
 }
 
-/* The listener, client and accepted trio of the plain hold. */
-static void hold_trio(int fam)
+/*
+ * The listener, client and accepted trio of the plain hold; with @data
+ * the client sends a few bytes too.
+ */
+static void hold_trio(int fam, int data)
 {
 	int l, c, s = -1;
 
@@ -102,7 +108,7 @@ static void hold_trio(int fam)
 		perror("pvc-hold: connect");
 	else if (l >= 0)
 		s = accept(l, NULL, NULL);
-	if (c >= 0 && write(c, "hold", 4) != 4)
+	if (data && c >= 0 && write(c, "hold", 4) != 4)
 		perror("pvc-hold: write");
 	printf("pvc-hold: trio family %d listener %d client %d accepted %d\n",
 	       fam, l, c, s);
@@ -114,7 +120,7 @@ static int flow(int port, int n)
 	static char buf[4096];
 	int fam = pvcalls_family(), i, k;
 
-	hold_trio(fam);
+	hold_trio(fam, 1);
 	for (i = 0; i < n; i++) {
 		p[i].fd = connect_lo(fam, port);
 		if (p[i].fd < 0) {
@@ -268,11 +274,16 @@ int main(int argc, char **argv)
 		return sink(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(mode, "check"))
 		return check();
+	if (!strcmp(mode, "trio")) {
+		/* the trio without data, closed at once (exit closes it) */
+		hold_trio(pvcalls_family(), 0);
+		return 0;
+	}
 	if (strcmp(mode, "hold")) {
-		fprintf(stderr, "usage: pvc-hold [hold | flow PORT N | sink PORT N | check]\n");
+		fprintf(stderr, "usage: pvc-hold [hold | trio | flow PORT N | sink PORT N | check]\n");
 		return 2;
 	}
-	hold_trio(pvcalls_family());
+	hold_trio(pvcalls_family(), 1);
 	printf("pvc-hold: ready\n");
 	for (;;)
 		pause();

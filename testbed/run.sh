@@ -28,12 +28,13 @@ SCENARIO=${1:-suite}
 # 10 000 connection cycles included; measured 5-30 times slower for
 # those while two other QEMU beds shared the 2 cores)
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
-# The suite guest, six short guests of the bed (300 s each: hold,
-# lifecycle, reboot twice, grants and more), the pvcalls-run guest and
-# two notify-mitigation interop guests (420 s each), boot and end.
+# The suite guest, seven short guests of the bed (300 s each: hold,
+# lifecycle, reboot twice, grants, upfront-vs-ours and more), the
+# pvcalls-run guest, two notify-mitigation interop guests and the
+# front-vs-upstream guest (420 s each), boot and end.
 # BED_SLOW=N (make check-debug): the bed's own waits are N times longer.
 BED_SLOW=${BED_SLOW:-1}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (6 * 300 + 3 * 420 + 400)))}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (7 * 300 + 4 * 420 + 400)))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).

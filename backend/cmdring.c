@@ -215,6 +215,12 @@ void pvcb_cmd_work(struct work_struct *work)
 		return;
 	}
 	/*
+	 * Closing: disconnect unbinds the evtchn, and a run it has not
+	 * waited for yet must not EOI an irq that may be gone by now.
+	 */
+	if (READ_ONCE(fe->closing))
+		return;
+	/*
 	 * An event is spurious only if no run since the previous EOI found
 	 * work: a run queued by a late response often takes the requests
 	 * before the run their event queued, and that is not a flood.

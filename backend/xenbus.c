@@ -198,6 +198,15 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	unbind_from_irqhandler(fe->irq, fe);
 	atomic_dec(&pvcb_stats.evtchns);
 	fe->irq = -1;
+	/*
+	 * 4. cmd_work again: a socket work's late response or the handler
+	 * of an event that came before the unbind may have queued it after
+	 * step 1 (both test fe->closing, then queue).  Neither can run any
+	 * more, so after this wait nothing touches fe until the next
+	 * connect; remove frees it.
+	 */
+	cancel_work_sync(&fe->cmd_work);
+	atomic_set(&fe->eoi_irq, -1);
 	pvcb_gmap_unmap(&fe->ring_map);
 	fe->ring_addr = NULL;
 

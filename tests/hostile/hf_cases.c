@@ -26,6 +26,7 @@
 #define HF_PORT_CLOSED	8902
 #define HF_PORT_FULL	8903
 #define HF_PORT_TAKEN	8904
+#define HF_PORT_RACE	8906
 /* connections offered to a listener of backlog 1: some must hang */
 #define HF_NR_FULL	4
 #define HF_LOOPBACK	0x7f000001
@@ -45,6 +46,9 @@
 #define ID_L3	0x310
 #define ID_Q	0x311
 #define ID_P5	0x312
+#define ID_L5	0x330
+#define ID_E5	0x331
+#define ID_G	0x332
 #define ID_NONE	0xdead0000beefULL
 
 #define BOGUS_REF	0xfffffff0U
@@ -598,9 +602,120 @@ static void hf_case_overflow(struct hf *h)
 	       "backend state %s", xenbus_strstate(st));
 }
 
+/* Poll the backend's xenbus state until it is @want; false on timeout. */
+static bool hf_wait_backend(struct hf *h, enum xenbus_state want,
+			    unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	for (;;) {
+		if (xenbus_read_driver_state(h->dev->otherend) == want)
+			return true;
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+}
+
+/* A fresh, empty command ring for the next session (same grant). */
+static void hf_ring_reset(struct hf *h)
+{
+	struct pvc_sring *sring = h->ring.sring;
+
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&h->ring, sring, XEN_PAGE_SIZE);
+	h->nr_stash = 0;
+}
+
+/* A data ring offered again in the next session: indexes back to 0. */
+static void hf_dring_reset(struct hf_dring *d)
+{
+	WRITE_ONCE(d->intf->in_cons, 0);
+	WRITE_ONCE(d->intf->in_prod, 0);
+	WRITE_ONCE(d->intf->in_error, 0);
+	WRITE_ONCE(d->intf->out_cons, 0);
+	WRITE_ONCE(d->intf->out_prod, 0);
+	WRITE_ONCE(d->intf->out_error, 0);
+}
+
+/* Closing, then Initialised again: a full disconnect and reconnect. */
+static bool hf_reconnect(struct hf *h)
+{
+	if (xenbus_read_driver_state(h->dev->otherend) != XenbusStateClosed) {
+		xenbus_switch_state(h->dev, XenbusStateClosing);
+		/* our otherend_changed answers its Closing with Closed */
+		if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2))
+			return false;
+	}
+	hf_ring_reset(h);
+	xenbus_switch_state(h->dev, XenbusStateInitialised);
+	if (!hf_wait_backend(h, XenbusStateConnected, HF_ANSWER_MS * 2))
+		return false;
+	xenbus_switch_state(h->dev, XenbusStateConnected);
+	return true;
+}
+
+#define HF_RACE_CYCLES	16
+
+/*
+ * Completions that coincide with the device's teardown: a listener
+ * with an ACCEPT and a POLL outstanding, and a CONNECT to it, all sent
+ * at once; then, without waiting for their answers, the frontend goes
+ * Closing.  The backend's socket works answer the three while its
+ * disconnect stops the command work and frees everything: they must
+ * not leave the command work queued behind the disconnect (it would
+ * run on a freed frontend once the device goes).  The delay before
+ * Closing varies so that the teardown falls before, between and after
+ * the completions.  Each cycle reconnects and checks that commands are
+ * answered.
+ */
+static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
+				  struct hf_dring *g)
+{
+	struct pvc_request req;
+	unsigned int i, ok = 0;
+	const char *why = NULL;
+
+	for (i = 0; i < HF_RACE_CYCLES; i++) {
+		hf_dring_reset(e);
+		hf_dring_reset(g);
+		if (hf_socket(h, ID_L5, 2, 1, 0) ||
+		    hf_bind(h, ID_L5, PVC_AF_INET, HF_PORT_RACE, 16) ||
+		    hf_simple(h, PVC_CMD_LISTEN, ID_L5) ||
+		    hf_socket(h, ID_E5, 2, 1, 0)) {
+			why = "listener setup";
+			break;
+		}
+		hf_accept_req(h, &req, ID_L5, ID_G, g->iref, g->port);
+		hf_push(h, &req);
+		hf_req_init(h, &req, PVC_CMD_POLL, ID_L5);
+		hf_push(h, &req);
+		hf_connect_req(h, &req, ID_E5, PVC_AF_INET, HF_PORT_RACE, 16,
+			       e->iref, e->port);
+		hf_push(h, &req);
+		hf_kick(h);
+		if (i % 8)
+			usleep_range((i % 8) * 500, (i % 8) * 500 + 100);
+		if (!hf_reconnect(h)) {
+			why = "no reconnect";
+			break;
+		}
+		if (hf_simple(h, 7, ID_A) != -EOPNOTSUPP) {
+			why = "no answer after reconnecting";
+			break;
+		}
+		ok++;
+	}
+	hf_tap(h, ok == HF_RACE_CYCLES,
+	       "completions during teardown: every disconnect and reconnect clean",
+	       "%u of %u cycles, then %s", ok, HF_RACE_CYCLES,
+	       why ? why : "?");
+}
+
 void hf_run_cases(struct hf *h)
 {
 	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
+	static struct hf_dring e5, g;
 	bool ok;
 	int i;
 
@@ -610,7 +725,9 @@ void hf_run_cases(struct hf *h)
 	     !hf_dring_alloc(h, &c, HF_ORDER) &&
 	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
 	     !hf_dring_alloc(h, &q, HF_ORDER) &&
-	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER);
+	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER) &&
+	     !hf_dring_alloc(h, &e5, HF_ORDER) &&
+	     !hf_dring_alloc(h, &g, HF_ORDER);
 	for (i = 0; i < HF_NR_FULL && ok; i++)
 		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
 	hf_tap(h, ok, "data rings set up in the guest", NULL);
@@ -628,8 +745,10 @@ void hf_run_cases(struct hf *h)
 	hf_case_accept_id_taken(h, &q, &p5);
 	/*
 	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
-	 * (an order-4 ring) stay open: the backend frees them at close.
+	 * (an order-4 ring) stay open: the backend frees them when the first
+	 * reconnect below closes the session.
 	 */
+	hf_case_teardown_race(h, &e5, &g);
 	hf_case_overflow(h);
 	/* the rings stay granted: the backend may still hold them */
 }

@@ -278,9 +278,10 @@ static void pvcb_dring_broken(struct pvcb_sock *s)
 	WRITE_ONCE(r->intf->in_error, -EIO);
 	WRITE_ONCE(r->intf->out_error, -EIO);
 	atomic64_inc(&pvcb_stats.protocol_errors);
-	dev_warn_ratelimited(&s->fe->dev->dev,
-			     "socket %llu: impossible data ring index, socket stopped\n",
-			     (unsigned long long)s->id);
+	if (pvcb_log_ok(s->fe))
+		dev_warn(&s->fe->dev->dev,
+			 "socket %llu: impossible data ring index, socket stopped\n",
+			 (unsigned long long)s->id);
 }
 
 /*

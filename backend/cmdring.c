@@ -206,10 +206,9 @@ void pvcb_cmd_work(struct work_struct *work)
 
 	if (broken) {
 		atomic64_inc(&pvcb_stats.protocol_errors);
-		dev_err(&fe->dev->dev,
-			"frontend %s: impossible command ring producer index, closing\n",
-			fe->dev->otherend);
-		xenbus_dev_fatal(fe->dev, -EPROTO, "command ring overflow");
+		pvcb_fatal(fe, -EPROTO,
+			   "frontend %s: impossible command ring producer index, closing",
+			   fe->dev->otherend);
 		/* leave the evtchn masked: the device is going away */
 		WRITE_ONCE(fe->closing, true);
 		return;

@@ -582,7 +582,7 @@ static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
 /*
  * req_prod far ahead: more requests than the ring holds.  The backend
  * must refuse the whole ring (it closes the device) without reading
- * past it.  This ends the session, so it comes last.
+ * past it.  This ends the session: what comes after it reconnects.
  */
 static void hf_case_overflow(struct hf *h)
 {
@@ -712,6 +712,43 @@ static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 	       why ? why : "?");
 }
 
+#define HF_FLOOD_WRITES	10000
+
+/*
+ * A guest that writes its xenbus state over and over: dom0 must not
+ * log a line per write.  Connected while the backend is not connected
+ * (a frontend of an earlier session) and Closed, alternately; the
+ * bed's dom0 counts the lines its backend logged around this guest.
+ * The writes bypass xenbus_switch_state(): our own state stays Closed,
+ * so our otherend_changed does not react to the backend's answers.
+ */
+static void hf_case_state_flood(struct hf *h)
+{
+	unsigned int i, done = 0;
+	int err = 0;
+
+	xenbus_switch_state(h->dev, XenbusStateClosing);
+	if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2)) {
+		hf_tap(h, false, "xenbus state written 10000 times", "no Closed");
+		return;
+	}
+	for (i = 0; i < HF_FLOOD_WRITES && !err; i++) {
+		err = xenbus_printf(XBT_NIL, h->dev->nodename, "state", "%d",
+				    i % 2 ? XenbusStateClosed :
+				    XenbusStateConnected);
+		if (!err)
+			done++;
+		if (!(i % 100))
+			cond_resched();
+	}
+	if (!err)
+		err = xenbus_printf(XBT_NIL, h->dev->nodename, "state", "%d",
+				    XenbusStateClosed);
+	hf_tap(h, done == HF_FLOOD_WRITES && !err,
+	       "xenbus state written 10000 times (dom0 counts its log lines)",
+	       "%u writes, error %d", done, err);
+}
+
 void hf_run_cases(struct hf *h)
 {
 	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
@@ -750,5 +787,8 @@ void hf_run_cases(struct hf *h)
 	 */
 	hf_case_teardown_race(h, &e5, &g);
 	hf_case_overflow(h);
+	/* after the overflow the backend is Closing: start over, then flood */
+	hf_expect(h, "reconnect after the overflow", hf_reconnect(h), true);
+	hf_case_state_flood(h);
 	/* the rings stay granted: the backend may still hold them */
 }

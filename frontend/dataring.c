@@ -189,8 +189,8 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 	}
 	if (ret)
 		goto err;
-	ret = bind_evtchn_to_irqhandler(d->port, handler, 0, "pvcalls-data",
-					arg);
+	ret = bind_evtchn_to_irqhandler_lateeoi(d->port, handler, 0,
+						"pvcalls-data", arg);
 	if (ret < 0) {
 		pvc_free_evtchn(d->port);
 		goto err;
@@ -229,12 +229,14 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	s32 in_error = READ_ONCE(d->intf->in_error);
 	s32 out_error = READ_ONCE(d->intf->out_error);
 
+	/* only what changed: a flood of empty events finds nothing */
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
-	*tx = out_cons != d->seen_out_cons || out_error;
+	*tx = out_cons != d->seen_out_cons || out_error != d->seen_out_error;
 	/* read by the arming code, see pvc_dring_arm_in() */
 	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
 	WRITE_ONCE(d->seen_out_cons, out_cons);
+	d->seen_out_error = out_error;
 
 	atomic64_inc(&pvc_stats.notify.data_events_received);
 	if (*rx)
@@ -243,6 +245,20 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	if (*tx)
 		WRITE_ONCE(d->st_out.events_received,
 			   d->st_out.events_received + 1);
+}
+
+/*
+ * The late EOI of one of our event channels, sent by its handler once
+ * it has done what the event asked for.  @worked false: the event
+ * announced nothing, and Xen delays the channel's next event a little
+ * more at each such EOI in a row.
+ */
+void pvc_lateeoi(int irq, bool worked)
+{
+	atomic64_inc(&pvc_stats.events);
+	if (!worked)
+		atomic64_inc(&pvc_stats.spurious_eois);
+	xen_irq_lateeoi(irq, worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 }
 
 /* Send the socket's event after a transfer of direction @st. */

@@ -49,6 +49,14 @@ struct pvc_stats {
 	/* sockets refused because the domain had no event channel left */
 	atomic64_t evtchn_enobufs;
 	/*
+	 * Interrupts of our event channels (command ring and data rings,
+	 * all bound lateeoi), and the EOIs of those that found nothing to
+	 * do, flagged spurious: Xen then delays the next event of that
+	 * channel, so a backend that floods events cannot keep us busy.
+	 */
+	atomic64_t events;
+	atomic64_t spurious_eois;
+	/*
 	 * data rings, all sockets: ring_full counts out[] found full by a
 	 * send, ring_empty in[] found empty by a recv
 	 */
@@ -112,9 +120,9 @@ struct pvc_dring {
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
 	void *irq_arg;
-	/* Only the interrupt handler touches these two. */
+	/* Only the interrupt handler touches these. */
 	u32 seen_in_prod, seen_out_cons;
-	s32 seen_in_error;
+	s32 seen_in_error, seen_out_error;
 	/*
 	 * notify-mitigation: in force on this ring (fixed when it is
 	 * allocated), and the event indexes armed last (under @arm_lock:
@@ -137,6 +145,7 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 		    irq_handler_t handler, void *arg);
 void pvc_dring_free(struct pvc_dring *d);
 void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
+void pvc_lateeoi(int irq, bool worked);
 ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
 ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 		       bool peek);

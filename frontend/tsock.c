@@ -180,6 +180,7 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 	}
 	if (ev)
 		pvct_event(t, ev, err);
+	pvc_lateeoi(irq, ev != 0);
 	return IRQ_HANDLED;
 }
 

@@ -24,7 +24,9 @@
  *   socket 10    out_cons ahead of out_prod
  *   socket 11    out_error set to INT_MIN
  *   socket 12    CONNECT answered with ret 12345 (not an errno)
- *   socket 13    rsp_prod moved far past the guest's requests
+ *   socket 13    a storm of events on its data evtchn and on the
+ *                command evtchn, after the answer to its CONNECT
+ *   socket 14    rsp_prod moved far past the guest's requests
  *
  * Nothing here is careful about the guest: it is a test tool, and only
  * loaded in the test bed's dom0.
@@ -50,6 +52,8 @@ DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
 #define HB_SOCKS	16
 #define HB_UNANSWERED	7
+/* events of the storm of socket 13, on each channel */
+#define HB_STORM	20000
 
 struct hb_sock {
 	u64 id;
@@ -182,7 +186,7 @@ static void hb_socket(struct hb *h, const struct pvc_request *req)
 		hb_put(h, req->req_id, req->cmd, s->id, 0);
 		/* a duplicate of the real answer, after it */
 		break;
-	case HB_UNANSWERED + 6:
+	case HB_UNANSWERED + 7:
 		/* rsp_prod far past anything the guest asked for */
 		h->ring.rsp_prod_pvt += 1000;
 		RING_PUSH_RESPONSES(&h->ring);
@@ -239,6 +243,17 @@ static void hb_connect(struct hb *h, const struct pvc_request *req)
 	virt_wmb();	/* the indexes before the answer: the guest reads them after it */
 	hb_put(h, req->req_id, req->cmd, s->id, 0);
 	notify_remote_via_irq(s->irq);
+	if (s->k - HB_UNANSWERED == 6) {
+		unsigned int i;
+
+		/* events that announce nothing, on both channels */
+		for (i = 0; i < HB_STORM; i++) {
+			notify_remote_via_irq(s->irq);
+			notify_remote_via_irq(h->irq);
+			if (!(i % 1000))
+				cond_resched();
+		}
+	}
 }
 
 static void hb_release(struct hb *h, const struct pvc_request *req)

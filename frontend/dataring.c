@@ -293,7 +293,7 @@ static void pvc_dring_suppressed(void)
 static void pvc_dring_looked(struct pvc_dring *d)
 {
 	struct pvc_indexes *intf = d->intf;
-	u32 cons = intf->in_cons;
+	u32 cons = READ_ONCE(d->in_cons);
 
 	if (!d->notify ||
 	    pvc_notify_reached(cons, READ_ONCE(intf->in_cons_event)) ||
@@ -338,7 +338,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 
 	err = READ_ONCE(intf->out_error);
 	cons = READ_ONCE(intf->out_cons);
-	prod = intf->out_prod;
+	prod = d->out_prod;
 	/*
 	 * Read out_cons before writing into the space it frees.  Pairs
 	 * with the backend's barrier between reading out[] and moving
@@ -363,6 +363,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 	 * between reading out_prod and reading out[] (CR).
 	 */
 	virt_wmb();
+	WRITE_ONCE(d->out_prod, prod + len);
 	WRITE_ONCE(intf->out_prod, prod + len);
 	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
 	if (d->notify) {
@@ -399,7 +400,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	 */
 	virt_rmb();
 	prod = READ_ONCE(intf->in_prod);
-	cons = intf->in_cons;
+	cons = d->in_cons;
 	/* in_prod before in[]; pairs with the backend's virt_wmb(). */
 	virt_rmb();
 	if (pvc_ring_readable(prod, cons, d->size, &avail))
@@ -428,6 +429,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	 * in[] (PM).
 	 */
 	virt_mb();
+	WRITE_ONCE(d->in_cons, cons + len);
 	WRITE_ONCE(intf->in_cons, cons + len);
 	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
 	if (d->notify) {
@@ -469,8 +471,8 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
 	 */
 	virt_rmb();
 	in_prod = READ_ONCE(intf->in_prod);
-	in_cons = intf->in_cons;
-	out_prod = intf->out_prod;
+	in_cons = READ_ONCE(d->in_cons);
+	out_prod = READ_ONCE(d->out_prod);
 	out_cons = READ_ONCE(intf->out_cons);
 
 	*rx_wait = false;
@@ -671,14 +673,14 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
 
 	*wake = 0;
 	if (READ_ONCE(intf->out_error) ||
-	    READ_ONCE(intf->out_prod) == READ_ONCE(intf->out_cons))
+	    READ_ONCE(d->out_prod) == READ_ONCE(intf->out_cons))
 		return false;
 	if (!d->notify)
 		return true;
 	if (pvc_dring_arm_out(d))
 		*wake = PVCT_EV_TX;
 	return !READ_ONCE(intf->out_error) &&
-	       READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons);
+	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
 }
 
 /*
@@ -691,10 +693,10 @@ int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
 	struct pvc_indexes *intf = d->intf;
 	u32 space;
 
-	if (pvc_ring_readable(READ_ONCE(intf->in_prod), intf->in_cons,
+	if (pvc_ring_readable(READ_ONCE(intf->in_prod), READ_ONCE(d->in_cons),
 			      d->size, inq) ||
-	    pvc_ring_writable(intf->out_prod, READ_ONCE(intf->out_cons),
-			      d->size, &space))
+	    pvc_ring_writable(READ_ONCE(d->out_prod),
+			      READ_ONCE(intf->out_cons), d->size, &space))
 		return -EIO;
 	*outq = d->size - space;
 	pvc_dring_looked(d);

@@ -120,6 +120,13 @@ struct pvc_dring {
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
 	void *irq_arg;
+	/*
+	 * The indexes this side owns, private copies: the shared page gets
+	 * them written, never read back (the backend could rewrite them
+	 * there).  out_prod is written under the socket's tx_mutex, in_cons
+	 * under its rx_mutex; poll reads them without those (READ_ONCE).
+	 */
+	u32 out_prod, in_cons;
 	/* Only the interrupt handler touches these. */
 	u32 seen_in_prod, seen_out_cons;
 	s32 seen_in_error, seen_out_error;

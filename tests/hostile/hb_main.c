@@ -24,9 +24,13 @@
  *   socket 10    out_cons ahead of out_prod
  *   socket 11    out_error set to INT_MIN
  *   socket 12    CONNECT answered with ret 12345 (not an errno)
- *   socket 13    a storm of events on its data evtchn and on the
+ *   socket 13    out_prod (the guest's own index) rewritten: a ring
+ *                ahead of out_cons, as if out[] were full
+ *   socket 14    in_cons (the guest's own index) rewritten a ring back
+ *                from in_prod, 2 bytes "ab" in in[]
+ *   socket 15    a storm of events on its data evtchn and on the
  *                command evtchn, after the answer to its CONNECT
- *   socket 14    rsp_prod moved far past the guest's requests
+ *   socket 16    rsp_prod moved far past the guest's requests
  *
  * Nothing here is careful about the guest: it is a test tool, and only
  * loaded in the test bed's dom0.
@@ -52,7 +56,7 @@ DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
 #define HB_SOCKS	16
 #define HB_UNANSWERED	7
-/* events of the storm of socket 13, on each channel */
+/* events of the storm of socket 15, on each channel */
 #define HB_STORM	20000
 
 struct hb_sock {
@@ -186,7 +190,7 @@ static void hb_socket(struct hb *h, const struct pvc_request *req)
 		hb_put(h, req->req_id, req->cmd, s->id, 0);
 		/* a duplicate of the real answer, after it */
 		break;
-	case HB_UNANSWERED + 7:
+	case HB_UNANSWERED + 9:
 		/* rsp_prod far past anything the guest asked for */
 		h->ring.rsp_prod_pvt += 1000;
 		RING_PUSH_RESPONSES(&h->ring);
@@ -239,11 +243,22 @@ static void hb_connect(struct hb *h, const struct pvc_request *req)
 	case 4:
 		WRITE_ONCE(intf->out_error, S32_MIN);
 		break;
+	case 6:
+		/* the guest owns out_prod: it must not read it back */
+		WRITE_ONCE(intf->out_prod, READ_ONCE(intf->out_cons) + size);
+		break;
+	case 7:
+		/* "ab" in in[], and the guest's in_cons a ring back */
+		memcpy(s->data_addr, "ab", 2);
+		virt_wmb();	/* in[] before in_prod */
+		WRITE_ONCE(intf->in_prod, READ_ONCE(intf->in_cons) + 2);
+		WRITE_ONCE(intf->in_cons, READ_ONCE(intf->in_prod) - size);
+		break;
 	}
 	virt_wmb();	/* the indexes before the answer: the guest reads them after it */
 	hb_put(h, req->req_id, req->cmd, s->id, 0);
 	notify_remote_via_irq(s->irq);
-	if (s->k - HB_UNANSWERED == 6) {
+	if (s->k - HB_UNANSWERED == 8) {
 		unsigned int i;
 
 		/* events that announce nothing, on both channels */

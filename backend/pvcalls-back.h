@@ -139,7 +139,7 @@ struct pvcb_dring {
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */
 	bool out_done;			/* out_error published: no more sends */
-	u32 last_in_cons;		/* to tell real events from spurious */
+	u32 last_in_cons;		/* in_cons seen last: only moves forward */
 	bool notify;			/* notify-mitigation in force */
 	/* the event indexes we wrote last (pvcb_arm()) */
 	struct pvcb_armed out_prod_armed, in_cons_armed;

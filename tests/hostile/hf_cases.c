@@ -26,6 +26,7 @@
 #define HF_PORT_CLOSED	8902
 #define HF_PORT_FULL	8903
 #define HF_PORT_TAKEN	8904
+#define HF_PORT_BACK	8905
 #define HF_PORT_RACE	8906
 /* connections offered to a listener of backlog 1: some must hang */
 #define HF_NR_FULL	4
@@ -46,6 +47,9 @@
 #define ID_L3	0x310
 #define ID_Q	0x311
 #define ID_P5	0x312
+#define ID_L4	0x320
+#define ID_E	0x321
+#define ID_F	0x322
 #define ID_L5	0x330
 #define ID_E5	0x331
 #define ID_G	0x332
@@ -540,6 +544,62 @@ static void hf_case_accept_id_taken(struct hf *h, struct hf_dring *q,
 		  hf_simple(h, PVC_CMD_RELEASE, ID_Q), 0);
 }
 
+/*
+ * in_cons moved backwards: the bytes it gives back were handed over
+ * already, and a consumer that moves back and forth would make every
+ * event look like progress to the backend's spurious-event accounting.
+ * The backend must stop that socket (-EIO), as for any impossible index.
+ */
+static void hf_case_in_cons_backward(struct hf *h, struct hf_dring *e,
+				     struct hf_dring *f)
+{
+	static const char data[] = "backward";
+	struct pvc_request req;
+	u32 n = sizeof(data) - 1, prod;
+	unsigned long end;
+	bool stopped;
+
+	if (hf_socket(h, ID_L4, 2, 1, 0) ||
+	    hf_bind(h, ID_L4, PVC_AF_INET, HF_PORT_BACK, 16) ||
+	    hf_simple(h, PVC_CMD_LISTEN, ID_L4) ||
+	    hf_socket(h, ID_E, 2, 1, 0) ||
+	    hf_connect(h, ID_E, HF_PORT_BACK, e->iref, e->port)) {
+		hf_tap(h, false, "in_cons moved backwards", "E/L4 setup");
+		return;
+	}
+	hf_accept_req(h, &req, ID_L4, ID_F, f->iref, f->port);
+	if (hf_cmd(h, &req)) {
+		hf_tap(h, false, "in_cons moved backwards", "accept F");
+		return;
+	}
+	/* E -> F: n bytes, then F consumes them all (a forward move) */
+	hf_dring_write(e, e->size, data, n);
+	virt_wmb();	/* data before out_prod: pairs with the backend's virt_rmb() */
+	WRITE_ONCE(e->intf->out_prod, n);
+	notify_remote_via_evtchn(e->port);
+	end = jiffies + msecs_to_jiffies(HF_ANSWER_MS);
+	while ((prod = READ_ONCE(f->intf->in_prod)) < n &&
+	       time_before(jiffies, end))
+		msleep(20);
+	WRITE_ONCE(f->intf->in_cons, prod);
+	notify_remote_via_evtchn(f->port);
+	msleep(100);
+	hf_tap(h, prod == n && !READ_ONCE(f->intf->in_error) &&
+	       !READ_ONCE(f->intf->out_error),
+	       "in_cons moved forward to in_prod: the socket goes on",
+	       "in_prod %u, in_error %d out_error %d", prod,
+	       READ_ONCE(f->intf->in_error), READ_ONCE(f->intf->out_error));
+	/* back by half: still within a ring of in_prod, but backwards */
+	WRITE_ONCE(f->intf->in_cons, prod - n / 2);
+	notify_remote_via_evtchn(f->port);
+	stopped = hf_wait_errors(f, -EIO, HF_ANSWER_MS);
+	hf_tap(h, stopped,
+	       "in_cons moved backwards: socket stopped with -EIO",
+	       "in_error %d out_error %d", READ_ONCE(f->intf->in_error),
+	       READ_ONCE(f->intf->out_error));
+	/* E, F and L4 stay: the backend frees them at close */
+}
+
 /* Event storms on the command and a data evtchn, then a full ring. */
 static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
 {
@@ -752,7 +812,7 @@ static void hf_case_state_flood(struct hf *h)
 void hf_run_cases(struct hf *h)
 {
 	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
-	static struct hf_dring e5, g;
+	static struct hf_dring e, f, e5, g;
 	bool ok;
 	int i;
 
@@ -763,6 +823,8 @@ void hf_run_cases(struct hf *h)
 	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
 	     !hf_dring_alloc(h, &q, HF_ORDER) &&
 	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER) &&
+	     !hf_dring_alloc(h, &e, HF_ORDER) &&
+	     !hf_dring_alloc(h, &f, HF_ORDER) &&
 	     !hf_dring_alloc(h, &e5, HF_ORDER) &&
 	     !hf_dring_alloc(h, &g, HF_ORDER);
 	for (i = 0; i < HF_NR_FULL && ok; i++)
@@ -780,10 +842,11 @@ void hf_run_cases(struct hf *h)
 	hf_cases_states(h);
 	hf_case_release_connecting(h, p);
 	hf_case_accept_id_taken(h, &q, &p5);
+	hf_case_in_cons_backward(h, &e, &f);
 	/*
 	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
-	 * (an order-4 ring) stay open: the backend frees them when the first
-	 * reconnect below closes the session.
+	 * (an order-4 ring), L4, E and F stay open: the backend frees them
+	 * when the first reconnect below closes the session.
 	 */
 	hf_case_teardown_race(h, &e5, &g);
 	hf_case_overflow(h);

@@ -78,6 +78,19 @@ extern bool pvc_notify_param;
  */
 typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
 
+/*
+ * Every request starts here: all 64 bytes go to the shared ring, the
+ * padding and the unused part of the union included, so every byte is
+ * cleared first rather than left to an initialiser (which need not
+ * clear padding).  Whole requests are copied with memcpy() for the same
+ * reason.
+ */
+static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
+{
+	memset(req, 0, sizeof(*req));
+	req->cmd = cmd;
+}
+
 int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 		   bool may_sleep, u32 *req_id);
 bool pvc_cmd_cancel(u32 req_id);

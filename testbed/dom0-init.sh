@@ -377,6 +377,14 @@ hostile_back_guest() {
 	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
 	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
 	guest_end hostile-back
+	# every byte of a request the command gives no meaning must be 0
+	hb_dirty=$(dmesg | grep -c "pvcalls_hostile_back: .*nonzero unused bytes")
+	if [ "$hb_dirty" = 0 ]; then
+		bed OK "every request of the frontend had its unused bytes cleared"
+	else
+		bed FAIL "every request of the frontend had its unused bytes cleared" \
+			"$hb_dirty requests with nonzero unused bytes"
+	fi
 	check "rmmod pvcalls_hostile_back" rmmod pvcalls_hostile_back
 	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
 }

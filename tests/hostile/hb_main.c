@@ -282,6 +282,45 @@ static void hb_release(struct hb *h, const struct pvc_request *req)
 	hb_put(h, req->req_id, req->cmd, req->u.release.id, s ? 0 : -ENOENT);
 }
 
+/* Bytes of a request its command gives a meaning; the rest must be 0. */
+static unsigned int hb_used(u32 cmd)
+{
+	switch (cmd) {
+	case PVC_CMD_SOCKET:
+		return offsetofend(struct pvc_request, u.socket.protocol);
+	case PVC_CMD_CONNECT:
+		return offsetofend(struct pvc_request, u.connect.evtchn);
+	case PVC_CMD_RELEASE:
+		return offsetofend(struct pvc_request, u.release.reuse);
+	case PVC_CMD_BIND:
+		return offsetofend(struct pvc_request, u.bind.len);
+	case PVC_CMD_LISTEN:
+		return offsetofend(struct pvc_request, u.listen.backlog);
+	case PVC_CMD_ACCEPT:
+		return offsetofend(struct pvc_request, u.accept.evtchn);
+	case PVC_CMD_POLL:
+		return offsetofend(struct pvc_request, u.poll.id);
+	}
+	return sizeof(struct pvc_request);
+}
+
+/*
+ * The guest must not leak its memory through a request's padding or
+ * the unused part of its union: the bed counts these lines.
+ */
+static void hb_check_unused(const struct pvc_request *req)
+{
+	const u8 *b = (const u8 *)req;
+	unsigned int i;
+
+	for (i = hb_used(req->cmd); i < sizeof(*req); i++)
+		if (b[i]) {
+			pr_err("request %#x (cmd %u) with nonzero unused bytes (byte %u)\n",
+			       req->req_id, req->cmd, i);
+			return;
+		}
+}
+
 static void hb_work(struct work_struct *work)
 {
 	struct hb *h = container_of(work, struct hb, work);
@@ -295,6 +334,7 @@ static void hb_work(struct work_struct *work)
 	while (h->ring.req_cons != rp) {
 		RING_COPY_REQUEST(&h->ring, h->ring.req_cons, &req);
 		h->ring.req_cons++;
+		hb_check_unused(&req);
 		switch (req.cmd) {
 		case PVC_CMD_SOCKET:
 			hb_socket(h, &req);

@@ -23,7 +23,7 @@ export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9]*\).*/\1/p' /proc/cmdline)
 SLOW=${SLOW:-1}
 CONNECT_WAIT=$((60 * SLOW))
-HOSTILE_WAIT=$((${HOSTILE_WAIT:-260} * SLOW))
+HOSTILE_WAIT=$((${HOSTILE_WAIT:-480} * SLOW))
 FRONT=/sys/bus/xen/devices/pvcalls-0
 FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
 # Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether

@@ -17,6 +17,7 @@
 #include <linux/errno.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <xen/events.h>
 
 #include "hostile.h"
@@ -715,27 +716,39 @@ static bool hf_reconnect(struct hf *h)
 	return true;
 }
 
-#define HF_RACE_CYCLES	16
+#define HF_RACE_CYCLES	12
+
+static struct hf *hf_closer_h;
+
+static void hf_closer(struct work_struct *work)
+{
+	xenbus_switch_state(hf_closer_h->dev, XenbusStateClosing);
+}
+
+static DECLARE_WORK(hf_closer_work, hf_closer);
 
 /*
  * Completions that coincide with the device's teardown: a listener
  * with an ACCEPT and a POLL outstanding, and a CONNECT to it, all sent
- * at once; then, without waiting for their answers, the frontend goes
- * Closing.  The backend's socket works answer the three while its
+ * at once, and the frontend going Closing without waiting for their
+ * answers.  The backend's socket works answer the three while its
  * disconnect stops the command work and frees everything: they must
  * not leave the command work queued behind the disconnect (it would
- * run on a freed frontend once the device goes).  The delay before
- * Closing varies so that the teardown falls before, between and after
- * the completions.  Each cycle reconnects and checks that commands are
+ * run on a freed frontend once the device goes).  Even cycles send the
+ * commands first and go Closing after a delay; odd cycles go Closing
+ * from another thread and send the commands after a delay; the delays
+ * vary, so that the teardown falls before, between and after the
+ * completions.  Each cycle reconnects and checks that commands are
  * answered.
  */
 static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 				  struct hf_dring *g)
 {
-	struct pvc_request req;
-	unsigned int i, ok = 0;
+	struct pvc_request req[3];
+	unsigned int i, j, ok = 0, delay;
 	const char *why = NULL;
 
+	hf_closer_h = h;
 	for (i = 0; i < HF_RACE_CYCLES; i++) {
 		hf_dring_reset(e);
 		hf_dring_reset(g);
@@ -746,16 +759,28 @@ static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 			why = "listener setup";
 			break;
 		}
-		hf_accept_req(h, &req, ID_L5, ID_G, g->iref, g->port);
-		hf_push(h, &req);
-		hf_req_init(h, &req, PVC_CMD_POLL, ID_L5);
-		hf_push(h, &req);
-		hf_connect_req(h, &req, ID_E5, PVC_AF_INET, HF_PORT_RACE, 16,
-			       e->iref, e->port);
-		hf_push(h, &req);
-		hf_kick(h);
-		if (i % 8)
-			usleep_range((i % 8) * 500, (i % 8) * 500 + 100);
+		hf_accept_req(h, &req[0], ID_L5, ID_G, g->iref, g->port);
+		hf_req_init(h, &req[1], PVC_CMD_POLL, ID_L5);
+		hf_connect_req(h, &req[2], ID_E5, PVC_AF_INET, HF_PORT_RACE,
+			       16, e->iref, e->port);
+		delay = (i / 2) * 2000;
+		if (i % 2) {
+			schedule_work(&hf_closer_work);
+		} else {
+			for (j = 0; j < ARRAY_SIZE(req); j++)
+				hf_push(h, &req[j]);
+			hf_kick(h);
+		}
+		if (delay)
+			usleep_range(delay, delay + 100);
+		if (i % 2) {
+			for (j = 0; j < ARRAY_SIZE(req); j++)
+				hf_push(h, &req[j]);
+			hf_kick(h);
+			flush_work(&hf_closer_work);
+		} else {
+			xenbus_switch_state(h->dev, XenbusStateClosing);
+		}
 		if (!hf_reconnect(h)) {
 			why = "no reconnect";
 			break;
@@ -768,22 +793,47 @@ static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 	}
 	hf_tap(h, ok == HF_RACE_CYCLES,
 	       "completions during teardown: every disconnect and reconnect clean",
-	       "%u of %u cycles, then %s", ok, HF_RACE_CYCLES,
-	       why ? why : "?");
+	       "%u of %u cycles%s%s", ok, HF_RACE_CYCLES,
+	       why ? ", then " : "", why ? why : "");
 }
 
-#define HF_FLOOD_WRITES	10000
+#define HF_FLOOD_WRITES		10000
+/* writers at once: one xenstore round trip is slow in a TCG guest */
+#define HF_FLOOD_WRITERS	10
+
+struct hf_flooder {
+	struct work_struct work;
+	struct hf *h;
+	unsigned int done;
+	int err;
+};
+
+static void hf_flood_work(struct work_struct *work)
+{
+	struct hf_flooder *f = container_of(work, struct hf_flooder, work);
+	unsigned int i;
+
+	for (i = 0; i < HF_FLOOD_WRITES / HF_FLOOD_WRITERS && !f->err; i++) {
+		f->err = xenbus_printf(XBT_NIL, f->h->dev->nodename, "state",
+				       "%d", i % 2 ? XenbusStateClosed :
+				       XenbusStateConnected);
+		if (!f->err)
+			f->done++;
+	}
+}
 
 /*
  * A guest that writes its xenbus state over and over: dom0 must not
  * log a line per write.  Connected while the backend is not connected
- * (a frontend of an earlier session) and Closed, alternately; the
- * bed's dom0 counts the lines its backend logged around this guest.
- * The writes bypass xenbus_switch_state(): our own state stays Closed,
- * so our otherend_changed does not react to the backend's answers.
+ * (a frontend of an earlier session) and Closed, alternately, from
+ * several writers at once; the bed's dom0 counts the lines its backend
+ * logged around this guest.  The writes bypass xenbus_switch_state():
+ * our own state stays Closed, so our otherend_changed does not react
+ * to the backend's answers.
  */
 static void hf_case_state_flood(struct hf *h)
 {
+	static struct hf_flooder fl[HF_FLOOD_WRITERS];
 	unsigned int i, done = 0;
 	int err = 0;
 
@@ -792,14 +842,16 @@ static void hf_case_state_flood(struct hf *h)
 		hf_tap(h, false, "xenbus state written 10000 times", "no Closed");
 		return;
 	}
-	for (i = 0; i < HF_FLOOD_WRITES && !err; i++) {
-		err = xenbus_printf(XBT_NIL, h->dev->nodename, "state", "%d",
-				    i % 2 ? XenbusStateClosed :
-				    XenbusStateConnected);
-		if (!err)
-			done++;
-		if (!(i % 100))
-			cond_resched();
+	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
+		fl[i].h = h;
+		INIT_WORK(&fl[i].work, hf_flood_work);
+		queue_work(system_unbound_wq, &fl[i].work);
+	}
+	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
+		flush_work(&fl[i].work);
+		done += fl[i].done;
+		if (fl[i].err)
+			err = fl[i].err;
 	}
 	if (!err)
 		err = xenbus_printf(XBT_NIL, h->dev->nodename, "state", "%d",

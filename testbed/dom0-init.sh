@@ -317,7 +317,8 @@ guest_end() {
 # (figures printed; tolerance SLAB_SLACK_KB for the caches' own noise).
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 SLAB_SLACK_KB=1024
-# Its cases reconnect and write xenstore often, slow in a loaded TCG bed.
+# Its cases reconnect and write xenstore often, slow in a loaded TCG bed
+# (also the hostile backend's guest: it waits for its closes to drain).
 HOSTILE_GUEST_TIMEOUT=$((600 * SLOW))
 # The hostile guest writes its xenbus state 10 000 times, reconnects 12
 # times and breaks rules in every way it can: the backend logs a bounded
@@ -378,7 +379,7 @@ hostile_guest() {
 hostile_back_guest() {
 	check "rmmod xen_pvcalls_back for the hostile backend" rmmod xen_pvcalls_back
 	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
-	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
+	guest_start hostile-back hostile-back $HOSTILE_GUEST_TIMEOUT
 	guest_end hostile-back
 	# every byte of a request the command gives no meaning must be 0
 	hb_dirty=$(dmesg | grep -c "pvcalls_hostile_back: .*nonzero unused bytes")

@@ -225,6 +225,23 @@ bench)
 hostile-back)
 	# dom0 runs tests/hostile's hostile backend instead of ours
 	/bed/hb-guest 2>&1
+	# Its sockets are closed: bytes they left in out[] (the hostile
+	# backend takes none) hold a close for its drain time, 30 s at most;
+	# then the frontend holds nothing.
+	i=0
+	while [ $i -lt $((45 * SLOW)) ] &&
+		! awk '($1 == "sockets" || $1 ~ /^rings_order/) && $2 != 0 { bad = 1 }
+		       END { exit bad }' $FSTATS; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if awk '($1 == "sockets" || $1 ~ /^rings_order/) && $2 != 0 { bad = 1 }
+		END { exit bad }' $FSTATS; then
+		tap OK "frontend holds no socket and no ring after the hostile backend"
+	else
+		tap FAIL "frontend holds no socket and no ring after the hostile backend" \
+			"$(tr '\n' ' ' < $FSTATS)"
+	fi
 	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then

@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/jiffies.h>
@@ -808,6 +809,8 @@ struct hf_flooder {
 	int err;
 };
 
+static atomic_t hf_flooders_left;
+
 static void hf_flood_work(struct work_struct *work)
 {
 	struct hf_flooder *f = container_of(work, struct hf_flooder, work);
@@ -820,6 +823,7 @@ static void hf_flood_work(struct work_struct *work)
 		if (!f->err)
 			f->done++;
 	}
+	atomic_dec(&hf_flooders_left);
 }
 
 /*
@@ -842,11 +846,18 @@ static void hf_case_state_flood(struct hf *h)
 		hf_tap(h, false, "xenbus state written 10000 times", "no Closed");
 		return;
 	}
+	atomic_set(&hf_flooders_left, HF_FLOOD_WRITERS);
 	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
 		fl[i].h = h;
 		INIT_WORK(&fl[i].work, hf_flood_work);
 		queue_work(system_unbound_wq, &fl[i].work);
 	}
+	/*
+	 * Minutes in a slow bed: wait in short sleeps, not in one
+	 * flush_work() that the hung-task detector would report.
+	 */
+	while (atomic_read(&hf_flooders_left))
+		msleep(100);
 	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
 		flush_work(&fl[i].work);
 		done += fl[i].done;

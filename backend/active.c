@@ -135,7 +135,8 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->irq = irq;
 	r->in_prod = READ_ONCE(intf->in_prod);
 	r->out_cons = READ_ONCE(intf->out_cons);
-	r->last_in_cons = r->in_prod;
+	/* where the frontend's in_cons starts: it moves forward from here */
+	r->last_in_cons = READ_ONCE(intf->in_cons);
 	r->worked = false;
 	r->last_spurious = false;
 	r->in_done = false;
@@ -278,9 +279,10 @@ static void pvcb_dring_broken(struct pvcb_sock *s)
 	WRITE_ONCE(r->intf->in_error, -EIO);
 	WRITE_ONCE(r->intf->out_error, -EIO);
 	atomic64_inc(&pvcb_stats.protocol_errors);
-	dev_warn_ratelimited(&s->fe->dev->dev,
-			     "socket %llu: impossible data ring index, socket stopped\n",
-			     (unsigned long long)s->id);
+	if (pvcb_log_ok(s->fe))
+		dev_warn(&s->fe->dev->dev,
+			 "socket %llu: impossible data ring index, socket stopped\n",
+			 (unsigned long long)s->id);
 }
 
 /*
@@ -443,7 +445,10 @@ static int pvcb_pump_out(struct pvcb_sock *s, bool *notify)
 
 /*
  * in_cons and the space it leaves: 0 and *@space, or -EPROTO on an
- * impossible in_cons.
+ * impossible in_cons.  in_cons only ever moves forward: a move back
+ * would hand us bytes we gave away already, and a frontend moving it
+ * back and forth would make every event look like progress (*@moved)
+ * to the spurious-event accounting.
  */
 static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 {
@@ -455,7 +460,8 @@ static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 	 * advancing in_cons (CM).
 	 */
 	virt_mb();
-	if (pvc_ring_writable(r->in_prod, cons, r->size, space))
+	if (pvc_ring_writable(r->in_prod, cons, r->size, space) ||
+	    (s32)(cons - r->last_in_cons) < 0)
 		return -EPROTO;
 	if (cons != r->last_in_cons) {
 		r->last_in_cons = cons;

@@ -206,14 +206,19 @@ void pvcb_cmd_work(struct work_struct *work)
 
 	if (broken) {
 		atomic64_inc(&pvcb_stats.protocol_errors);
-		dev_err(&fe->dev->dev,
-			"frontend %s: impossible command ring producer index, closing\n",
-			fe->dev->otherend);
-		xenbus_dev_fatal(fe->dev, -EPROTO, "command ring overflow");
+		pvcb_fatal(fe, -EPROTO,
+			   "frontend %s: impossible command ring producer index, closing",
+			   fe->dev->otherend);
 		/* leave the evtchn masked: the device is going away */
 		WRITE_ONCE(fe->closing, true);
 		return;
 	}
+	/*
+	 * Closing: disconnect unbinds the evtchn, and a run it has not
+	 * waited for yet must not EOI an irq that may be gone by now.
+	 */
+	if (READ_ONCE(fe->closing))
+		return;
 	/*
 	 * An event is spurious only if no run since the previous EOI found
 	 * work: a run queued by a late response often takes the requests

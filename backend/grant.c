@@ -129,6 +129,11 @@ int pvcb_gmap_map(struct pvcb_gmap *g, domid_t domid, const grant_ref_t *refs,
 	unsigned int i;
 	int err = 0;
 
+	/*
+	 * One grant (a Xen page) per kernel page: pvcb_gmap_addr() and the
+	 * data pump (pvcb_ring_vec()) index the mapping in PAGE_SIZE steps.
+	 */
+	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
 	if (!nr || nr > (1U << PVC_MAX_RING_ORDER))
 		return -EINVAL;
 	g->nr = 0;

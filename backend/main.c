@@ -55,7 +55,12 @@
  *   1. fe->closing stops command consumption; cmd_work is cancelled.
  *   2. Every socket is released: callbacks restored, evtchn unbound,
  *      work cancelled, kernel socket released, grants unmapped.
- *   3. The command ring evtchn is unbound and the ring unmapped.
+ *   3. The command ring evtchn is unbound; cmd_work is cancelled again
+ *      (a late response of step 2 or an event handled before the unbind
+ *      may have queued it after step 1, and now nothing can queue it,
+ *      so nothing touches fe after this until it is freed); the ring
+ *      is unmapped.  A run of cmd_work that finds fe->closing sends no
+ *      EOI: its irq may be unbound already.
  *   The debugfs counters (stats.c) are back to 0 afterwards.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/hashtable.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
 #include <linux/in.h>
@@ -69,7 +70,42 @@ struct pvcb_frontend {
 	struct mutex lock;		/* socks, nr_socks */
 	DECLARE_HASHTABLE(socks, 10);
 	unsigned int nr_socks;
+
+	/*
+	 * dom0's log: what the frontend makes us print is rate-limited per
+	 * frontend (pvcb_log_ok()); a stale Connected is noted once until
+	 * the next connect.
+	 */
+	struct ratelimit_state log_rs;
+	bool stale_noted;
 };
+
+/*
+ * Lines a frontend can make dom0 log: at most PVCB_LOG_BURST in each
+ * PVCB_LOG_INTERVAL, the rest counted and reported when the device goes.
+ */
+#define PVCB_LOG_INTERVAL	(10 * 60 * HZ)
+#define PVCB_LOG_BURST		10
+
+static inline bool pvcb_log_ok(struct pvcb_frontend *fe)
+{
+	return __ratelimit(&fe->log_rs);
+}
+
+/*
+ * xenbus_dev_fatal() for what the frontend caused: the device goes to
+ * Closing either way, the log line and the error node only while the
+ * frontend's budget lasts.
+ */
+#define pvcb_fatal(fe, err, fmt, ...)					\
+	do {								\
+		struct pvcb_frontend *fe_ = (fe);			\
+									\
+		if (pvcb_log_ok(fe_))					\
+			xenbus_dev_fatal(fe_->dev, err, fmt, ##__VA_ARGS__); \
+		else							\
+			xenbus_switch_state(fe_->dev, XenbusStateClosing); \
+	} while (0)
 
 enum pvcb_state {
 	PVCB_NEW,		/* socket created, not yet used */
@@ -103,7 +139,7 @@ struct pvcb_dring {
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */
 	bool out_done;			/* out_error published: no more sends */
-	u32 last_in_cons;		/* to tell real events from spurious */
+	u32 last_in_cons;		/* in_cons seen last: only moves forward */
 	bool notify;			/* notify-mitigation in force */
 	/* the event indexes we wrote last (pvcb_arm()) */
 	struct pvcb_armed out_prod_armed, in_cons_armed;

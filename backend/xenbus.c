@@ -68,44 +68,46 @@ again:
 }
 
 /* One unsigned key of the frontend; a missing or bad one is fatal. */
-static int pvcb_read_u32(struct xenbus_device *dev, const char *key, u32 *val)
+static int pvcb_read_u32(struct pvcb_frontend *fe, const char *key, u32 *val)
 {
+	struct xenbus_device *dev = fe->dev;
 	int err = xenbus_scanf(XBT_NIL, dev->otherend, key, "%u", val);
 
 	if (err == 1)
 		return 0;
 	err = err < 0 ? err : -EINVAL;
-	xenbus_dev_fatal(dev, err, "frontend %s: missing or bad %s",
-			 dev->otherend, key);
+	pvcb_fatal(fe, err, "frontend %s: missing or bad %s", dev->otherend,
+		   key);
 	return err;
 }
 
 /* Read the frontend's transport parameters; log clearly what is wrong. */
-static int pvcb_read_frontend(struct xenbus_device *dev, u32 *ref, u32 *port)
+static int pvcb_read_frontend(struct pvcb_frontend *fe, u32 *ref, u32 *port)
 {
+	struct xenbus_device *dev = fe->dev;
 	char *version;
 	int err;
 
 	version = xenbus_read(XBT_NIL, dev->otherend, PVC_XS_VERSION, NULL);
 	if (IS_ERR(version)) {
 		err = PTR_ERR(version);
-		xenbus_dev_fatal(dev, err, "frontend %s has no %s key",
-				 dev->otherend, PVC_XS_VERSION);
+		pvcb_fatal(fe, err, "frontend %s has no %s key",
+			   dev->otherend, PVC_XS_VERSION);
 		return err;
 	}
 	err = pvcb_parse_version(version);
 	if (err) {
-		xenbus_dev_fatal(dev, err,
-				 "frontend %s asks for protocol version \"%.16s\", only \"1\" is supported",
-				 dev->otherend, version);
+		pvcb_fatal(fe, err,
+			   "frontend %s asks for protocol version \"%.16s\", only \"1\" is supported",
+			   dev->otherend, version);
 		kfree(version);
 		return err;
 	}
 	kfree(version);
 
-	err = pvcb_read_u32(dev, PVC_XS_RING_REF, ref);
+	err = pvcb_read_u32(fe, PVC_XS_RING_REF, ref);
 	if (!err)
-		err = pvcb_read_u32(dev, PVC_XS_PORT, port);
+		err = pvcb_read_u32(fe, PVC_XS_PORT, port);
 	return err;
 }
 
@@ -128,7 +130,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 	if (fe->connected)
 		return 0;
 
-	err = pvcb_read_frontend(dev, &ref, &port);
+	err = pvcb_read_frontend(fe, &ref, &port);
 	if (err)
 		return err;
 	fe->socket_names = pvcb_socket_names &&
@@ -141,7 +143,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 	gref = ref;
 	err = pvcb_gmap_map(&fe->ring_map, dev->otherend_id, &gref, 1);
 	if (err) {
-		xenbus_dev_fatal(dev, err, "mapping command ring grant %u", ref);
+		pvcb_fatal(fe, err, "mapping command ring grant %u", ref);
 		return err;
 	}
 	addr = pvcb_gmap_addr(&fe->ring_map, 0);
@@ -155,7 +157,7 @@ static int pvcb_connect(struct xenbus_device *dev)
 							    "pvcalls-back",
 							    fe);
 	if (irq < 0) {
-		xenbus_dev_fatal(dev, irq, "binding command evtchn %u", port);
+		pvcb_fatal(fe, irq, "binding command evtchn %u", port);
 		pvcb_gmap_unmap(&fe->ring_map);
 		fe->ring_addr = NULL;
 		return irq;
@@ -163,15 +165,17 @@ static int pvcb_connect(struct xenbus_device *dev)
 	atomic_inc(&pvcb_stats.evtchns);
 	fe->irq = irq;
 	fe->connected = true;
+	fe->stale_noted = false;
 	atomic_inc(&pvcb_stats.frontends);
 	if (fe->notify)
 		atomic_inc(&pvcb_stats.notify_frontends);
 
 	err = xenbus_switch_state(dev, XenbusStateConnected);
-	if (err)
+	if (err && pvcb_log_ok(fe))
 		dev_warn(&dev->dev, "switching to Connected: %d\n", err);
-	dev_info(&dev->dev, "frontend %s connected (ring-ref %u, port %u, notify-mitigation %s)\n",
-		 dev->otherend, ref, port, fe->notify ? "on" : "off");
+	if (pvcb_log_ok(fe))
+		dev_info(&dev->dev, "frontend %s connected (ring-ref %u, port %u, notify-mitigation %s)\n",
+			 dev->otherend, ref, port, fe->notify ? "on" : "off");
 
 	/* requests may already be waiting */
 	queue_work(pvcb_wq, &fe->cmd_work);
@@ -198,6 +202,15 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	unbind_from_irqhandler(fe->irq, fe);
 	atomic_dec(&pvcb_stats.evtchns);
 	fe->irq = -1;
+	/*
+	 * 4. cmd_work again: a socket work's late response or the handler
+	 * of an event that came before the unbind may have queued it after
+	 * step 1 (both test fe->closing, then queue).  Neither can run any
+	 * more, so after this wait nothing touches fe until the next
+	 * connect; remove frees it.
+	 */
+	cancel_work_sync(&fe->cmd_work);
+	atomic_set(&fe->eoi_irq, -1);
 	pvcb_gmap_unmap(&fe->ring_map);
 	fe->ring_addr = NULL;
 
@@ -205,8 +218,9 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	atomic_dec(&pvcb_stats.frontends);
 	if (fe->notify)
 		atomic_dec(&pvcb_stats.notify_frontends);
-	dev_info(&fe->dev->dev, "frontend %s disconnected\n",
-		 fe->dev->otherend);
+	if (pvcb_log_ok(fe))
+		dev_info(&fe->dev->dev, "frontend %s disconnected\n",
+			 fe->dev->otherend);
 }
 
 static int pvcb_probe(struct xenbus_device *dev,
@@ -227,6 +241,9 @@ static int pvcb_probe(struct xenbus_device *dev,
 	mutex_init(&fe->lock);
 	hash_init(fe->socks);
 	INIT_WORK(&fe->cmd_work, pvcb_cmd_work);
+	ratelimit_state_init(&fe->log_rs, PVCB_LOG_INTERVAL, PVCB_LOG_BURST);
+	/* the lines held back are reported once, at remove */
+	ratelimit_set_flags(&fe->log_rs, RATELIMIT_MSG_ON_RELEASE);
 	dev_set_drvdata(&dev->dev, fe);
 
 	err = pvcb_publish_features(dev);
@@ -254,6 +271,9 @@ static void pvcb_remove(struct xenbus_device *dev)
 		return;
 	pvcb_disconnect(fe);
 	pvcb_fe_list_del(fe);
+	if (fe->log_rs.missed)
+		dev_info(&dev->dev, "%d more lines about frontend %s were not logged\n",
+			 fe->log_rs.missed, dev->otherend);
 	dev_set_drvdata(&dev->dev, NULL);
 	kfree(fe);
 }
@@ -280,11 +300,15 @@ static void pvcb_frontend_changed(struct xenbus_device *dev,
 		 * Connected to an earlier instance of this backend (we were
 		 * unbound or reloaded): its ring indexes and evtchn belong to
 		 * that session.  Wait until it starts over (Initialising or
-		 * Initialised) rather than reuse them.
+		 * Initialised) rather than reuse them.  Said once until the
+		 * next connect: the frontend may write Connected again and
+		 * again.
 		 */
-		dev_info(&dev->dev,
-			 "frontend %s is still connected to a previous backend session; waiting for it to reconnect\n",
-			 dev->otherend);
+		if (!fe->stale_noted && pvcb_log_ok(fe))
+			dev_info(&dev->dev,
+				 "frontend %s is still connected to a previous backend session; waiting for it to reconnect\n",
+				 dev->otherend);
+		fe->stale_noted = true;
 		break;
 
 	case XenbusStateInitialised:

@@ -56,6 +56,7 @@ static struct {
 	wait_queue_head_t slot_wq;
 	int irq;
 	grant_ref_t ref;
+	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
 	struct work_struct work;
 	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
 } cr = {
@@ -265,9 +266,26 @@ again:
 		goto again;
 }
 
+/*
+ * The EOI is sent here, not by the work: the work may run after the
+ * irq is unbound.  An event is real if a response is waiting or the
+ * work took one since the last real event (it often takes a response
+ * before the event that announced it gets here).  A ring found broken
+ * makes every event spurious.
+ */
 static irqreturn_t pvc_cmd_interrupt(int irq, void *dev_id)
 {
+	unsigned long flags;
+	bool worked;
+
+	spin_lock_irqsave(&cr.lock, flags);
+	worked = cr.live && !cr.broken &&
+		 (cr.ring.rsp_cons != cr.eoi_cons ||
+		  RING_HAS_UNCONSUMED_RESPONSES(&cr.ring));
+	cr.eoi_cons = cr.ring.rsp_cons;
+	spin_unlock_irqrestore(&cr.lock, flags);
 	queue_work(pvc_wq, &cr.work);
+	pvc_lateeoi(irq, worked);
 	return IRQ_HANDLED;
 }
 
@@ -282,11 +300,12 @@ int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
 	if (ret)
 		return ret;
 	XEN_FRONT_RING_INIT(&cr.ring, sring, XEN_PAGE_SIZE);
+	cr.eoi_cons = 0;
 	ret = xenbus_alloc_evtchn(dev, port);
 	if (ret)
 		goto err_ring;
-	irq = bind_evtchn_to_irqhandler(*port, pvc_cmd_interrupt, 0,
-					"pvcalls-front", &cr);
+	irq = bind_evtchn_to_irqhandler_lateeoi(*port, pvc_cmd_interrupt, 0,
+						"pvcalls-front", &cr);
 	if (irq < 0) {
 		xenbus_free_evtchn(dev, *port);
 		ret = irq;

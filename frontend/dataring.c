@@ -189,8 +189,8 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 	}
 	if (ret)
 		goto err;
-	ret = bind_evtchn_to_irqhandler(d->port, handler, 0, "pvcalls-data",
-					arg);
+	ret = bind_evtchn_to_irqhandler_lateeoi(d->port, handler, 0,
+						"pvcalls-data", arg);
 	if (ret < 0) {
 		pvc_free_evtchn(d->port);
 		goto err;
@@ -229,12 +229,14 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	s32 in_error = READ_ONCE(d->intf->in_error);
 	s32 out_error = READ_ONCE(d->intf->out_error);
 
+	/* only what changed: a flood of empty events finds nothing */
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
-	*tx = out_cons != d->seen_out_cons || out_error;
+	*tx = out_cons != d->seen_out_cons || out_error != d->seen_out_error;
 	/* read by the arming code, see pvc_dring_arm_in() */
 	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
 	WRITE_ONCE(d->seen_out_cons, out_cons);
+	d->seen_out_error = out_error;
 
 	atomic64_inc(&pvc_stats.notify.data_events_received);
 	if (*rx)
@@ -243,6 +245,20 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	if (*tx)
 		WRITE_ONCE(d->st_out.events_received,
 			   d->st_out.events_received + 1);
+}
+
+/*
+ * The late EOI of one of our event channels, sent by its handler once
+ * it has done what the event asked for.  @worked false: the event
+ * announced nothing, and Xen delays the channel's next event a little
+ * more at each such EOI in a row.
+ */
+void pvc_lateeoi(int irq, bool worked)
+{
+	atomic64_inc(&pvc_stats.events);
+	if (!worked)
+		atomic64_inc(&pvc_stats.spurious_eois);
+	xen_irq_lateeoi(irq, worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 }
 
 /* Send the socket's event after a transfer of direction @st. */
@@ -277,7 +293,7 @@ static void pvc_dring_suppressed(void)
 static void pvc_dring_looked(struct pvc_dring *d)
 {
 	struct pvc_indexes *intf = d->intf;
-	u32 cons = intf->in_cons;
+	u32 cons = READ_ONCE(d->in_cons);
 
 	if (!d->notify ||
 	    pvc_notify_reached(cons, READ_ONCE(intf->in_cons_event)) ||
@@ -322,7 +338,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 
 	err = READ_ONCE(intf->out_error);
 	cons = READ_ONCE(intf->out_cons);
-	prod = intf->out_prod;
+	prod = d->out_prod;
 	/*
 	 * Read out_cons before writing into the space it frees.  Pairs
 	 * with the backend's barrier between reading out[] and moving
@@ -347,6 +363,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 	 * between reading out_prod and reading out[] (CR).
 	 */
 	virt_wmb();
+	WRITE_ONCE(d->out_prod, prod + len);
 	WRITE_ONCE(intf->out_prod, prod + len);
 	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
 	if (d->notify) {
@@ -383,7 +400,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	 */
 	virt_rmb();
 	prod = READ_ONCE(intf->in_prod);
-	cons = intf->in_cons;
+	cons = d->in_cons;
 	/* in_prod before in[]; pairs with the backend's virt_wmb(). */
 	virt_rmb();
 	if (pvc_ring_readable(prod, cons, d->size, &avail))
@@ -412,6 +429,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	 * in[] (PM).
 	 */
 	virt_mb();
+	WRITE_ONCE(d->in_cons, cons + len);
 	WRITE_ONCE(intf->in_cons, cons + len);
 	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
 	if (d->notify) {
@@ -453,8 +471,8 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
 	 */
 	virt_rmb();
 	in_prod = READ_ONCE(intf->in_prod);
-	in_cons = intf->in_cons;
-	out_prod = intf->out_prod;
+	in_cons = READ_ONCE(d->in_cons);
+	out_prod = READ_ONCE(d->out_prod);
 	out_cons = READ_ONCE(intf->out_cons);
 
 	*rx_wait = false;
@@ -655,14 +673,14 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
 
 	*wake = 0;
 	if (READ_ONCE(intf->out_error) ||
-	    READ_ONCE(intf->out_prod) == READ_ONCE(intf->out_cons))
+	    READ_ONCE(d->out_prod) == READ_ONCE(intf->out_cons))
 		return false;
 	if (!d->notify)
 		return true;
 	if (pvc_dring_arm_out(d))
 		*wake = PVCT_EV_TX;
 	return !READ_ONCE(intf->out_error) &&
-	       READ_ONCE(intf->out_prod) != READ_ONCE(intf->out_cons);
+	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
 }
 
 /*
@@ -675,10 +693,10 @@ int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
 	struct pvc_indexes *intf = d->intf;
 	u32 space;
 
-	if (pvc_ring_readable(READ_ONCE(intf->in_prod), intf->in_cons,
+	if (pvc_ring_readable(READ_ONCE(intf->in_prod), READ_ONCE(d->in_cons),
 			      d->size, inq) ||
-	    pvc_ring_writable(intf->out_prod, READ_ONCE(intf->out_cons),
-			      d->size, &space))
+	    pvc_ring_writable(READ_ONCE(d->out_prod),
+			      READ_ONCE(intf->out_cons), d->size, &space))
 		return -EIO;
 	*outq = d->size - space;
 	pvc_dring_looked(d);

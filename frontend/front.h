@@ -49,6 +49,14 @@ struct pvc_stats {
 	/* sockets refused because the domain had no event channel left */
 	atomic64_t evtchn_enobufs;
 	/*
+	 * Interrupts of our event channels (command ring and data rings,
+	 * all bound lateeoi), and the EOIs of those that found nothing to
+	 * do, flagged spurious: Xen then delays the next event of that
+	 * channel, so a backend that floods events cannot keep us busy.
+	 */
+	atomic64_t events;
+	atomic64_t spurious_eois;
+	/*
 	 * data rings, all sockets: ring_full counts out[] found full by a
 	 * send, ring_empty in[] found empty by a recv
 	 */
@@ -69,6 +77,19 @@ extern bool pvc_notify_param;
  * cancelled.
  */
 typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
+
+/*
+ * Every request starts here: all 64 bytes go to the shared ring, the
+ * padding and the unused part of the union included, so every byte is
+ * cleared first rather than left to an initialiser (which need not
+ * clear padding).  Whole requests are copied with memcpy() for the same
+ * reason.
+ */
+static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
+{
+	memset(req, 0, sizeof(*req));
+	req->cmd = cmd;
+}
 
 int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 		   bool may_sleep, u32 *req_id);
@@ -113,9 +134,16 @@ struct pvc_dring {
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
 	void *irq_arg;
-	/* Only the interrupt handler touches these two. */
+	/*
+	 * The indexes this side owns, private copies: the shared page gets
+	 * them written, never read back (the backend could rewrite them
+	 * there).  out_prod is written under the socket's tx_mutex, in_cons
+	 * under its rx_mutex; poll reads them without those (READ_ONCE).
+	 */
+	u32 out_prod, in_cons;
+	/* Only the interrupt handler touches these. */
 	u32 seen_in_prod, seen_out_cons;
-	s32 seen_in_error;
+	s32 seen_in_error, seen_out_error;
 	/*
 	 * notify-mitigation: in force on this ring (fixed when it is
 	 * allocated), and the event indexes armed last (under @arm_lock:
@@ -138,6 +166,7 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 		    irq_handler_t handler, void *arg);
 void pvc_dring_free(struct pvc_dring *d);
 void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
+void pvc_lateeoi(int irq, bool worked);
 ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
 ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 		       bool peek);

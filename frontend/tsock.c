@@ -196,6 +196,7 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 	}
 	if (ev)
 		pvct_event(t, ev, err);
+	pvc_lateeoi(irq, ev != 0);
 	return IRQ_HANDLED;
 }
 
@@ -282,8 +283,7 @@ static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
 	sin.sin_port = htons(PVCT_EPHEMERAL_LOW +
 			     (u32)atomic_inc_return(&pvct_next_port) % span);
 	t->autobind_port = sin.sin_port;
-	memset(req, 0, sizeof(*req));
-	req->cmd = PVC_CMD_BIND;
+	pvc_req_init(req, PVC_CMD_BIND);
 	req->u.bind.id = t->id;
 	memcpy(req->u.bind.addr, &sin, sizeof(sin));
 	req->u.bind.len = sizeof(sin);
@@ -307,10 +307,10 @@ static void pvct_autobind_done(struct pvct_sock *t, int ret)
 			WRITE_ONCE(t->local_port, t->autobind_port);
 		}
 		t->autobind_tries = 0;
-		req = t->connect_req;
+		memcpy(&req, &t->connect_req, sizeof(req));
 	}
 	spin_lock_irq(&t->lock);
-	t->pending = req;
+	memcpy(&t->pending, &req, sizeof(req));
 	spin_unlock_irq(&t->lock);
 	kref_get(&t->ref);
 	if (!queue_work(pvc_sock_wq, &t->submit_work))
@@ -392,22 +392,19 @@ static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
  */
 static int pvct_start(struct pvct_sock *t, struct pvc_request *req)
 {
-	struct pvc_request sreq = {
-		.cmd = PVC_CMD_SOCKET,
-		.u.socket = {
-			.id = t->id,
-			.domain = PVC_AF_INET,
-			.type = PVC_SOCK_STREAM,
-			.protocol = 0,
-		},
-	};
+	struct pvc_request sreq;
 	bool first;
 	int ret;
 
+	pvc_req_init(&sreq, PVC_CMD_SOCKET);
+	sreq.u.socket.id = t->id;
+	sreq.u.socket.domain = PVC_AF_INET;
+	sreq.u.socket.type = PVC_SOCK_STREAM;
+	sreq.u.socket.protocol = 0;
 	spin_lock_irq(&t->lock);
 	first = !t->sock_sent;
 	t->sock_sent = true;
-	t->pending = *req;
+	memcpy(&t->pending, req, sizeof(*req));
 	spin_unlock_irq(&t->lock);
 
 	if (first)
@@ -465,9 +462,10 @@ static void pvct_leave(struct pvct_sock *t, int err)
 static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 			unsigned int ring_bytes)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_CONNECT };
+	struct pvc_request req;
 	int ret;
 
+	pvc_req_init(&req, PVC_CMD_CONNECT);
 	ret = pvct_enter(t, PVCT_CONNECTING);
 	if (ret)
 		return ret;
@@ -492,7 +490,7 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	    pvct_may_autobind()) {
 		struct pvc_request breq;
 
-		t->connect_req = req;
+		memcpy(&t->connect_req, &req, sizeof(req));
 		t->autobind_tries = PVCT_AUTOBIND_TRIES;
 		/* Linux connects to 127/8 from 127.0.0.1: bind that. */
 		t->autobind_addr = ipv4_is_loopback(sin->sin_addr.s_addr) ?
@@ -513,9 +511,10 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 
 static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_BIND };
+	struct pvc_request req;
 	int ret;
 
+	pvc_req_init(&req, PVC_CMD_BIND);
 	ret = pvct_enter(t, PVCT_BINDING);
 	if (ret)
 		return ret;
@@ -532,9 +531,10 @@ static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 static int pvct_listen(struct pvct_sock *t, int backlog,
 		       unsigned int ring_bytes)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_LISTEN };
+	struct pvc_request req;
 	int ret;
 
+	pvc_req_init(&req, PVC_CMD_LISTEN);
 	/* for the connections accepted from now on */
 	WRITE_ONCE(t->ring_bytes, ring_bytes);
 	spin_lock_irq(&t->lock);
@@ -663,10 +663,11 @@ static bool pvct_out_pending(struct pvct_sock *t)
 /* Close: also used for accepted children nobody took. */
 void pvct_destroy(struct pvct_sock *t)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_RELEASE };
+	struct pvc_request req;
 	struct pvc_response rsp = { .ret = -ENETDOWN };
 	bool sent, holds_port;
 
+	pvc_req_init(&req, PVC_CMD_RELEASE);
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
 		t->drain_started = true;

@@ -81,9 +81,10 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 void pvct_poll_work(struct work_struct *work)
 {
 	struct pvct_sock *t = container_of(work, struct pvct_sock, poll_work);
-	struct pvc_request req = { .cmd = PVC_CMD_POLL };
+	struct pvc_request req;
 	bool go;
 
+	pvc_req_init(&req, PVC_CMD_POLL);
 	spin_lock_irq(&t->lock);
 	go = t->lstate == PVCT_L_IDLE && !t->releasing && !t->lerr &&
 		!t->dead;
@@ -111,10 +112,11 @@ static void pvct_kick_poll(struct pvct_sock *t)
 
 static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_ACCEPT };
+	struct pvc_request req;
 	struct pvct_sock *c;
 	int ret;
 
+	pvc_req_init(&req, PVC_CMD_ACCEPT);
 	c = pvct_alloc();
 	if (!c) {
 		ret = -ENOMEM;
@@ -152,10 +154,11 @@ fail:
 
 int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 {
-	struct pvc_request req = { .cmd = PVC_CMD_POLL };
+	struct pvc_request req;
 	enum pvct_lstate was;
 	int ret;
 
+	pvc_req_init(&req, PVC_CMD_POLL);
 	spin_lock_irq(&t->lock);
 	if (t->state != PVCT_LISTENING || t->op_ret) {
 		spin_unlock_irq(&t->lock);

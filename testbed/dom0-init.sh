@@ -322,13 +322,41 @@ guest_end() {
 # (figures printed; tolerance SLAB_SLACK_KB for the caches' own noise).
 meminfo_kb() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 SLAB_SLACK_KB=1024
+# Its cases reconnect and write xenstore often, slow in a loaded TCG bed
+# (also the hostile backend's guest: it waits for its closes to drain).
+HOSTILE_GUEST_TIMEOUT=$((600 * SLOW))
+# The hostile guest writes its xenbus state 10 000 times, reconnects 12
+# times and breaks rules in every way it can: the backend logs a bounded
+# number of lines about it whatever the guest does, 10 per 10 minutes
+# per device and one line at remove for the rest.  The bound: 10 for
+# each 10 minutes the guest can live, and 10 more as the guest's life
+# need not start with an interval.
+HOSTILE_LOG_MAX=$(((HOSTILE_GUEST_TIMEOUT / 600 + 1) * 10 + 1))
 hostile_guest() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	h_slab0=$(meminfo_kb Slab) h_unrec0=$(meminfo_kb SUnreclaim)
-	guest_start hostile hostile $BED_GUEST_TIMEOUT
+	h_mark="bed: hostile guest starts $(cut -d' ' -f1 /proc/uptime)"
+	echo "$h_mark" > /dev/kmsg
+	guest_start hostile hostile $HOSTILE_GUEST_TIMEOUT
+	h_dom=$DOMID
 	guest_end hostile
 	check_stats_zero "backend holds nothing after the hostile guest"
+	# the backend's lines about this guest's device, pvcalls-DOMID-0
+	if dmesg | grep -qF "$h_mark"; then
+		h_lines=$(dmesg | awk -v m="$h_mark" -v p=" pvcalls-$h_dom-" \
+			'index($0, m) { on = 1 } on && index($0, p) { n++ }
+			 END { print n + 0 }')
+		if [ "$h_lines" -le $HOSTILE_LOG_MAX ]; then
+			bed OK "dom0 log: $h_lines lines about the hostile guest (at most $HOSTILE_LOG_MAX)"
+		else
+			bed FAIL "dom0 log: at most $HOSTILE_LOG_MAX lines about the hostile guest" \
+				"$h_lines lines"
+		fi
+	else
+		bed FAIL "dom0 log: at most $HOSTILE_LOG_MAX lines about the hostile guest" \
+			"the log wrapped past the mark set before the guest"
+	fi
 	if wait_for $((30 * SLOW)) no_dying_domain; then
 		bed OK "hostile guest fully released (no dying domain)"
 	else
@@ -356,8 +384,16 @@ hostile_guest() {
 hostile_back_guest() {
 	check "rmmod xen_pvcalls_back for the hostile backend" rmmod xen_pvcalls_back
 	check "insmod pvcalls-hostile-back" insmod /bed/pvcalls-hostile-back.ko
-	guest_start hostile-back hostile-back $BED_GUEST_TIMEOUT
+	guest_start hostile-back hostile-back $HOSTILE_GUEST_TIMEOUT
 	guest_end hostile-back
+	# every byte of a request the command gives no meaning must be 0
+	hb_dirty=$(dmesg | grep -c "pvcalls_hostile_back: .*nonzero unused bytes")
+	if [ "$hb_dirty" = 0 ]; then
+		bed OK "every request of the frontend had its unused bytes cleared"
+	else
+		bed FAIL "every request of the frontend had its unused bytes cleared" \
+			"$hb_dirty requests with nonzero unused bytes"
+	fi
 	check "rmmod pvcalls_hostile_back" rmmod pvcalls_hostile_back
 	check "modprobe xen-pvcalls-back after the hostile backend" modprobe xen-pvcalls-back
 }

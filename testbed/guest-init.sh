@@ -23,7 +23,7 @@ export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9]*\).*/\1/p' /proc/cmdline)
 SLOW=${SLOW:-1}
 CONNECT_WAIT=$((60 * SLOW))
-HOSTILE_WAIT=$((${HOSTILE_WAIT:-150} * SLOW))
+HOSTILE_WAIT=$((${HOSTILE_WAIT:-480} * SLOW))
 FRONT=/sys/bus/xen/devices/pvcalls-0
 FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
 # Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether
@@ -287,6 +287,23 @@ bench)
 hostile-back)
 	# dom0 runs tests/hostile's hostile backend instead of ours
 	/bed/hb-guest 2>&1
+	# Its sockets are closed: bytes they left in out[] (the hostile
+	# backend takes none) hold a close for its drain time, 30 s at most;
+	# then the frontend holds nothing.
+	i=0
+	while [ $i -lt $((45 * SLOW)) ] &&
+		! awk '($1 == "sockets" || $1 ~ /^rings_order/) && $2 != 0 { bad = 1 }
+		       END { exit bad }' $FSTATS; do
+		sleep 1
+		i=$((i + 1))
+	done
+	if awk '($1 == "sockets" || $1 ~ /^rings_order/) && $2 != 0 { bad = 1 }
+		END { exit bad }' $FSTATS; then
+		tap OK "frontend holds no socket and no ring after the hostile backend"
+	else
+		tap FAIL "frontend holds no socket and no ring after the hostile backend" \
+			"$(tr '\n' ' ' < $FSTATS)"
+	fi
 	;;
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then

@@ -80,11 +80,30 @@ static int do_send(int fd)
 }
 
 #define UNANSWERED	7
+#define FRONT_STATS	"/sys/kernel/debug/xen-pvcalls-front/stats"
+
+/* A counter of the frontend's debugfs stats, or -1 if there is none. */
+static long long front_stat(const char *name)
+{
+	char key[64];
+	long long v, ret = -1;
+	FILE *f = fopen(FRONT_STATS, "r");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %lld", key, &v) == 2)
+		if (!strcmp(key, name))
+			ret = v;
+	fclose(f);
+	return ret;
+}
 
 int main(void)
 {
 	struct sigaction sa;
-	int fd[16], r, i, intr = 0, closed = 0;
+	int fd[20], r, i, intr = 0, closed = 0;
+	long long spur0, spur1;
+	char b[64];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR */
@@ -133,16 +152,44 @@ int main(void)
 	tap(r == -EIO, "connect answered with ret 12345 fails with EIO",
 	    "got %d", r);
 
-	alarmed = 0;
 	r = open_connect(&fd[13], 20);
+	r = r ? r : do_send(fd[13]);
+	tap(r == 1,
+	    "send works although the backend rewrote out_prod (ours) to say out[] is full",
+	    "got %d", r);
+
+	r = open_connect(&fd[14], 20);
+	if (!r) {
+		alarm(10);
+		r = recv(fd[14], b, sizeof(b), 0);
+		r = r < 0 ? -errno : r;
+		alarm(0);
+	}
+	tap(r == 2 && !memcmp(b, "ab", 2),
+	    "recv gets the 2 bytes sent although the backend moved in_cons (ours) a ring back",
+	    "got %d", r);
+
+	spur0 = front_stat("spurious_eois");
+	r = open_connect(&fd[15], 20);
+	sleep(3);	/* the storm follows the answer */
+	spur1 = front_stat("spurious_eois");
+	tap(!r && spur0 >= 0 && spur1 > spur0,
+	    "a storm of empty events is throttled: the frontend counts spurious EOIs",
+	    "connect %d", r);
+	printf("# spurious_eois %lld -> %lld\n", spur0, spur1);
+	r = r ? r : do_send(fd[15]);
+	tap(r == 1, "the socket still works after the storm", "got %d", r);
+
+	alarmed = 0;
+	r = open_connect(&fd[16], 20);
 	tap(r == -EIO || r == -ENETDOWN,
 	    "connect fails with EIO when the backend moves rsp_prod past our requests",
 	    alarmed ? "hung until SIGALRM (20 s): got %d" : "got %d", r);
-	r = open_connect(&fd[14], 5);
+	r = open_connect(&fd[17], 5);
 	tap(r == -EIO || r == -ENETDOWN,
 	    "the next connect fails at once after that", "got %d", r);
 
-	for (i = 8; i <= 14; i++)
+	for (i = 8; i <= 17; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
 	printf("# hostile backend: %d cases, %d failed\n", n, failed);

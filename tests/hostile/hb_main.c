@@ -24,7 +24,13 @@
  *   socket 10    out_cons ahead of out_prod
  *   socket 11    out_error set to INT_MIN
  *   socket 12    CONNECT answered with ret 12345 (not an errno)
- *   socket 13    rsp_prod moved far past the guest's requests
+ *   socket 13    out_prod (the guest's own index) rewritten: a ring
+ *                ahead of out_cons, as if out[] were full
+ *   socket 14    in_cons (the guest's own index) rewritten a ring back
+ *                from in_prod, 2 bytes "ab" in in[]
+ *   socket 15    a storm of events on its data evtchn and on the
+ *                command evtchn, after the answer to its CONNECT
+ *   socket 16    rsp_prod moved far past the guest's requests
  *
  * Nothing here is careful about the guest: it is a test tool, and only
  * loaded in the test bed's dom0.
@@ -50,6 +56,8 @@ DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
 
 #define HB_SOCKS	16
 #define HB_UNANSWERED	7
+/* events of the storm of socket 15, on each channel */
+#define HB_STORM	20000
 
 struct hb_sock {
 	u64 id;
@@ -182,7 +190,7 @@ static void hb_socket(struct hb *h, const struct pvc_request *req)
 		hb_put(h, req->req_id, req->cmd, s->id, 0);
 		/* a duplicate of the real answer, after it */
 		break;
-	case HB_UNANSWERED + 6:
+	case HB_UNANSWERED + 9:
 		/* rsp_prod far past anything the guest asked for */
 		h->ring.rsp_prod_pvt += 1000;
 		RING_PUSH_RESPONSES(&h->ring);
@@ -235,10 +243,32 @@ static void hb_connect(struct hb *h, const struct pvc_request *req)
 	case 4:
 		WRITE_ONCE(intf->out_error, S32_MIN);
 		break;
+	case 6:
+		/* the guest owns out_prod: it must not read it back */
+		WRITE_ONCE(intf->out_prod, READ_ONCE(intf->out_cons) + size);
+		break;
+	case 7:
+		/* "ab" in in[], and the guest's in_cons a ring back */
+		memcpy(s->data_addr, "ab", 2);
+		virt_wmb();	/* in[] before in_prod */
+		WRITE_ONCE(intf->in_prod, READ_ONCE(intf->in_cons) + 2);
+		WRITE_ONCE(intf->in_cons, READ_ONCE(intf->in_prod) - size);
+		break;
 	}
 	virt_wmb();	/* the indexes before the answer: the guest reads them after it */
 	hb_put(h, req->req_id, req->cmd, s->id, 0);
 	notify_remote_via_irq(s->irq);
+	if (s->k - HB_UNANSWERED == 8) {
+		unsigned int i;
+
+		/* events that announce nothing, on both channels */
+		for (i = 0; i < HB_STORM; i++) {
+			notify_remote_via_irq(s->irq);
+			notify_remote_via_irq(h->irq);
+			if (!(i % 1000))
+				cond_resched();
+		}
+	}
 }
 
 static void hb_release(struct hb *h, const struct pvc_request *req)
@@ -250,6 +280,45 @@ static void hb_release(struct hb *h, const struct pvc_request *req)
 		s->k = 0;
 	}
 	hb_put(h, req->req_id, req->cmd, req->u.release.id, s ? 0 : -ENOENT);
+}
+
+/* Bytes of a request its command gives a meaning; the rest must be 0. */
+static unsigned int hb_used(u32 cmd)
+{
+	switch (cmd) {
+	case PVC_CMD_SOCKET:
+		return offsetofend(struct pvc_request, u.socket.protocol);
+	case PVC_CMD_CONNECT:
+		return offsetofend(struct pvc_request, u.connect.evtchn);
+	case PVC_CMD_RELEASE:
+		return offsetofend(struct pvc_request, u.release.reuse);
+	case PVC_CMD_BIND:
+		return offsetofend(struct pvc_request, u.bind.len);
+	case PVC_CMD_LISTEN:
+		return offsetofend(struct pvc_request, u.listen.backlog);
+	case PVC_CMD_ACCEPT:
+		return offsetofend(struct pvc_request, u.accept.evtchn);
+	case PVC_CMD_POLL:
+		return offsetofend(struct pvc_request, u.poll.id);
+	}
+	return sizeof(struct pvc_request);
+}
+
+/*
+ * The guest must not leak its memory through a request's padding or
+ * the unused part of its union: the bed counts these lines.
+ */
+static void hb_check_unused(const struct pvc_request *req)
+{
+	const u8 *b = (const u8 *)req;
+	unsigned int i;
+
+	for (i = hb_used(req->cmd); i < sizeof(*req); i++)
+		if (b[i]) {
+			pr_err("request %#x (cmd %u) with nonzero unused bytes (byte %u)\n",
+			       req->req_id, req->cmd, i);
+			return;
+		}
 }
 
 static void hb_work(struct work_struct *work)
@@ -265,6 +334,7 @@ static void hb_work(struct work_struct *work)
 	while (h->ring.req_cons != rp) {
 		RING_COPY_REQUEST(&h->ring, h->ring.req_cons, &req);
 		h->ring.req_cons++;
+		hb_check_unused(&req);
 		switch (req.cmd) {
 		case PVC_CMD_SOCKET:
 			hb_socket(h, &req);

@@ -13,10 +13,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/errno.h>
 #include <linux/jiffies.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 #include <xen/events.h>
 
 #include "hostile.h"
@@ -26,6 +28,8 @@
 #define HF_PORT_CLOSED	8902
 #define HF_PORT_FULL	8903
 #define HF_PORT_TAKEN	8904
+#define HF_PORT_BACK	8905
+#define HF_PORT_RACE	8906
 /* connections offered to a listener of backlog 1: some must hang */
 #define HF_NR_FULL	4
 #define HF_LOOPBACK	0x7f000001
@@ -45,6 +49,12 @@
 #define ID_L3	0x310
 #define ID_Q	0x311
 #define ID_P5	0x312
+#define ID_L4	0x320
+#define ID_E	0x321
+#define ID_F	0x322
+#define ID_L5	0x330
+#define ID_E5	0x331
+#define ID_G	0x332
 #define ID_NONE	0xdead0000beefULL
 
 #define BOGUS_REF	0xfffffff0U
@@ -536,6 +546,62 @@ static void hf_case_accept_id_taken(struct hf *h, struct hf_dring *q,
 		  hf_simple(h, PVC_CMD_RELEASE, ID_Q), 0);
 }
 
+/*
+ * in_cons moved backwards: the bytes it gives back were handed over
+ * already, and a consumer that moves back and forth would make every
+ * event look like progress to the backend's spurious-event accounting.
+ * The backend must stop that socket (-EIO), as for any impossible index.
+ */
+static void hf_case_in_cons_backward(struct hf *h, struct hf_dring *e,
+				     struct hf_dring *f)
+{
+	static const char data[] = "backward";
+	struct pvc_request req;
+	u32 n = sizeof(data) - 1, prod;
+	unsigned long end;
+	bool stopped;
+
+	if (hf_socket(h, ID_L4, 2, 1, 0) ||
+	    hf_bind(h, ID_L4, PVC_AF_INET, HF_PORT_BACK, 16) ||
+	    hf_simple(h, PVC_CMD_LISTEN, ID_L4) ||
+	    hf_socket(h, ID_E, 2, 1, 0) ||
+	    hf_connect(h, ID_E, HF_PORT_BACK, e->iref, e->port)) {
+		hf_tap(h, false, "in_cons moved backwards", "E/L4 setup");
+		return;
+	}
+	hf_accept_req(h, &req, ID_L4, ID_F, f->iref, f->port);
+	if (hf_cmd(h, &req)) {
+		hf_tap(h, false, "in_cons moved backwards", "accept F");
+		return;
+	}
+	/* E -> F: n bytes, then F consumes them all (a forward move) */
+	hf_dring_write(e, e->size, data, n);
+	virt_wmb();	/* data before out_prod: pairs with the backend's virt_rmb() */
+	WRITE_ONCE(e->intf->out_prod, n);
+	notify_remote_via_evtchn(e->port);
+	end = jiffies + msecs_to_jiffies(HF_ANSWER_MS);
+	while ((prod = READ_ONCE(f->intf->in_prod)) < n &&
+	       time_before(jiffies, end))
+		msleep(20);
+	WRITE_ONCE(f->intf->in_cons, prod);
+	notify_remote_via_evtchn(f->port);
+	msleep(100);
+	hf_tap(h, prod == n && !READ_ONCE(f->intf->in_error) &&
+	       !READ_ONCE(f->intf->out_error),
+	       "in_cons moved forward to in_prod: the socket goes on",
+	       "in_prod %u, in_error %d out_error %d", prod,
+	       READ_ONCE(f->intf->in_error), READ_ONCE(f->intf->out_error));
+	/* back by half: still within a ring of in_prod, but backwards */
+	WRITE_ONCE(f->intf->in_cons, prod - n / 2);
+	notify_remote_via_evtchn(f->port);
+	stopped = hf_wait_errors(f, -EIO, HF_ANSWER_MS);
+	hf_tap(h, stopped,
+	       "in_cons moved backwards: socket stopped with -EIO",
+	       "in_error %d out_error %d", READ_ONCE(f->intf->in_error),
+	       READ_ONCE(f->intf->out_error));
+	/* E, F and L4 stay: the backend frees them at close */
+}
+
 /* Event storms on the command and a data evtchn, then a full ring. */
 static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
 {
@@ -578,7 +644,7 @@ static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
 /*
  * req_prod far ahead: more requests than the ring holds.  The backend
  * must refuse the whole ring (it closes the device) without reading
- * past it.  This ends the session, so it comes last.
+ * past it.  This ends the session: what comes after it reconnects.
  */
 static void hf_case_overflow(struct hf *h)
 {
@@ -598,9 +664,218 @@ static void hf_case_overflow(struct hf *h)
 	       "backend state %s", xenbus_strstate(st));
 }
 
+/* Poll the backend's xenbus state until it is @want; false on timeout. */
+static bool hf_wait_backend(struct hf *h, enum xenbus_state want,
+			    unsigned int ms)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(ms);
+
+	for (;;) {
+		if (xenbus_read_driver_state(h->dev->otherend) == want)
+			return true;
+		if (time_after(jiffies, end))
+			return false;
+		msleep(20);
+	}
+}
+
+/* A fresh, empty command ring for the next session (same grant). */
+static void hf_ring_reset(struct hf *h)
+{
+	struct pvc_sring *sring = h->ring.sring;
+
+	SHARED_RING_INIT(sring);
+	FRONT_RING_INIT(&h->ring, sring, XEN_PAGE_SIZE);
+	h->nr_stash = 0;
+}
+
+/* A data ring offered again in the next session: indexes back to 0. */
+static void hf_dring_reset(struct hf_dring *d)
+{
+	WRITE_ONCE(d->intf->in_cons, 0);
+	WRITE_ONCE(d->intf->in_prod, 0);
+	WRITE_ONCE(d->intf->in_error, 0);
+	WRITE_ONCE(d->intf->out_cons, 0);
+	WRITE_ONCE(d->intf->out_prod, 0);
+	WRITE_ONCE(d->intf->out_error, 0);
+}
+
+/* Closing, then Initialised again: a full disconnect and reconnect. */
+static bool hf_reconnect(struct hf *h)
+{
+	if (xenbus_read_driver_state(h->dev->otherend) != XenbusStateClosed) {
+		xenbus_switch_state(h->dev, XenbusStateClosing);
+		/* our otherend_changed answers its Closing with Closed */
+		if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2))
+			return false;
+	}
+	hf_ring_reset(h);
+	xenbus_switch_state(h->dev, XenbusStateInitialised);
+	if (!hf_wait_backend(h, XenbusStateConnected, HF_ANSWER_MS * 2))
+		return false;
+	xenbus_switch_state(h->dev, XenbusStateConnected);
+	return true;
+}
+
+#define HF_RACE_CYCLES	12
+
+static struct hf *hf_closer_h;
+
+static void hf_closer(struct work_struct *work)
+{
+	xenbus_switch_state(hf_closer_h->dev, XenbusStateClosing);
+}
+
+static DECLARE_WORK(hf_closer_work, hf_closer);
+
+/*
+ * Completions that coincide with the device's teardown: a listener
+ * with an ACCEPT and a POLL outstanding, and a CONNECT to it, all sent
+ * at once, and the frontend going Closing without waiting for their
+ * answers.  The backend's socket works answer the three while its
+ * disconnect stops the command work and frees everything: they must
+ * not leave the command work queued behind the disconnect (it would
+ * run on a freed frontend once the device goes).  Even cycles send the
+ * commands first and go Closing after a delay; odd cycles go Closing
+ * from another thread and send the commands after a delay; the delays
+ * vary, so that the teardown falls before, between and after the
+ * completions.  Each cycle reconnects and checks that commands are
+ * answered.
+ */
+static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
+				  struct hf_dring *g)
+{
+	struct pvc_request req[3];
+	unsigned int i, j, ok = 0, delay;
+	const char *why = NULL;
+
+	hf_closer_h = h;
+	for (i = 0; i < HF_RACE_CYCLES; i++) {
+		hf_dring_reset(e);
+		hf_dring_reset(g);
+		if (hf_socket(h, ID_L5, 2, 1, 0) ||
+		    hf_bind(h, ID_L5, PVC_AF_INET, HF_PORT_RACE, 16) ||
+		    hf_simple(h, PVC_CMD_LISTEN, ID_L5) ||
+		    hf_socket(h, ID_E5, 2, 1, 0)) {
+			why = "listener setup";
+			break;
+		}
+		hf_accept_req(h, &req[0], ID_L5, ID_G, g->iref, g->port);
+		hf_req_init(h, &req[1], PVC_CMD_POLL, ID_L5);
+		hf_connect_req(h, &req[2], ID_E5, PVC_AF_INET, HF_PORT_RACE,
+			       16, e->iref, e->port);
+		delay = (i / 2) * 2000;
+		if (i % 2) {
+			schedule_work(&hf_closer_work);
+		} else {
+			for (j = 0; j < ARRAY_SIZE(req); j++)
+				hf_push(h, &req[j]);
+			hf_kick(h);
+		}
+		if (delay)
+			usleep_range(delay, delay + 100);
+		if (i % 2) {
+			for (j = 0; j < ARRAY_SIZE(req); j++)
+				hf_push(h, &req[j]);
+			hf_kick(h);
+			flush_work(&hf_closer_work);
+		} else {
+			xenbus_switch_state(h->dev, XenbusStateClosing);
+		}
+		if (!hf_reconnect(h)) {
+			why = "no reconnect";
+			break;
+		}
+		if (hf_simple(h, 7, ID_A) != -EOPNOTSUPP) {
+			why = "no answer after reconnecting";
+			break;
+		}
+		ok++;
+	}
+	hf_tap(h, ok == HF_RACE_CYCLES,
+	       "completions during teardown: every disconnect and reconnect clean",
+	       "%u of %u cycles%s%s", ok, HF_RACE_CYCLES,
+	       why ? ", then " : "", why ? why : "");
+}
+
+#define HF_FLOOD_WRITES		10000
+/* writers at once: one xenstore round trip is slow in a TCG guest */
+#define HF_FLOOD_WRITERS	10
+
+struct hf_flooder {
+	struct work_struct work;
+	struct hf *h;
+	unsigned int done;
+	int err;
+};
+
+static atomic_t hf_flooders_left;
+
+static void hf_flood_work(struct work_struct *work)
+{
+	struct hf_flooder *f = container_of(work, struct hf_flooder, work);
+	unsigned int i;
+
+	for (i = 0; i < HF_FLOOD_WRITES / HF_FLOOD_WRITERS && !f->err; i++) {
+		f->err = xenbus_printf(XBT_NIL, f->h->dev->nodename, "state",
+				       "%d", i % 2 ? XenbusStateClosed :
+				       XenbusStateConnected);
+		if (!f->err)
+			f->done++;
+	}
+	atomic_dec(&hf_flooders_left);
+}
+
+/*
+ * A guest that writes its xenbus state over and over: dom0 must not
+ * log a line per write.  Connected while the backend is not connected
+ * (a frontend of an earlier session) and Closed, alternately, from
+ * several writers at once; the bed's dom0 counts the lines its backend
+ * logged around this guest.  The writes bypass xenbus_switch_state():
+ * our own state stays Closed, so our otherend_changed does not react
+ * to the backend's answers.
+ */
+static void hf_case_state_flood(struct hf *h)
+{
+	static struct hf_flooder fl[HF_FLOOD_WRITERS];
+	unsigned int i, done = 0;
+	int err = 0;
+
+	xenbus_switch_state(h->dev, XenbusStateClosing);
+	if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2)) {
+		hf_tap(h, false, "xenbus state written 10000 times", "no Closed");
+		return;
+	}
+	atomic_set(&hf_flooders_left, HF_FLOOD_WRITERS);
+	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
+		fl[i].h = h;
+		INIT_WORK(&fl[i].work, hf_flood_work);
+		queue_work(system_unbound_wq, &fl[i].work);
+	}
+	/*
+	 * Minutes in a slow bed: wait in short sleeps, not in one
+	 * flush_work() that the hung-task detector would report.
+	 */
+	while (atomic_read(&hf_flooders_left))
+		msleep(100);
+	for (i = 0; i < HF_FLOOD_WRITERS; i++) {
+		flush_work(&fl[i].work);
+		done += fl[i].done;
+		if (fl[i].err)
+			err = fl[i].err;
+	}
+	if (!err)
+		err = xenbus_printf(XBT_NIL, h->dev->nodename, "state", "%d",
+				    XenbusStateClosed);
+	hf_tap(h, done == HF_FLOOD_WRITES && !err,
+	       "xenbus state written 10000 times (dom0 counts its log lines)",
+	       "%u writes, error %d", done, err);
+}
+
 void hf_run_cases(struct hf *h)
 {
 	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
+	static struct hf_dring e, f, e5, g;
 	bool ok;
 	int i;
 
@@ -610,7 +885,11 @@ void hf_run_cases(struct hf *h)
 	     !hf_dring_alloc(h, &c, HF_ORDER) &&
 	     !hf_dring_alloc(h, &dd, HF_ORDER) &&
 	     !hf_dring_alloc(h, &q, HF_ORDER) &&
-	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER);
+	     !hf_dring_alloc(h, &p5, HF_MAX_ORDER) &&
+	     !hf_dring_alloc(h, &e, HF_ORDER) &&
+	     !hf_dring_alloc(h, &f, HF_ORDER) &&
+	     !hf_dring_alloc(h, &e5, HF_ORDER) &&
+	     !hf_dring_alloc(h, &g, HF_ORDER);
 	for (i = 0; i < HF_NR_FULL && ok; i++)
 		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
 	hf_tap(h, ok, "data rings set up in the guest", NULL);
@@ -626,10 +905,16 @@ void hf_run_cases(struct hf *h)
 	hf_cases_states(h);
 	hf_case_release_connecting(h, p);
 	hf_case_accept_id_taken(h, &q, &p5);
+	hf_case_in_cons_backward(h, &e, &f);
 	/*
 	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
-	 * (an order-4 ring) stay open: the backend frees them at close.
+	 * (an order-4 ring), L4, E and F stay open: the backend frees them
+	 * when the first reconnect below closes the session.
 	 */
+	hf_case_teardown_race(h, &e5, &g);
 	hf_case_overflow(h);
+	/* after the overflow the backend is Closing: start over, then flood */
+	hf_expect(h, "reconnect after the overflow", hf_reconnect(h), true);
+	hf_case_state_flood(h);
 	/* the rings stay granted: the backend may still hold them */
 }

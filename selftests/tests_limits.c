@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The permissions a guest user has: binding a privileged port or using
- * the family from another network namespace is refused as Linux refuses
- * it for TCP.
+ * Sharing the transport fairly, and the permissions a guest user has:
+ * blocked accepts must not starve other users of the command ring, and
+ * binding a privileged port or using the family from another network
+ * namespace is refused as Linux refuses it for TCP.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
 #include <sched.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -15,6 +17,116 @@
 #include <sys/wait.h>
 #include "common.h"
 #include "tests.h"
+
+#define N_BLOCKED	40
+#define BLOCKED_PORT	9001	/* 9001..9040: clear of 7001+ and 8001+ */
+#define FEW_SECONDS	10
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* SIGALRM interrupts a blocked call (EINTR) after @secs; 0 disarms. */
+static void bound_call(unsigned int secs)
+{
+	struct sigaction sa;
+
+	if (secs) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_alarm;	/* no SA_RESTART */
+		sigaction(SIGALRM, &sa, NULL);
+	}
+	alarm(secs);
+}
+
+/*
+ * 40 processes each listen on a port of their own, then all block in
+ * accept() (more than the command ring's 32 slots), then are killed.
+ * Afterwards a new connection must work within a few seconds and every
+ * one of the 40 ports must be free to listen on again.
+ */
+int g_blocked_accepts_killed(struct tctx *t)
+{
+	int ready[2], go[2], i, n, fd, e;
+	pid_t pids[N_BLOCKED];
+	char c;
+
+	CHECK(!pipe(ready) && !pipe(go), "pipe: %s", errname(errno));
+	for (i = 0; i < N_BLOCKED; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0) {
+			e = errno;
+			while (i--)
+				kill(pids[i], SIGKILL);
+			return fail("fork: %s", errname(e));
+		}
+		if (!pids[i]) {
+			int lfd = listen_on(1, INADDR_ANY, BLOCKED_PORT + i, 4);
+
+			close(go[1]);
+			c = lfd >= 0 ? 'y' : 'n';
+			if (write(ready[1], &c, 1) != 1 || lfd < 0)
+				_exit(1);
+			/* all at once, once every listener is there */
+			if (read(go[0], &c, 1) < 0)
+				_exit(1);
+			accept(lfd, NULL, NULL);
+			_exit(0);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (n = 0, e = 0; n < N_BLOCKED; n++) {
+		bound_call(30);
+		if (read(ready[0], &c, 1) != 1)
+			break;
+		if (c != 'y')
+			e++;
+	}
+	bound_call(0);
+	close(ready[0]);
+	close(go[1]);		/* EOF: every child goes into accept() */
+	/* let the last ones get into accept() before they are killed */
+	sleep_ms(3000);
+	for (i = 0; i < N_BLOCKED; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < N_BLOCKED; i++)
+		waitpid(pids[i], NULL, 0);
+	CHECK(n == N_BLOCKED && !e, "%d of %d listeners set up", n - e,
+	      N_BLOCKED);
+
+	if (ctl_signal("go", 0) || ctl_wait("listening", NULL, SYNC_MS))
+		return T_FAIL;
+	bound_call(FEW_SECONDS);
+	fd = connect_to(1, t->port_d);
+	e = errno;
+	bound_call(0);
+	CHECK(fd >= 0, "connect after the killed accepts: %s (bound %d s)",
+	      errname(e), FEW_SECONDS);
+	ctl_signal("done", 0);
+	close(fd);
+
+	for (i = 0; i < N_BLOCKED; i++) {
+		bound_call(FEW_SECONDS);
+		fd = listen_on(1, INADDR_ANY, BLOCKED_PORT + i, 4);
+		e = errno;
+		bound_call(0);
+		CHECK(fd >= 0, "listen on port %d again: %s (%d of %d ports free)",
+		      BLOCKED_PORT + i, errname(e), i, N_BLOCKED);
+		close(fd);
+	}
+	return T_PASS;
+}
+
+/* dom0: once the guest says "go", accept one connection and hold it. */
+int d_hold_on_request(struct tctx *t)
+{
+	/* the guest sets up and kills its 40 listeners first */
+	if (ctl_wait("go", NULL, 120000))
+		return T_FAIL;
+	return dom0_hold(t);
+}
 
 /* In a child: become nobody (uid and gid 65534, no groups). */
 static int become_nobody(void)

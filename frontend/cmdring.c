@@ -4,9 +4,11 @@
  *
  * Every request in flight owns one slot of @slots, named on the wire by
  * req_id = slot index | generation << 8.  A slot is freed only when its
- * response arrives, when it is cancelled (its owner knows the backend
- * will never answer) or when the device goes away; the generation makes
- * a late or forged response for a freed slot harmless.  Responses are
+ * response arrives or when the device goes away: never earlier, since
+ * the backend may still act on a command it holds (a slot of the shared
+ * ring stays taken until it answers, and an ACCEPT names the grants of
+ * its child's ring).  The generation makes a late or forged response
+ * for a freed slot harmless.  Responses are
  * copied out of shared memory before they are looked at, and anything
  * unexpected (req_id out of range, unknown, duplicate, wrong command)
  * is logged and ignored.
@@ -217,24 +219,11 @@ static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
 	return true;
 }
 
-/*
- * Forget a command the backend will never answer (an accept or poll on
- * a socket it has released).  Its callback is not called; a response
- * that still arrives finds a stale generation and is dropped.
- */
-bool pvc_cmd_cancel(u32 req_id)
+/* Slots were freed: wake who waits for one, retry delayed releases. */
+static void pvc_slots_freed(void)
 {
-	unsigned long flags;
-	pvc_cmd_cb cb;
-	void *ctx;
-	bool ok;
-
-	spin_lock_irqsave(&cr.lock, flags);
-	ok = pvc_slot_take_locked(req_id, 0, false, &cb, &ctx);
-	spin_unlock_irqrestore(&cr.lock, flags);
-	if (ok)
-		wake_up(&cr.slot_wq);
-	return ok;
+	wake_up(&cr.slot_wq);
+	pvct_release_kick();
 }
 
 /*
@@ -262,7 +251,7 @@ static void pvc_cmd_fail_all(int err)
 		spin_unlock_irqrestore(&cr.lock, flags);
 		cb(ctx, &rsp);
 	}
-	wake_up(&cr.slot_wq);
+	pvc_slots_freed();
 }
 
 static void pvc_cmd_work(struct work_struct *work)
@@ -311,7 +300,7 @@ again:
 	spin_unlock_irqrestore(&cr.lock, flags);
 
 	if (n)
-		wake_up(&cr.slot_wq);
+		pvc_slots_freed();
 	for (i = 0; i < n; i++)
 		cr.done[i].cb(cr.done[i].ctx, &cr.done[i].rsp);
 	if (more)

@@ -48,6 +48,8 @@ struct pvc_stats {
 	atomic64_t ring_enobufs;
 	/* sockets refused because the domain had no event channel left */
 	atomic64_t evtchn_enobufs;
+	/* RELEASEs that found no free slot and waited on the list */
+	atomic64_t releases_delayed;
 	/*
 	 * data rings, all sockets: ring_full counts out[] found full by a
 	 * send, ring_empty in[] found empty by a recv

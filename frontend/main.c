@@ -44,6 +44,7 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "ring_fallbacks", &pvc_stats.ring_fallbacks);
 	pvc_seq_stat64(m, "ring_enobufs", &pvc_stats.ring_enobufs);
 	pvc_seq_stat64(m, "evtchn_enobufs", &pvc_stats.evtchn_enobufs);
+	pvc_seq_stat64(m, "releases_delayed", &pvc_stats.releases_delayed);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
 	/* the backend's max-page-order, as clamped here; 0 while down */
 	seq_printf(m, "max_page_order %u\n",

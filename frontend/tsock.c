@@ -699,6 +699,7 @@ static void pvct_send_release(struct pvct_sock *t)
 		return;
 	}
 	atomic_inc(&pvct_release_waiting);
+	atomic64_inc(&pvc_stats.releases_delayed);
 	spin_lock(&pvct_release_lock);
 	list_add_tail(&t->release_entry, &pvct_release_list);
 	spin_unlock(&pvct_release_lock);

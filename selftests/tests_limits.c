@@ -10,6 +10,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -48,6 +49,8 @@ static void bound_call(unsigned int secs)
  */
 int g_blocked_accepts_killed(struct tctx *t)
 {
+	long long delayed = opt.inet_mode ? -1 :
+		read_stat(FRONT_STATS, "releases_delayed");
 	int ready[2], go[2], i, n, fd, e;
 	pid_t pids[N_BLOCKED];
 	char c;
@@ -95,6 +98,12 @@ int g_blocked_accepts_killed(struct tctx *t)
 		waitpid(pids[i], NULL, 0);
 	CHECK(n == N_BLOCKED && !e, "%d of %d listeners set up", n - e,
 	      N_BLOCKED);
+	if (delayed >= 0) {
+		/* information only: how many closes found the ring full */
+		printf("# %s: %lld releases waited for a slot\n", t->name,
+		       read_stat(FRONT_STATS, "releases_delayed") - delayed);
+		fflush(stdout);
+	}
 
 	if (ctl_signal("go", 0) || ctl_wait("listening", NULL, SYNC_MS))
 		return T_FAIL;

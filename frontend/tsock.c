@@ -765,7 +765,12 @@ void pvct_destroy(struct pvct_sock *t)
 	sent = t->sock_sent;
 	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
-	if (cancel_work_sync(&t->poll_work))
+	/*
+	 * Not _sync: a running poll work may wait long for a slot.  A POLL
+	 * it still sends is harmless: the backend answers it, with
+	 * ECONNABORTED before our RELEASE or ENOENT after it.
+	 */
+	if (cancel_work(&t->poll_work))
 		pvct_put(t);
 
 	if (!sent) {

@@ -200,7 +200,8 @@ int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 			t->lstate = PVCT_L_POLLING;
 			spin_unlock_irq(&t->lock);
 			req.u.poll.id = t->id;
-			ret = pvct_submit(t, &req, pvct_poll_done, true,
+			/* no wait for a slot: poll() asks in the background */
+			ret = pvct_submit(t, &req, pvct_poll_done, false,
 					  &t->lreq_id);
 			if (ret) {
 				spin_lock_irq(&t->lock);

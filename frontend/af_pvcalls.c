@@ -37,6 +37,13 @@
  * the socket, until that call returns (as with TCP, it keeps waiting
  * for data, a timeout or a signal).
  *
+ * Permissions, as TCP has them: bind() below the caller's network
+ * namespace's ip_unprivileged_port_start needs CAP_NET_BIND_SERVICE in
+ * that namespace (EACCES).  Sockets exist only in the initial network
+ * namespace, dom0's network being no part of any other (socket() gives
+ * EAFNOSUPPORT elsewhere), unless the admin sets allow_netns; the admin
+ * may also keep the family to one group (group=GID, EACCES for others).
+ *
  * What v1 cannot carry and is emulated here (documented for users):
  *  - shutdown(SHUT_WR) stops local sends (EPIPE) but sends no FIN: the
  *    peer sees end of file only at close.  close() returns at once; the
@@ -64,6 +71,9 @@
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 #include <asm/ioctls.h>
+#include <linux/cred.h>
+#include <net/ip.h>
+#include <net/net_namespace.h>
 #include <net/sock.h>
 #include <net/tcp_states.h>
 
@@ -90,6 +100,28 @@ static inline struct pvc_sock *pvc_sk(struct sock *sk)
 }
 
 static const struct proto_ops pvc_ops;
+
+static bool pvc_allow_netns;
+module_param_named(allow_netns, pvc_allow_netns, bool, 0644);
+MODULE_PARM_DESC(allow_netns,
+		 "Allow sockets in network namespaces other than the initial one (default 0: socket() there fails with EAFNOSUPPORT)");
+
+static int pvc_group = -1;
+module_param_named(group, pvc_group, int, 0644);
+MODULE_PARM_DESC(group,
+		 "Only members of this group (GID in the initial user namespace) may create sockets, others get EACCES (default -1: everyone)");
+
+/* May the caller have a socket of the family in @net? */
+static int pvc_may_create(struct net *net, int kern)
+{
+	int gid = READ_ONCE(pvc_group);
+
+	if (!net_eq(net, &init_net) && !READ_ONCE(pvc_allow_netns))
+		return -EAFNOSUPPORT;
+	if (!kern && gid >= 0 && !in_group_p(make_kgid(&init_user_ns, gid)))
+		return -EACCES;
+	return 0;
+}
 
 static struct proto pvc_proto = {
 	.name = "PVCALLS",
@@ -181,7 +213,11 @@ static int pvc_create(struct net *net, struct socket *sock, int protocol,
 		      int kern)
 {
 	struct pvct_sock *t;
+	int err;
 
+	err = pvc_may_create(net, kern);
+	if (err)
+		return err;
 	if (sock->type != SOCK_STREAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol && protocol != IPPROTO_TCP)
@@ -275,6 +311,11 @@ static int pvc_bind(struct socket *sock, struct sockaddr *addr, int len)
 	err = pvc_get_addr(addr, len, &sin);
 	if (err)
 		return err;
+	/* As inet_bind(): a privileged port needs the capability. */
+	if (sin.sin_port &&
+	    inet_port_requires_bind_service(sock_net(sk), ntohs(sin.sin_port)) &&
+	    !ns_capable(sock_net(sk)->user_ns, CAP_NET_BIND_SERVICE))
+		return -EACCES;
 	lock_sock(sk);
 	if (!ps->op_pending) {
 		err = -EINVAL;

@@ -4,9 +4,11 @@
  *
  * Every request in flight owns one slot of @slots, named on the wire by
  * req_id = slot index | generation << 8.  A slot is freed only when its
- * response arrives, when it is cancelled (its owner knows the backend
- * will never answer) or when the device goes away; the generation makes
- * a late or forged response for a freed slot harmless.  Responses are
+ * response arrives or when the device goes away: never earlier, since
+ * the backend may still act on a command it holds (a slot of the shared
+ * ring stays taken until it answers, and an ACCEPT names the grants of
+ * its child's ring).  The generation makes a late or forged response
+ * for a freed slot harmless.  Responses are
  * copied out of shared memory before they are looked at, and anything
  * unexpected (req_id out of range, unknown, duplicate, wrong command)
  * is logged and ignored.
@@ -18,8 +20,18 @@
  * response here: callers get a callback and keep their own state, so a
  * signal in a waiter never frees anything the response still needs.
  *
- * Locking: @lock (irqsave) protects the ring producer, the slots and
- * @live.  Callbacks run without it.
+ * Sharing the slots.  ACCEPT and POLL are answered only when a
+ * connection comes, CONNECT only when dom0's TCP connects or gives up:
+ * each kind may hold at most PVC_MAX_LONG slots, so that whatever one
+ * user leaves blocked, SOCKET, BIND, LISTEN and RELEASE still find
+ * slots.  The last PVC_RELEASE_RESERVE free slots are RELEASE's only:
+ * close never waits behind other commands, and the backend answers a
+ * listener's outstanding ACCEPT and POLL (ECONNABORTED) before its
+ * RELEASE, so closing a listener frees their slots at once.  A command
+ * over its kind's cap waits as for a full ring.
+ *
+ * Locking: @lock (irqsave) protects the ring producer, the slots, the
+ * counts and @live.  Callbacks run without it.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -30,6 +42,35 @@
 
 #define PVC_SLOT_BITS	8
 #define PVC_SLOT_MASK	((1U << PVC_SLOT_BITS) - 1)
+
+/* Slots only RELEASE may take, and the most each long-lived kind holds. */
+#define PVC_RELEASE_RESERVE	2
+#define PVC_MAX_LONG		12
+static_assert(PVC_RELEASE_RESERVE + 2 * PVC_MAX_LONG < PVC_NR_SLOTS);
+
+/* Kinds of command, for the caps above. */
+enum pvc_kind {
+	PVC_KIND_SHORT,		/* answered at once: SOCKET, BIND, LISTEN */
+	PVC_KIND_RELEASE,
+	PVC_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
+	PVC_KIND_CONNECT,	/* answered when dom0's connect ends */
+	PVC_NR_KINDS
+};
+
+static enum pvc_kind pvc_kind(u32 cmd)
+{
+	switch (cmd) {
+	case PVC_CMD_RELEASE:
+		return PVC_KIND_RELEASE;
+	case PVC_CMD_ACCEPT:
+	case PVC_CMD_POLL:
+		return PVC_KIND_PASSIVE;
+	case PVC_CMD_CONNECT:
+		return PVC_KIND_CONNECT;
+	default:
+		return PVC_KIND_SHORT;
+	}
+}
 
 struct pvc_slot {
 	bool busy;
@@ -52,6 +93,7 @@ static struct {
 	struct pvc_front_ring ring;
 	struct pvc_slot slots[PVC_NR_SLOTS];
 	unsigned int nr_busy;
+	unsigned int nr_kind[PVC_NR_KINDS];	/* busy slots per kind */
 	u32 gen;
 	wait_queue_head_t slot_wq;
 	int irq;
@@ -67,30 +109,41 @@ static struct {
 
 struct workqueue_struct *pvc_wq, *pvc_sock_wq;
 
-static bool pvc_slot_free_locked(void)
+/* May a command of @kind take a slot now? */
+static bool pvc_slot_free_locked(enum pvc_kind kind)
 {
-	return cr.live && cr.nr_busy < PVC_NR_SLOTS && !RING_FULL(&cr.ring);
+	unsigned int limit = PVC_NR_SLOTS;
+
+	if (!cr.live || RING_FULL(&cr.ring))
+		return false;
+	if (kind != PVC_KIND_RELEASE)
+		limit -= PVC_RELEASE_RESERVE;
+	if ((kind == PVC_KIND_PASSIVE || kind == PVC_KIND_CONNECT) &&
+	    cr.nr_kind[kind] >= PVC_MAX_LONG)
+		return false;
+	return cr.nr_busy < limit;
 }
 
-static bool pvc_slot_available(void)
+static bool pvc_slot_available(enum pvc_kind kind)
 {
 	unsigned long flags;
 	bool ok;
 
 	spin_lock_irqsave(&cr.lock, flags);
-	ok = !cr.live || pvc_slot_free_locked();
+	ok = !cr.live || pvc_slot_free_locked(kind);
 	spin_unlock_irqrestore(&cr.lock, flags);
 	return ok;
 }
 
 /*
  * Queue @req.  @cb(@ctx, rsp) runs exactly once iff this returns 0.
- * Without @may_sleep, a full ring gives -EAGAIN; with it, we wait
- * (interruptibly, bounded) for a slot.
+ * Without @may_sleep, no slot for @req's kind gives -EAGAIN; with it,
+ * we wait (interruptibly, bounded) for a slot.
  */
 int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 		   bool may_sleep, u32 *req_id)
 {
+	enum pvc_kind kind = pvc_kind(req->cmd);
 	struct pvc_request *slotreq;
 	unsigned long flags;
 	unsigned int i;
@@ -103,13 +156,13 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 			spin_unlock_irqrestore(&cr.lock, flags);
 			return -ENETDOWN;
 		}
-		if (pvc_slot_free_locked())
+		if (pvc_slot_free_locked(kind))
 			break;
 		spin_unlock_irqrestore(&cr.lock, flags);
 		if (!may_sleep)
 			return -EAGAIN;
 		left = wait_event_interruptible_timeout(cr.slot_wq,
-							pvc_slot_available(),
+							pvc_slot_available(kind),
 							PVC_CMD_TIMEOUT);
 		if (left < 0)
 			return left;
@@ -126,6 +179,7 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 	cr.slots[i].cb = cb;
 	cr.slots[i].ctx = ctx;
 	cr.nr_busy++;
+	cr.nr_kind[kind]++;
 	req->req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
 	if (req_id)
 		*req_id = req->req_id;
@@ -162,27 +216,15 @@ static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
 	s->cb = NULL;
 	s->ctx = NULL;
 	cr.nr_busy--;
+	cr.nr_kind[pvc_kind(s->cmd)]--;
 	return true;
 }
 
-/*
- * Forget a command the backend will never answer (an accept or poll on
- * a socket it has released).  Its callback is not called; a response
- * that still arrives finds a stale generation and is dropped.
- */
-bool pvc_cmd_cancel(u32 req_id)
+/* Slots were freed: wake who waits for one, retry delayed releases. */
+static void pvc_slots_freed(void)
 {
-	unsigned long flags;
-	pvc_cmd_cb cb;
-	void *ctx;
-	bool ok;
-
-	spin_lock_irqsave(&cr.lock, flags);
-	ok = pvc_slot_take_locked(req_id, 0, false, &cb, &ctx);
-	spin_unlock_irqrestore(&cr.lock, flags);
-	if (ok)
-		wake_up(&cr.slot_wq);
-	return ok;
+	wake_up(&cr.slot_wq);
+	pvct_release_kick();
 }
 
 /*
@@ -210,7 +252,7 @@ static void pvc_cmd_fail_all(int err)
 		spin_unlock_irqrestore(&cr.lock, flags);
 		cb(ctx, &rsp);
 	}
-	wake_up(&cr.slot_wq);
+	pvc_slots_freed();
 }
 
 static void pvc_cmd_work(struct work_struct *work)
@@ -259,7 +301,7 @@ again:
 	spin_unlock_irqrestore(&cr.lock, flags);
 
 	if (n)
-		wake_up(&cr.slot_wq);
+		pvc_slots_freed();
 	for (i = 0; i < n; i++)
 		cr.done[i].cb(cr.done[i].ctx, &cr.done[i].rsp);
 	if (more)

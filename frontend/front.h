@@ -48,6 +48,8 @@ struct pvc_stats {
 	atomic64_t ring_enobufs;
 	/* sockets refused because the domain had no event channel left */
 	atomic64_t evtchn_enobufs;
+	/* RELEASEs that found no free slot and waited on the list */
+	atomic64_t releases_delayed;
 	/*
 	 * Interrupts of our event channels (command ring and data rings,
 	 * all bound lateeoi), and the EOIs of those that found nothing to
@@ -73,8 +75,9 @@ extern bool pvc_notify_param;
 /*
  * Called once per submitted command, in process context with no lock
  * held: with the backend's response, or with a made-up one (ret
- * -ENETDOWN) when the device goes away first or the command is
- * cancelled.
+ * -ENETDOWN, or -EIO once the backend broke the ring) when the device
+ * goes away first.  Until then, whatever the command names (the socket,
+ * an accepted child's ring and grants) stays allocated.
  */
 typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
 
@@ -93,7 +96,6 @@ static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
 
 int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 		   bool may_sleep, u32 *req_id);
-bool pvc_cmd_cancel(u32 req_id);
 int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
 			evtchn_port_t *port);
 void pvc_cmdring_set_live(bool live);
@@ -101,7 +103,8 @@ void pvc_cmdring_disconnect(struct xenbus_device *dev);
 int pvc_workqueue_init(void);
 void pvc_workqueue_exit(void);
 /*
- * pvc_wq (ordered): command responses.  pvc_sock_wq: per-socket work
+ * pvc_wq (ordered): command responses, and the retry of releases that
+ * found no slot (it never waits for one).  pvc_sock_wq: per-socket work
  * that may wait for a command ring slot, so never on pvc_wq.
  */
 extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
@@ -223,6 +226,7 @@ struct pvct_sock {
 	bool drain_started;		/* close waits for out[] to empty */
 	wait_queue_head_t drain_wq;	/* woken by the data interrupt */
 	struct completion released;	/* the backend answered RELEASE */
+	struct list_head release_entry;	/* on the delayed releases' list */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
 	struct pvc_dring ring;
@@ -243,6 +247,7 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 		bool may_sleep, u32 *req_id);
 void pvct_destroy(struct pvct_sock *t);
 void pvct_destroy_async(struct pvct_sock *t);
+void pvct_release_kick(void);
 int pvct_ring_setup(struct pvct_sock *t);
 void pvct_kill_all(int err);
 struct seq_file;

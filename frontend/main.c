@@ -46,6 +46,7 @@ static int pvc_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "evtchn_enobufs", &pvc_stats.evtchn_enobufs);
 	pvc_seq_stat64(m, "events", &pvc_stats.events);
 	pvc_seq_stat64(m, "spurious_eois", &pvc_stats.spurious_eois);
+	pvc_seq_stat64(m, "releases_delayed", &pvc_stats.releases_delayed);
 	seq_printf(m, "notify_mitigation %d\n", pvc_dev_notify());
 	/* the backend's max-page-order, as clamped here; 0 while down */
 	seq_printf(m, "max_page_order %u\n",

@@ -14,6 +14,11 @@
  * sends PVC_CMD_RELEASE; only its answer (or the device going away)
  * unbinds the event channel and ends the grants of the data ring, and
  * only then is the owner told (->released) that we are done with it.
+ * A RELEASE that finds no free slot is never dropped: it waits on
+ * pvct_release_list, holding its command's reference, and is sent from
+ * pvct_retry_work (on pvc_wq) once a slot frees, or finished here once
+ * the device is gone.  Nothing the backend may still hold is freed
+ * meanwhile.
  *
  * @lock protects the state fields and is taken from the data ring's
  * interrupt handler, so always with interrupts off.  Lock order:
@@ -33,6 +38,17 @@ static atomic_t pvct_gen = ATOMIC_INIT(0);
 
 static void pvct_submit_work(struct work_struct *work);
 static void pvct_release_work(struct work_struct *work);
+static void pvct_retry_work(struct work_struct *work);
+
+/*
+ * Delayed releases, oldest first, and how many are waiting or being
+ * retried: pvct_release_kick() looks at the count, which covers the
+ * window where pvct_retry_work has taken one off the list.
+ */
+static LIST_HEAD(pvct_release_list);
+static DEFINE_SPINLOCK(pvct_release_lock);
+static atomic_t pvct_release_waiting = ATOMIC_INIT(0);
+static DECLARE_WORK(pvct_retry, pvct_retry_work);
 
 static int pvc_ret(const struct pvc_response *rsp)
 {
@@ -117,6 +133,7 @@ struct pvct_sock *pvct_alloc(void)
 	INIT_WORK(&t->release_work, pvct_release_work);
 	init_waitqueue_head(&t->drain_wq);
 	init_completion(&t->released);
+	INIT_LIST_HEAD(&t->release_entry);
 	t->ring.irq = -1;
 	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
@@ -660,14 +677,96 @@ static bool pvct_out_pending(struct pvct_sock *t)
 	return pending;
 }
 
+/* Finish @t's release here, with its command's reference. */
+static void pvct_release_local(struct pvct_sock *t)
+{
+	struct pvc_response rsp = { .ret = -ENETDOWN };
+
+	pvct_release_done(t, &rsp);
+}
+
+/* Queue @t's RELEASE with the command's reference; -EAGAIN: no slot. */
+static int pvct_submit_release(struct pvct_sock *t)
+{
+	struct pvc_request req;
+
+	pvc_req_init(&req, PVC_CMD_RELEASE);
+	req.u.release.id = t->id;
+	return pvc_cmd_submit(&req, pvct_release_done, t, false, NULL);
+}
+
+/*
+ * Tell the backend to release @t, holding a reference for the command.
+ * Never waits for a slot: without one the release waits on the list.
+ */
+static void pvct_send_release(struct pvct_sock *t)
+{
+	int ret;
+
+	kref_get(&t->ref);
+	ret = pvct_submit_release(t);
+	if (!ret)
+		return;
+	if (ret != -EAGAIN) {
+		/*
+		 * The device is gone (the backend let go of everything) or
+		 * the ring is broken (nothing will be answered): finish.
+		 */
+		pvct_release_local(t);
+		return;
+	}
+	atomic_inc(&pvct_release_waiting);
+	atomic64_inc(&pvc_stats.releases_delayed);
+	spin_lock(&pvct_release_lock);
+	list_add_tail(&t->release_entry, &pvct_release_list);
+	spin_unlock(&pvct_release_lock);
+	/* a slot may have freed before we were on the list */
+	queue_work(pvc_wq, &pvct_retry);
+}
+
+static void pvct_retry_work(struct work_struct *work)
+{
+	struct pvct_sock *t;
+	int ret;
+
+	for (;;) {
+		spin_lock(&pvct_release_lock);
+		t = list_first_entry_or_null(&pvct_release_list,
+					     struct pvct_sock, release_entry);
+		if (t)
+			list_del_init(&t->release_entry);
+		spin_unlock(&pvct_release_lock);
+		if (!t)
+			return;
+		ret = pvct_submit_release(t);
+		if (ret == -EAGAIN) {
+			/*
+			 * Still first.  The next slot freed runs us again:
+			 * the count still includes @t.
+			 */
+			spin_lock(&pvct_release_lock);
+			list_add(&t->release_entry, &pvct_release_list);
+			spin_unlock(&pvct_release_lock);
+			return;
+		}
+		atomic_dec(&pvct_release_waiting);
+		if (ret)
+			pvct_release_local(t);
+	}
+}
+
+/* The command ring freed slots (or went away): retry delayed releases. */
+void pvct_release_kick(void)
+{
+	if (atomic_read(&pvct_release_waiting))
+		queue_work(pvc_wq, &pvct_retry);
+}
+
 /* Close: also used for accepted children nobody took. */
 void pvct_destroy(struct pvct_sock *t)
 {
-	struct pvc_request req;
-	struct pvc_response rsp = { .ret = -ENETDOWN };
 	bool sent, holds_port;
 
-	pvc_req_init(&req, PVC_CMD_RELEASE);
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
 		t->drain_started = true;
@@ -683,34 +782,36 @@ void pvct_destroy(struct pvct_sock *t)
 	sent = t->sock_sent;
 	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
-	if (cancel_work_sync(&t->poll_work))
+	/*
+	 * Not _sync: a running poll work may wait long for a slot.  A POLL
+	 * it still sends is harmless: the backend answers it, with
+	 * ECONNABORTED before our RELEASE or ENOENT after it.
+	 */
+	if (cancel_work(&t->poll_work))
 		pvct_put(t);
 
-	req.u.release.id = t->id;
-	if (sent && holds_port) {
+	if (!sent) {
+		/* Nothing at the backend: finish here. */
+		kref_get(&t->ref);
+		pvct_release_local(t);
+	} else if (holds_port) {
 		/*
 		 * As with TCP, once close() of a bound or listening socket
 		 * returns its port is free: a connect to it is refused and
-		 * a bind gets it.  So wait (bounded) for the backend to
-		 * release it.  Never called so from a command callback:
-		 * those only close accepted children, which hold no port.
+		 * a bind gets it.  So wait (bounded, and uninterruptibly: a
+		 * killed process closes with a signal pending) for the
+		 * backend to release it.  RELEASE has slots of its own, so
+		 * it never waits long behind blocked commands.  Never
+		 * called so from a command callback: those only close
+		 * accepted children, which hold no port.
 		 */
 		kref_get(&t->ref);	/* ours, across the wait */
-		if (!pvct_submit(t, &req, pvct_release_done, true, NULL))
-			wait_for_completion_timeout(&t->released,
-						    PVC_CMD_TIMEOUT);
-		else
-			sent = false;
+		pvct_send_release(t);
+		wait_for_completion_timeout(&t->released, PVC_CMD_TIMEOUT);
 		pvct_put(t);
-		if (sent)
-			return;
-	} else if (sent && !pvct_submit(t, &req, pvct_release_done, true,
-					NULL)) {
-		return;
+	} else {
+		pvct_send_release(t);
 	}
-	/* Nothing at the backend, or no way to tell it: finish here. */
-	kref_get(&t->ref);
-	pvct_release_done(t, &rsp);
 }
 
 static void pvct_release_work(struct work_struct *work)

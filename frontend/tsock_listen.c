@@ -15,9 +15,11 @@
  * ACCEPT, which the backend can answer at once.  The child socket of an
  * ACCEPT (its ring granted to the backend) belongs to the listener until
  * taken; an accept interrupted by a signal leaves it there for the next
- * call.  On close, once the backend has answered RELEASE for the
- * listener it can no longer answer its accept or poll: we cancel that
- * slot (a late answer is then ignored) and release the child.
+ * call.  On close, the backend answers the outstanding accept or poll
+ * (ECONNABORTED) before it answers RELEASE; until that answer (or the
+ * device going away) the command keeps its slot, the listener and the
+ * child with its granted ring, since the backend may still accept a
+ * connection into them.  The answer then releases the child.
  */
 #include <linux/module.h>
 
@@ -65,6 +67,9 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 			t->child = NULL;
 			t->lstate = PVCT_L_IDLE;
 			drop = c;
+			/* a failed accept left nothing at the backend */
+			if (rsp->ret)
+				c->sock_sent = false;
 			if (rsp->ret && !t->releasing)
 				t->lerr = rsp->ret < 0 &&
 					rsp->ret >= -MAX_ERRNO ? rsp->ret : -EIO;
@@ -83,6 +88,7 @@ void pvct_poll_work(struct work_struct *work)
 	struct pvct_sock *t = container_of(work, struct pvct_sock, poll_work);
 	struct pvc_request req;
 	bool go;
+	int ret;
 
 	pvc_req_init(&req, PVC_CMD_POLL);
 	spin_lock_irq(&t->lock);
@@ -93,11 +99,15 @@ void pvct_poll_work(struct work_struct *work)
 	spin_unlock_irq(&t->lock);
 	if (go) {
 		req.u.poll.id = t->id;
-		if (pvct_submit(t, &req, pvct_poll_done, true, &t->lreq_id)) {
+		ret = pvct_submit(t, &req, pvct_poll_done, true, &t->lreq_id);
+		if (ret) {
 			spin_lock_irq(&t->lock);
 			t->lstate = PVCT_L_IDLE;
 			spin_unlock_irq(&t->lock);
 		}
+		/* no slot for a while: a poller asks again, and kicks us */
+		if (ret == -ETIMEDOUT)
+			pvct_event(t, PVCT_EV_RX, 0);
 	}
 	pvct_put(t);
 }
@@ -193,7 +203,8 @@ int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 			t->lstate = PVCT_L_POLLING;
 			spin_unlock_irq(&t->lock);
 			req.u.poll.id = t->id;
-			ret = pvct_submit(t, &req, pvct_poll_done, true,
+			/* no wait for a slot: poll() asks in the background */
+			ret = pvct_submit(t, &req, pvct_poll_done, false,
 					  &t->lreq_id);
 			if (ret) {
 				spin_lock_irq(&t->lock);
@@ -247,30 +258,21 @@ __poll_t pvct_listen_poll(struct pvct_sock *t)
 }
 
 /*
- * The backend answered RELEASE for listener @t (or is gone): forget its
- * outstanding poll/accept and release a child nobody will take.
+ * The backend answered RELEASE for listener @t (or is gone): release an
+ * accepted child nobody took.  An accept or poll still outstanding keeps
+ * its child until it is answered (pvct_accept_done()).
  */
 void pvct_listen_release(struct pvct_sock *t)
 {
 	struct pvct_sock *c = NULL;
-	bool cancelled = false;
 
 	spin_lock_irq(&t->lock);
-	if (t->lstate == PVCT_L_POLLING || t->lstate == PVCT_L_ACCEPTING) {
-		cancelled = pvc_cmd_cancel(t->lreq_id);
-		if (cancelled) {
-			c = t->child;
-			t->child = NULL;
-			t->lstate = PVCT_L_IDLE;
-		}
-	} else if (t->lstate == PVCT_L_DONE) {
+	if (t->lstate == PVCT_L_DONE) {
 		c = t->child;
 		t->child = NULL;
 		t->lstate = PVCT_L_IDLE;
 	}
 	spin_unlock_irq(&t->lock);
-	if (cancelled)
-		pvct_put(t);	/* the cancelled command's reference */
 	if (c)
 		pvct_destroy_async(c);
 }

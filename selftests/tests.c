@@ -107,6 +107,13 @@ const struct test_pair test_table[] = {
 	   d_load_concurrent, 1800, 0, 0),
 	TX("load_connect_xfer_close_cycles_memory_back", g_load_cycles,
 	   d_load_cycles, 3600, 0, 0),
+	/* sharing the command ring, permissions (tests_limits.c) */
+	TX("blocked_accepts_killed_ring_and_ports_free", g_blocked_accepts_killed,
+	   d_hold_on_request, 180, 0, 0),
+	T("bind_privileged_port_unprivileged_eacces",
+	  g_bind_privileged_port_eacces, NULL),
+	T("socket_in_other_netns_eafnosupport", g_netns_socket_eafnosupport,
+	  NULL),
 };
 
 const int test_count = ARRAY_SIZE(test_table);

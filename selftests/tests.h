@@ -95,6 +95,10 @@ int d_load_concurrent(struct tctx *t);
 int g_load_cycles(struct tctx *t);
 int d_load_cycles(struct tctx *t);
 int g_peer_killed(struct tctx *t);
+int g_blocked_accepts_killed(struct tctx *t);
+int d_hold_on_request(struct tctx *t);
+int g_bind_privileged_port_eacces(struct tctx *t);
+int g_netns_socket_eafnosupport(struct tctx *t);
 int d_peer_killed(struct tctx *t);
 
 #endif

@@ -19,8 +19,8 @@ LINT_PKGS="$BUILD_PKGS sparse perl linux-source-6.1 xz-utils"
 FUZZ_PKGS="make clang libclang-rt-14-dev"
 # make check: the bed, the lint tools' sources (checkpatch), DKMS, the
 # host suites (ASan/TSan/libFuzzer with clang, spin, pvcalls-run's host
-# tests with curl, socat, iperf3 and Go) and the bed's own helpers.
-CHECK_PKGS="$BED_PKGS $LINT_PKGS $FUZZ_PKGS dkms openssl coreutils grep sed
+# tests with curl, socat, iperf3, Go and ss) and the bed's own helpers.
+CHECK_PKGS="$BED_PKGS $LINT_PKGS $FUZZ_PKGS dkms openssl coreutils grep sed iproute2
 	    spin curl golang-go"
 BENCH_PKGS="$BED_PKGS python3 gnuplot-nox"
 

@@ -498,10 +498,10 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	req.u.connect.ref = t->ring.iref;
 	req.u.connect.evtchn = t->ring.port;
 	/*
-	 * Autobind even with socket-names: in the test bed a first CONNECT
-	 * of a never-bound backend socket to a dom0 listener went
-	 * unanswered (three boots in a row; not yet understood), while the
-	 * bind-then-connect path always worked.
+	 * Autobind even with socket-names, around a known bug whose cause
+	 * is not found (Documentation/pvcalls.rst, "Known bugs"): a first
+	 * CONNECT of a never-bound socket of our backend to a dom0 listener
+	 * has gone unanswered in the test bed, bind-then-connect never.
 	 */
 	if (t->prev_state == PVCT_NEW && !t->local_port &&
 	    pvct_may_autobind()) {

@@ -47,8 +47,8 @@ for o in cycles:--cycles conns:--load-conns stream:--stream seed:--seed; do
 	[ -n "$v" ] && ARGS="$ARGS ${o#*:} $v"
 done
 
-# quick: the full counts of issue 7 item 4.  Measured under TCG
-# (2026-11-24, one bed alone): 1 000 concurrent in 10 s, 1 000 cycles
+# quick: the full counts of the load tests.  Measured under TCG (one
+# bed alone): 1 000 concurrent in 10 s, 1 000 cycles
 # in 13 s; the 1 GiB streams at 15-18 MiB/s, about 1 min each.  With
 # other beds on the machine, 5-40 times slower (selftests/README.md).
 QUICK_CONNS=1000

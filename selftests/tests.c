@@ -100,7 +100,7 @@ const struct test_pair test_table[] = {
 	   120, 2, 0),
 	TX("concurrent_100_connections_hash", g_concurrent, d_concurrent, 120, 0, 0),
 	TX("sockets_until_enobufs_then_all_freed", g_enobufs, d_enobufs, 600, 0, 0),
-	/* faults and load (issue 7) */
+	/* faults and load */
 	TX("dom0_peer_killed_midtransfer_econnreset_or_eof", g_peer_killed,
 	   d_peer_killed, 120, 0, 0),
 	TX("load_concurrent_connections_memory_back", g_load_concurrent,

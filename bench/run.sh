@@ -16,7 +16,7 @@ export BUILD
 # and Xen are detected only afterwards.
 testbed/deps.sh bench
 make -s modules >&2
-testbed/mkimage.sh
+BED_UPSTREAM=0 testbed/mkimage.sh
 # Quiet run: the figures are only worth publishing when no other QEMU
 # test bed shares the CPUs.  BENCH_QUIET_WAIT=S waits up to S seconds for
 # that before booting (0, the default: do not wait); either way the run

@@ -16,7 +16,8 @@ testbed/deps.sh demo || { echo "demo: could not install the needed packages" >&2
 echo "demo: building the modules and the test bed images..."
 mkdir -p "$BUILD/logs"
 make -s > "$BUILD/logs/demo-build.log" 2>&1 || { cat "$BUILD/logs/demo-build.log"; exit 1; }
-testbed/mkimage.sh > /dev/null 2>&1 || { echo "demo: testbed/mkimage.sh failed" >&2; exit 1; }
+BED_UPSTREAM=0 testbed/mkimage.sh > "$BUILD/logs/demo-mkimage.log" 2>&1 ||
+	{ tail -n 5 "$BUILD/logs/demo-mkimage.log"; echo "demo: testbed/mkimage.sh failed" >&2; exit 1; }
 echo "demo: booting Xen, dom0 and a PV guest under QEMU (TCG: 1-5 minutes, depending on the machine)..."
 BED_QUIET=1 GUEST_TIMEOUT=${GUEST_TIMEOUT:-300} testbed/run.sh demo
 L=$BUILD/logs/demo

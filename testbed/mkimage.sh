@@ -144,8 +144,13 @@ gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.
 # Linux's own PV Calls modules, built from linux-source (test-only, in
 # /bed/ like the hostile modules): the backend in dom0 for the bed's
 # front-vs-upstream guest, the frontend with its test driver in the
-# guest for upfront-vs-ours.
-UPSTREAM=$("$TOP/testbed/upstream-pvcalls.sh")
+# guest for upfront-vs-ours.  Only the suite scenario uses them, and
+# they need linux-source: make demo and make bench, which install less
+# than make check, leave them out with BED_UPSTREAM=0.
+UPSTREAM=
+if [ "${BED_UPSTREAM:-1}" != 0 ]; then
+	UPSTREAM=$("$TOP/testbed/upstream-pvcalls.sh")
+fi
 
 zcat "$XEN_GZ" > "$BUILD/xen"
 cp "$VMLINUZ" "$BUILD/vmlinuz"
@@ -155,7 +160,9 @@ G=$BUILD/guest-root
 skeleton "$G"
 cp "$TOP/testbed/guest-init.sh" "$G/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-front.ko" "$G/bed/"
-cp "$UPSTREAM/pvcalls-upfront-test.ko" "$G/bed/"
+if [ -n "$UPSTREAM" ]; then
+	cp "$UPSTREAM/pvcalls-upfront-test.ko" "$G/bed/"
+fi
 cp "$BUILD/hb-guest" "$G/bed/"
 [ -d "$BUILD/opt/bench" ] && put_kmods "$G" xen-netfront	# bench: netfront
 # The grant exhaustion selftest holds grant references through gntalloc.
@@ -175,7 +182,9 @@ D=$BUILD/dom0-root
 skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
-cp "$UPSTREAM/pvcalls-back.ko" "$D/bed/"
+if [ -n "$UPSTREAM" ]; then
+	cp "$UPSTREAM/pvcalls-back.ko" "$D/bed/"
+fi
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc
 [ -d "$BUILD/opt/bench" ] && put_kmods "$D" xen-netback	# bench: netback

@@ -36,7 +36,7 @@ cd "$TOP"
 T0=$(date +%s)
 step() { echo "==> [$(($(date +%s) - T0))s] $*" >&2; }
 
-CACHE=${PVC_CACHE:-$HOME/.cache/xen-pvcalls}/fresh-root
+CACHE=${PVC_CACHE:-${HOME:-/root}/.cache/xen-pvcalls}/fresh-root
 TMPROOT=${FRESH_TMP:-/var/tmp}
 REV=${FRESH_REV:-HEAD}
 SUITE=bookworm

@@ -7,7 +7,7 @@
  * Closing: one bad CONNECT would cost the guest all its sockets.  Here
  * each grant is mapped onto its own ballooned page, as the block and net
  * backends do, and a failure is just an error for that one request.
- * The data ring is then addressed page by page (see active.c).
+ * The data ring is then addressed page by page (see dring.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

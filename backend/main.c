@@ -34,9 +34,10 @@
  *   with the lateeoi variant) and sk callbacks (softirq) only queue work.
  *   Everything else runs in process context on one unbound workqueue:
  *   fe->cmd_work consumes the command ring, s->work completes connects,
- *   pumps data and accepts connections.  No work item ever blocks on the
- *   network (sockets are used non-blocking and sk callbacks requeue the
- *   work), so one slow socket never holds up the commands of others.
+ *   pumps data and accepts connections (s->run, set with the state: see
+ *   Files below).  No work item ever blocks on the network (sockets are
+ *   used non-blocking and sk callbacks requeue the work), so one slow
+ *   socket never holds up the commands of others.
  *   The late EOI of an interrupt is sent when its work has run, flagged
  *   spurious when no run since the previous EOI found anything to do: a
  *   guest flooding events gets its evtchn throttled instead of burning
@@ -62,6 +63,21 @@
  *      is unmapped.  A run of cmd_work that finds fe->closing sends no
  *      EOI: its irq may be unbound already.
  *   The debugfs counters (stats.c) are back to 0 afterwards.
+ *
+ * Files (Documentation/structure.rst), each calling only files below it
+ *   main.c      module parameters, init and exit
+ *   xenbus.c    probe, handshake, connect and disconnect of a frontend
+ *   commands.c  fe->cmd_work: pvcb_cmd_handlers[], SOCKET, RELEASE
+ *   active.c    CONNECT and its completion
+ *   passive.c   BIND, LISTEN, ACCEPT, POLL
+ *   sockets.c   id table, socket lifetime, sk callbacks, s->work
+ *   dring.c     a socket's data ring: mapping, evtchn, the data pump
+ *   cmdring.c   the command ring: take a request, produce a response
+ *   names.c, grant.c, validate.c, stats.c: leaves
+ *   Calls upwards are function pointers: s->work runs s->run, which
+ *   active.c, passive.c or dring.c set together with the socket's state;
+ *   a late answer goes down to cmdring.c (pvcb_respond_late()), which
+ *   requeues fe->cmd_work.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

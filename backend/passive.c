@@ -5,7 +5,7 @@
  * ACCEPT and POLL are answered when a connection is there, by the
  * listener's work, which the listener's sk_data_ready queues.  One of
  * each may be outstanding per listener; releasing the listener answers
- * them with an error.
+ * them with an error (sockets.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,6 +15,8 @@
 
 #include "pvcalls-back.h"
 #include "validate.h"
+
+static bool pvcb_passive_work(struct pvcb_sock *s);
 
 /* Look up a socket for a command; NULL if the id is unknown. */
 static struct pvcb_sock *pvcb_find(struct pvcb_frontend *fe, u64 id)
@@ -60,7 +62,7 @@ int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req)
 	sock_set_reuseaddr(s->sock->sk);
 	err = kernel_bind(s->sock, (struct sockaddr *)&sin, sizeof(sin));
 	if (!err) {
-		pvcb_set_state(s, PVCB_BOUND);
+		pvcb_set_state(s, PVCB_BOUND, NULL);
 		/* socket-names: the answer carries the port dom0 chose */
 		if (fe->socket_names && !pvcb_names_bound_port(s, &port)) {
 			pvcb_respond_pad(fe, req->req_id, req->cmd,
@@ -98,7 +100,7 @@ int pvcb_cmd_listen(struct pvcb_frontend *fe, const struct pvc_request *req)
 			    pvcb_clamp_backlog(req->u.listen.backlog,
 					       pvcb_max_backlog));
 	if (!err)
-		pvcb_set_state(s, PVCB_LISTENING);
+		pvcb_set_state(s, PVCB_LISTENING, pvcb_passive_work);
 out:
 	mutex_unlock(&s->lock);
 	return err;
@@ -189,7 +191,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	err = pvcb_dring_map(c, req->u.accept.ref, req->u.accept.evtchn);
 	if (!err) {
 		pvcb_names_publish(c);
-		pvcb_set_state(c, PVCB_ACTIVE);
+		pvcb_set_state(c, PVCB_ACTIVE, pvcb_dring_pump);
 		pvcb_sock_install_callbacks(c, s);
 		/* data may have arrived before the callbacks were ours */
 		pvcb_sock_kick(c);
@@ -220,8 +222,11 @@ static void pvcb_try_accept(struct pvcb_sock *s)
 			  err);
 }
 
-/* s->work for LISTENING sockets, under s->lock. */
-void pvcb_passive_work(struct pvcb_sock *s)
+/*
+ * s->work of a LISTENING socket, under s->lock.  A listener has no
+ * evtchn, so there is no late EOI its progress could matter to.
+ */
+static bool pvcb_passive_work(struct pvcb_sock *s)
 {
 	if (s->accept_pending)
 		pvcb_try_accept(s);
@@ -229,24 +234,5 @@ void pvcb_passive_work(struct pvcb_sock *s)
 		s->poll_pending = false;
 		pvcb_respond_late(s->fe, s->poll_req_id, PVC_CMD_POLL, s->id, 0);
 	}
-}
-
-/*
- * The listener is being released: answer what is still outstanding on
- * it (with @respond), then forget it.  s->work is cancelled already.
- */
-void pvcb_passive_abort(struct pvcb_sock *s, bool respond)
-{
-	if (s->accept_pending) {
-		s->accept_pending = false;
-		if (respond)
-			pvcb_respond(s->fe, s->accept_req.req_id,
-				     PVC_CMD_ACCEPT, s->id, -ECONNABORTED);
-	}
-	if (s->poll_pending) {
-		s->poll_pending = false;
-		if (respond)
-			pvcb_respond(s->fe, s->poll_req_id, PVC_CMD_POLL,
-				     s->id, -ECONNABORTED);
-	}
+	return false;
 }

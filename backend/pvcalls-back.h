@@ -164,6 +164,12 @@ struct pvcb_sock {
 	bool cb_installed;
 	struct work_struct work;	/* connect completion, pump, accept */
 	struct pvcb_dring ring;		/* CONNECTING and ACTIVE */
+	/*
+	 * What s->work does in this state, set with the state by the file
+	 * that puts the socket in it (pvcb_set_state()); NULL: nothing.
+	 * Returns whether it made progress, for the late EOI.
+	 */
+	bool (*run)(struct pvcb_sock *s);
 
 	/* saved sk callbacks, restored under sk_callback_lock */
 	void (*saved_data_ready)(struct sock *sk);
@@ -181,9 +187,13 @@ struct pvcb_sock {
 	u32 poll_req_id;
 };
 
-/* cmdring.c */
+/* commands.c: the command work, dispatch, SOCKET and RELEASE */
 void pvcb_cmd_work(struct work_struct *work);
 irqreturn_t pvcb_cmd_irq(int irq, void *dev_id);
+
+/* cmdring.c: the two ends of the command ring */
+bool pvcb_next_request(struct pvcb_frontend *fe, struct pvc_request *req,
+		       bool *broken);
 void pvcb_respond(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
 		  int ret);
 void pvcb_respond_pad(struct pvcb_frontend *fe, u32 req_id, u32 cmd, u64 id,
@@ -202,29 +212,35 @@ struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe);
 void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s);
 bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id);
 void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent);
-void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state);
+void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,
+		    bool (*run)(struct pvcb_sock *s));
 void pvcb_sock_destroy(struct pvcb_sock *s, bool respond);
-void pvcb_sock_kick(struct pvcb_sock *s);
 void pvcb_release_all(struct pvcb_frontend *fe);
+
+/* Queue the socket's work: it does what its state needs (s->run). */
+static inline void pvcb_sock_kick(struct pvcb_sock *s)
+{
+	queue_work(pvcb_wq, &s->work);
+}
 
 /* names.c: the socket-names extension */
 void pvcb_names_publish(struct pvcb_sock *s);
 int pvcb_names_bound_port(struct pvcb_sock *s, u32 *port);
 
-/* active.c: connect, data ring mapping, data pump */
+/* active.c: CONNECT and its completion */
 int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req);
+
+/* dring.c: a socket's data ring: mapping, evtchn, the data pump */
 int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn);
 void pvcb_dring_unbind(struct pvcb_sock *s);
 void pvcb_dring_unmap(struct pvcb_sock *s);
-bool pvcb_active_work(struct pvcb_sock *s);
+bool pvcb_dring_pump(struct pvcb_sock *s);
 
 /* passive.c: bind, listen, accept, poll */
 int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req);
 int pvcb_cmd_listen(struct pvcb_frontend *fe, const struct pvc_request *req);
 int pvcb_cmd_accept(struct pvcb_frontend *fe, const struct pvc_request *req);
 int pvcb_cmd_poll(struct pvcb_frontend *fe, const struct pvc_request *req);
-void pvcb_passive_work(struct pvcb_sock *s);
-void pvcb_passive_abort(struct pvcb_sock *s, bool respond);
 
 /* grant.c */
 int pvcb_gmap_map(struct pvcb_gmap *g, domid_t domid, const grant_ref_t *refs,

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Socket objects: the per-frontend id table, allocation and release,
- * sk callbacks and the per-socket work item.
+ * sk callbacks and the per-socket work item.  The work does what the
+ * socket's state needs through s->run, which the file that sets the
+ * state provides (active.c, passive.c, dring.c): this file never calls
+ * up into active.c or passive.c.
  *
  * An sk callback runs in softirq context and only queues s->work.  It
  * finds s through sk_user_data under sk_callback_lock; release restores
@@ -29,8 +32,12 @@ static atomic_t *pvcb_state_counter(enum pvcb_state state)
 	}
 }
 
-/* Change state, keeping the debugfs counters exact.  Under s->lock. */
-void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state)
+/*
+ * Change state, keeping the debugfs counters exact, and set what s->work
+ * does in it (@run, NULL for nothing).  Under s->lock.
+ */
+void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,
+		    bool (*run)(struct pvcb_sock *s))
 {
 	atomic_t *old = pvcb_state_counter(s->state);
 	atomic_t *new = pvcb_state_counter(state);
@@ -42,6 +49,7 @@ void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state)
 			atomic_inc(new);
 	}
 	s->state = state;
+	s->run = run;
 }
 
 static void pvcb_sock_work(struct work_struct *work)
@@ -55,17 +63,8 @@ static void pvcb_sock_work(struct work_struct *work)
 	if (s->dead)
 		goto out;	/* release unbinds the evtchn: no EOI due */
 
-	switch (s->state) {
-	case PVCB_CONNECTING:
-	case PVCB_ACTIVE:
-		progress = pvcb_active_work(s);
-		break;
-	case PVCB_LISTENING:
-		pvcb_passive_work(s);
-		break;
-	default:
-		break;
-	}
+	if (s->run)
+		progress = s->run(s);
 	/*
 	 * An event is spurious only if no run since the previous EOI made
 	 * progress: runs queued by sk callbacks often move the data an
@@ -202,11 +201,6 @@ struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe)
 	return NULL;
 }
 
-void pvcb_sock_kick(struct pvcb_sock *s)
-{
-	queue_work(pvcb_wq, &s->work);
-}
-
 /*
  * sk_user_data carries SK_USER_DATA_NOCOPY so that connections cloned
  * from a listening socket do not inherit a pointer to it.  The extra
@@ -305,6 +299,34 @@ static void pvcb_sock_restore_callbacks(struct pvcb_sock *s)
 }
 
 /*
+ * @s is being released and its work is cancelled: answer the requests
+ * still outstanding on it (with @respond), then forget them.
+ */
+static void pvcb_sock_abort_requests(struct pvcb_sock *s, bool respond)
+{
+	struct pvcb_frontend *fe = s->fe;
+
+	if (s->connect_pending) {
+		s->connect_pending = false;
+		if (respond)
+			pvcb_respond(fe, s->connect_req_id, PVC_CMD_CONNECT,
+				     s->id, -ECONNABORTED);
+	}
+	if (s->accept_pending) {
+		s->accept_pending = false;
+		if (respond)
+			pvcb_respond(fe, s->accept_req.req_id, PVC_CMD_ACCEPT,
+				     s->id, -ECONNABORTED);
+	}
+	if (s->poll_pending) {
+		s->poll_pending = false;
+		if (respond)
+			pvcb_respond(fe, s->poll_req_id, PVC_CMD_POLL, s->id,
+				     -ECONNABORTED);
+	}
+}
+
+/*
  * Free a socket that is no longer in the table (or never was).  With
  * @respond, requests of @s still outstanding are answered with an error
  * first; RELEASE wants that, disconnect does not (the frontend is gone).
@@ -312,8 +334,6 @@ static void pvcb_sock_restore_callbacks(struct pvcb_sock *s)
  */
 void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
 {
-	struct pvcb_frontend *fe = s->fe;
-
 	/* 1. the work stops doing anything from its next run */
 	mutex_lock(&s->lock);
 	s->dead = true;
@@ -327,18 +347,12 @@ void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
 	/* 3. wait for a run in progress; none can start after this */
 	cancel_work_sync(&s->work);
 
-	if (s->connect_pending) {
-		s->connect_pending = false;
-		if (respond)
-			pvcb_respond(fe, s->connect_req_id, PVC_CMD_CONNECT,
-				     s->id, -ECONNABORTED);
-	}
-	pvcb_passive_abort(s, respond);
+	pvcb_sock_abort_requests(s, respond);
 
 	pvcb_dring_unmap(s);
 	if (s->sock)
 		sock_release(s->sock);
-	pvcb_set_state(s, PVCB_NEW);
+	pvcb_set_state(s, PVCB_NEW, NULL);
 	atomic_dec(&pvcb_stats.sockets);
 	kfree(s);
 }

@@ -23,8 +23,6 @@
 #include <xen-pvcalls/notify.h>
 #include <xen-pvcalls/stats.h>
 
-DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
-
 /* Module parameters (main.c), fixed after load. */
 extern unsigned int pvcb_max_page_order;
 extern unsigned int pvcb_max_sockets;

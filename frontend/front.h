@@ -25,8 +25,6 @@
 
 #include "transport.h"
 
-DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
-
 #define PVC_NR_SLOTS	__CONST_RING_SIZE(pvc, XEN_PAGE_SIZE)
 /* How long a command may stay unanswered before a waiter gives up. */
 #define PVC_CMD_TIMEOUT	(30 * HZ)

@@ -166,27 +166,72 @@ struct pvc_indexes {
 	__u32 ref[];
 };
 
+/*
+ * The v1 layout, byte for byte (every deployed peer uses it); the host
+ * test tests/host/test_linux_wire.c compares it with Linux's
+ * <xen/interface/io/pvcalls.h> too.
+ */
+#define PVC_ASSERT_AT(type, field, off)					\
+	PVC_STATIC_ASSERT(__builtin_offsetof(struct type, field) == (off), \
+			  #type "." #field " at " #off)
+
 PVC_STATIC_ASSERT(sizeof(struct pvc_request) == 64, "request is 64 bytes");
+PVC_ASSERT_AT(pvc_request, req_id, 0);
+PVC_ASSERT_AT(pvc_request, cmd, 4);
+PVC_ASSERT_AT(pvc_request, u, 8);
+PVC_ASSERT_AT(pvc_request, u.socket.id, 8);
+PVC_ASSERT_AT(pvc_request, u.socket.domain, 16);
+PVC_ASSERT_AT(pvc_request, u.socket.type, 20);
+PVC_ASSERT_AT(pvc_request, u.socket.protocol, 24);
+PVC_ASSERT_AT(pvc_request, u.connect.id, 8);
+PVC_ASSERT_AT(pvc_request, u.connect.addr, 16);
+PVC_ASSERT_AT(pvc_request, u.connect.len, 44);
+PVC_ASSERT_AT(pvc_request, u.connect.flags, 48);
+PVC_ASSERT_AT(pvc_request, u.connect.ref, 52);
+PVC_ASSERT_AT(pvc_request, u.connect.evtchn, 56);
+PVC_ASSERT_AT(pvc_request, u.release.id, 8);
+PVC_ASSERT_AT(pvc_request, u.release.reuse, 16);
+PVC_ASSERT_AT(pvc_request, u.bind.id, 8);
+PVC_ASSERT_AT(pvc_request, u.bind.addr, 16);
+PVC_ASSERT_AT(pvc_request, u.bind.len, 44);
+PVC_ASSERT_AT(pvc_request, u.listen.id, 8);
+PVC_ASSERT_AT(pvc_request, u.listen.backlog, 16);
+PVC_ASSERT_AT(pvc_request, u.accept.id, 8);
+PVC_ASSERT_AT(pvc_request, u.accept.id_new, 16);
+PVC_ASSERT_AT(pvc_request, u.accept.ref, 24);
+PVC_ASSERT_AT(pvc_request, u.accept.evtchn, 28);
+PVC_ASSERT_AT(pvc_request, u.poll.id, 8);
 PVC_STATIC_ASSERT(sizeof(struct pvc_response) == 24, "response is 24 bytes");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_prod_event) == 12,
-		  "in_prod_event at 12");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, in_cons_event) == 16,
-		  "in_cons_event at 16");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, local_name) == 20,
-		  "local_name at 20");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, peer_name) == 28,
-		  "peer_name at 28");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons) == 64,
-		  "out_cons at 64");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_prod_event) == 76,
-		  "out_prod_event at 76");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, out_cons_event) == 80,
-		  "out_cons_event at 80");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ring_order) == 128,
-		  "ring_order at 128");
-PVC_STATIC_ASSERT(__builtin_offsetof(struct pvc_indexes, ref) == 132,
-		  "ref[] at 132");
+PVC_ASSERT_AT(pvc_response, req_id, 0);
+PVC_ASSERT_AT(pvc_response, cmd, 4);
+PVC_ASSERT_AT(pvc_response, ret, 8);
+/* socket-names: the port a BIND got, in v1's padding */
+PVC_ASSERT_AT(pvc_response, pad, 12);
+PVC_ASSERT_AT(pvc_response, u.any.id, 16);
+PVC_ASSERT_AT(pvc_indexes, in_cons, 0);
+PVC_ASSERT_AT(pvc_indexes, in_prod, 4);
+PVC_ASSERT_AT(pvc_indexes, in_error, 8);
+PVC_ASSERT_AT(pvc_indexes, out_cons, 64);
+PVC_ASSERT_AT(pvc_indexes, out_prod, 68);
+PVC_ASSERT_AT(pvc_indexes, out_error, 72);
+PVC_ASSERT_AT(pvc_indexes, ring_order, 128);
+PVC_ASSERT_AT(pvc_indexes, ref, 132);
+/* the extensions' fields, carved from v1's padding (pvcalls.rst) */
+PVC_ASSERT_AT(pvc_indexes, in_prod_event, 12);
+PVC_ASSERT_AT(pvc_indexes, in_cons_event, 16);
+PVC_ASSERT_AT(pvc_indexes, local_name, 20);
+PVC_ASSERT_AT(pvc_indexes, peer_name, 28);
+PVC_STATIC_ASSERT(28 + sizeof(struct pvc_name) <= 64, "names end in pad1");
+PVC_ASSERT_AT(pvc_indexes, out_prod_event, 76);
+PVC_ASSERT_AT(pvc_indexes, out_cons_event, 80);
 PVC_STATIC_ASSERT(132 + (4 << PVC_MAX_RING_ORDER) <= 4096,
 		  "the refs of the largest ring fit in the indexes page");
+
+#ifdef __KERNEL__
+#include <xen/interface/io/ring.h>
+
+/* The command ring: struct pvc_sring, pvc_front_ring and pvc_back_ring. */
+DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
+#endif
 
 #endif /* XEN_PVCALLS_WIRE_H */

@@ -52,8 +52,6 @@
 /* xenbus_map_ring_valloc() maps at most 16 grants: offer order 4 only. */
 #define HB_MAX_ORDER	XENBUS_MAX_RING_GRANT_ORDER
 
-DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
-
 #define HB_SOCKS	16
 #define HB_UNANSWERED	7
 /* events of the storm of socket 15, on each channel */

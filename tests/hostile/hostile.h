@@ -21,8 +21,6 @@
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
 
-DEFINE_RING_TYPES(pvc, struct pvc_request, struct pvc_response);
-
 /* Responses that came while we waited for another one. */
 #define HF_STASH	64
 /* How long a command may take to be answered. */

@@ -9,6 +9,7 @@ int main(void)
 	test_wire();
 	test_dring();
 	test_copy();
+	test_linux_wire();
 #ifdef HAVE_NOTIFY
 	test_notify();
 #endif

@@ -23,6 +23,7 @@ void tap_diag(const char *fmt, ...) __printf(1, 2);
 void test_wire(void);
 void test_dring(void);
 void test_copy(void);
+void test_linux_wire(void);
 #ifdef HAVE_NOTIFY
 void test_notify(void);
 #endif

@@ -76,6 +76,14 @@ for suite in tests/host:host tests/notify-stress:notify-stress tests/fuzz:fuzz \
 	n=$((n + 1))
 done
 
+# Each module's files call one another one way only: one result line per
+# directory of built objects (tools/dev/callgraph.sh).
+callgraph_dirs="backend"
+step "call graph: $callgraph_dirs"
+# shellcheck disable=SC2086 # one argument per directory
+tools/dev/callgraph.sh $callgraph_dirs > "$RES/$n-callgraph.tap" 2>&1
+cat "$RES/$n-callgraph.tap" >&2
+
 step "dkms"
 testbed/dkms-test.sh > "$RES/30-dkms.tap"
 cat "$RES/30-dkms.tap" >&2

@@ -13,6 +13,20 @@
 #define KiB 1024L
 #define MiB (1024L * 1024)
 
+/*
+ * Why a test does not run against Linux's backend with the EOI fix (the
+ * bed's upstream-back-eoifix guest): faults of that backend, seen there
+ * and in its code (Documentation/pvcalls.rst, "Linux's pair").
+ */
+#define LINUX_EOF_LOST \
+	"Linux's backend: dom0's end of file is lost when one read takes it with the last data"
+#define LINUX_RESET_LOST \
+	"Linux's backend: a reset of dom0's socket is not seen (it watches for data only)"
+#define LINUX_EARLY_CLOSE_LOST \
+	"Linux's backend: a close by dom0's peer before the socket is set up is not seen"
+#define LINUX_SEND_ERROR_SPINS \
+	"Linux's backend: after a failed send its worker retries forever, the release then hangs"
+
 const struct test_pair test_table[] = {
 	/* creation and addressing */
 	{ .name = "socket_non_stream_type_esocktnosupport",
@@ -79,7 +93,8 @@ const struct test_pair test_table[] = {
 	  .run_guest = g_so_rcvlowat, .run_dom0 = d_so_rcvlowat },
 	{ .name = "rcvlowat_above_half_ring_reads_to_eof",
 	  .run_guest = g_rcvlowat_above_half_ring, .run_dom0 = d_write_close,
-	  .timeout_s = 120, .arg = 2 * MiB },
+	  .timeout_s = 120, .arg = 2 * MiB,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "tcp_options_accepted",
 	  .run_guest = g_tcp_options, .run_dom0 = dom0_echo },
 	{ .name = "so_sndbuf_sizes_the_ring_echo_8mib",
@@ -97,12 +112,15 @@ const struct test_pair test_table[] = {
 	{ .name = "epoll_rdhup_then_hup",
 	  .run_guest = g_epoll_rdhup_hup, .run_dom0 = d_shut_wr_on_request },
 	{ .name = "epoll_err_hup_on_peer_reset",
-	  .run_guest = g_epoll_err, .run_dom0 = d_reset },
+	  .run_guest = g_epoll_err, .run_dom0 = d_reset,
+	  .not_v1 = LINUX_RESET_LOST },
 	{ .name = "recv_econnreset_on_peer_reset",
-	  .run_guest = g_econnreset, .run_dom0 = d_reset },
+	  .run_guest = g_econnreset, .run_dom0 = d_reset,
+	  .not_v1 = LINUX_RESET_LOST },
 	/* closing and interruption */
 	{ .name = "send_epipe_sigpipe_msg_nosignal",
-	  .run_guest = g_epipe_sigpipe, .run_dom0 = d_accept_close },
+	  .run_guest = g_epipe_sigpipe, .run_dom0 = d_accept_close,
+	  .not_v1 = LINUX_EARLY_CLOSE_LOST },
 	{ .name = "close_with_unread_data",
 	  .run_guest = g_close_unread, .run_dom0 = d_send_then_wait_close },
 	{ .name = "close_while_blocked_in_recv",
@@ -120,7 +138,8 @@ const struct test_pair test_table[] = {
 	/* data integrity and volume */
 	{ .name = "eof_not_before_ring_drained",
 	  .run_guest = g_eof_after_data, .run_dom0 = d_write_close,
-	  .timeout_s = 60, .arg = 256 * KiB },
+	  .timeout_s = 60, .arg = 256 * KiB,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "close_after_send_delivers_all_data",
 	  .run_guest = g_send_close, .run_dom0 = d_recv_eof,
 	  .timeout_s = 60, .arg = 1 * MiB },
@@ -147,26 +166,32 @@ const struct test_pair test_table[] = {
 	  .timeout_s = 120, .big = 1, .arg = 1 * MiB },
 	{ .name = "xfer_dom0_to_guest_writes_1b",
 	  .run_guest = g_xfer_in, .run_dom0 = d_xfer_in,
-	  .timeout_s = 120, .big = 1, .arg = 1 },
+	  .timeout_s = 120, .big = 1, .arg = 1,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "xfer_dom0_to_guest_writes_7b",
 	  .run_guest = g_xfer_in, .run_dom0 = d_xfer_in,
-	  .timeout_s = 120, .big = 1, .arg = 7 },
+	  .timeout_s = 120, .big = 1, .arg = 7,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "xfer_dom0_to_guest_writes_1kib",
 	  .run_guest = g_xfer_in, .run_dom0 = d_xfer_in,
-	  .timeout_s = 120, .big = 1, .arg = 1 * KiB },
+	  .timeout_s = 120, .big = 1, .arg = 1 * KiB,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "xfer_dom0_to_guest_writes_64kib",
 	  .run_guest = g_xfer_in, .run_dom0 = d_xfer_in,
-	  .timeout_s = 120, .big = 1, .arg = 64 * KiB },
+	  .timeout_s = 120, .big = 1, .arg = 64 * KiB,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "xfer_dom0_to_guest_writes_1mib",
 	  .run_guest = g_xfer_in, .run_dom0 = d_xfer_in,
-	  .timeout_s = 120, .big = 1, .arg = 1 * MiB },
+	  .timeout_s = 120, .big = 1, .arg = 1 * MiB,
+	  .not_v1 = LINUX_EOF_LOST },
 	/* opt.stream (1 GiB) each way, sizes 1 B..1 MiB (tests_stream.c) */
 	{ .name = "stream_guest_to_dom0_random_sizes_hash",
 	  .run_guest = g_stream_out, .run_dom0 = d_stream_out,
 	  .timeout_s = 120, .big = 2 },
 	{ .name = "stream_dom0_to_guest_random_sizes_hash",
 	  .run_guest = g_stream_in, .run_dom0 = d_stream_in,
-	  .timeout_s = 120, .big = 2 },
+	  .timeout_s = 120, .big = 2,
+	  .not_v1 = LINUX_EOF_LOST },
 	{ .name = "concurrent_100_connections_hash",
 	  .run_guest = g_concurrent, .run_dom0 = d_concurrent,
 	  .timeout_s = 120 },
@@ -176,7 +201,8 @@ const struct test_pair test_table[] = {
 	/* faults and load */
 	{ .name = "dom0_peer_killed_midtransfer_econnreset_or_eof",
 	  .run_guest = g_peer_killed, .run_dom0 = d_peer_killed,
-	  .timeout_s = 120 },
+	  .timeout_s = 120,
+	  .not_v1 = LINUX_SEND_ERROR_SPINS },
 	{ .name = "load_concurrent_connections_memory_back",
 	  .run_guest = g_load_concurrent, .run_dom0 = d_load_concurrent,
 	  .timeout_s = 1800 },

@@ -422,7 +422,7 @@ upstream_back_guest() {
 	ub_tag=
 	[ "$ub_mod" = pvcalls-back ] || ub_tag=" ($ub_mod)"
 	check "rmmod xen_pvcalls_back for upstream's backend$ub_tag" rmmod xen_pvcalls_back
-	check "insmod upstream $ub_mod" insmod /bed/$ub_mod.ko
+	check "insmod upstream $ub_mod" insmod "/bed/$ub_mod.ko"
 	G_ARGS="pvcalls_expect_notify=0 $G_ARGS"
 	ub_timeout=$DATA_GUEST_TIMEOUT
 	[ "$1" = upstream ] && ub_timeout=$UPSTREAM_SELFTESTS_TIMEOUT

@@ -24,6 +24,8 @@
 	"Linux's backend: a reset of dom0's socket is not seen (it watches for data only)"
 #define LINUX_EARLY_CLOSE_LOST \
 	"Linux's backend: a close by dom0's peer before the socket is set up is not seen"
+#define LINUX_ACCEPT_UNANSWERED \
+	"Linux's backend: closing a listener leaves its accept or poll unanswered for good"
 #define LINUX_SEND_ERROR_SPINS \
 	"Linux's backend: after a failed send its worker retries forever, the release then hangs"
 
@@ -72,7 +74,8 @@ const struct test_pair test_table[] = {
 	{ .name = "accept_nonblocking_eagain_then_pollin",
 	  .run_guest = g_accept_nonblocking, .run_dom0 = d_connect_read_ok },
 	{ .name = "accept_nonblocking_then_close_frees_port",
-	  .run_guest = g_accept_nb_close, .run_dom0 = d_accept_nb_close },
+	  .run_guest = g_accept_nb_close, .run_dom0 = d_accept_nb_close,
+	  .not_v1 = LINUX_ACCEPT_UNANSWERED },
 	{ .name = "dom0_client_guest_server_echo_1mib",
 	  .run_guest = g_dom0_client, .run_dom0 = d_dom0_client },
 	/* data calls and flags */
@@ -130,7 +133,8 @@ const struct test_pair test_table[] = {
 	{ .name = "close_while_blocked_in_poll",
 	  .run_guest = g_close_blocked_poll, .run_dom0 = dom0_hold },
 	{ .name = "close_while_blocked_in_accept",
-	  .run_guest = g_close_blocked_accept },
+	  .run_guest = g_close_blocked_accept,
+	  .not_v1 = LINUX_ACCEPT_UNANSWERED },
 	{ .name = "signal_interrupts_recv_eintr",
 	  .run_guest = g_signal_eintr, .run_dom0 = d_send_on_request },
 	{ .name = "signal_sa_restart_restarts_recv",
@@ -212,7 +216,8 @@ const struct test_pair test_table[] = {
 	/* sharing the command ring, permissions (tests_limits.c) */
 	{ .name = "blocked_accepts_killed_ring_and_ports_free",
 	  .run_guest = g_blocked_accepts_killed, .run_dom0 = d_hold_on_request,
-	  .timeout_s = 180 },
+	  .timeout_s = 180,
+	  .not_v1 = LINUX_ACCEPT_UNANSWERED },
 	{ .name = "bind_privileged_port_unprivileged_eacces",
 	  .run_guest = g_bind_privileged_port_eacces },
 	{ .name = "socket_in_other_netns_eafnosupport",

@@ -44,6 +44,7 @@ struct options {
 	int load_conns;		/* concurrent connections (load) */
 	int wait_secs;		/* dom0: how long to wait for the guest */
 	const char *only;	/* comma-separated test names, or NULL */
+	int v1_only;		/* only the tests whose not_v1 is NULL */
 	int verbose;
 };
 
@@ -69,11 +70,16 @@ typedef int (*test_fn)(struct tctx *t);
 
 struct test_pair {
 	const char *name;
-	test_fn guest;		/* runs in the guest; NULL: nothing to do */
-	test_fn dom0;		/* runs in dom0; NULL: nothing to do */
-	int timeout;		/* seconds per side, 0: default */
+	test_fn run_guest;	/* runs in the guest; NULL: nothing to do */
+	test_fn run_dom0;	/* runs in dom0; NULL: nothing to do */
+	int timeout_s;		/* seconds per side, 0: default */
 	int big;		/* scale timeout: 1 with opt.big, 2 opt.stream */
 	long arg;		/* passed to both functions in tctx.arg */
+	/*
+	 * NULL: a plain v1 backend (one that offers no extension, such as
+	 * Linux's) can carry the test, and --v1 runs it.  Else why not.
+	 */
+	const char *not_v1;
 };
 
 extern const struct test_pair test_table[];

@@ -31,10 +31,11 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
 # The suite guest, seven short guests of the bed (300 s each: hold,
 # lifecycle, reboot twice, grants, upfront-vs-ours and more), the
 # pvcalls-run guest, two notify-mitigation interop guests and the
-# front-vs-upstream guest (420 s each), boot and end.
+# front-vs-upstream guest (420 s each), the upstream-back-eoifix guest
+# (900 s), boot and end.
 # BED_SLOW=N (make check-debug): the bed's own waits are N times longer.
 BED_SLOW=${BED_SLOW:-1}
-QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (7 * 300 + 4 * 420 + 400)))}
+QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (7 * 300 + 4 * 420 + 900 + 400)))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap
 # BED_PARSE_ONLY=1: only re-read an existing qemu.log (harness debugging).

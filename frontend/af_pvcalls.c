@@ -408,9 +408,12 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		ps->peer = sin;
 		sock->state = SS_CONNECTING;
-		/* Even if the answer is in already: pvc_sync_state() sorts it. */
+		/*
+		 * Even if the answer is in already (a transport may finish
+		 * at once): a nonblocking connect gives EINPROGRESS, as
+		 * TCP's always does, and the next look sorts it out.
+		 */
 		sk->sk_state = TCP_SYN_SENT;
-		pvc_sync_state(sk);
 		err = -EINPROGRESS;
 		break;
 	}

@@ -32,6 +32,7 @@ struct options {
 	enum side side;
 	int family;		/* family of the guest's test sockets */
 	int inet_mode;		/* guest family is AF_INET (host sanity mode) */
+	int loopback;		/* guest family is pvcalls-loopback's */
 	const char *ctl_addr;	/* dom0 control address (127.0.0.1) */
 	int ctl_port;		/* 7000 */
 	uint64_t big;		/* bytes per large transfer */
@@ -84,6 +85,11 @@ struct test_pair {
 
 extern const struct test_pair test_table[];
 extern const int test_count;
+
+/* --- pvcalls-loopback (loopback.c) --- */
+int loopback_family(void);	/* is the family pvcalls-loopback's? */
+/* Why @name does not apply to pvcalls-loopback, or NULL. */
+const char *loopback_skip(const char *name);
 
 /* --- reporting (util.c) --- */
 int fail(const char *fmt, ...) __printf(1, 2);
@@ -162,7 +168,12 @@ int echo_until_eof(int fd, int ms);
 int echo_exchange(int fd, size_t len, size_t chunk, uint64_t seed, int ms);
 /* Read a "name value" line from a stats file; -1 if absent. */
 long long read_stat(const char *path, const char *name);
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
+/*
+ * The frontend's debugfs stats: xen-pvcalls-front's, or pvcalls-loopback's
+ * where that module carries the family (it has only "sockets").
+ */
+const char *front_stats(void);
+#define FRONT_STATS front_stats()
 /* The frontend's rings held of @order (debugfs rings_order<N>); -1 if absent. */
 long long front_rings(int order);
 /* Read a module parameter as an integer, or @dflt. */

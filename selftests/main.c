@@ -177,6 +177,7 @@ int main(int argc, char **argv)
 	else
 		opt.family = atoi(fam);
 	opt.inet_mode = opt.family == AF_INET;
+	opt.loopback = !opt.inet_mode && loopback_family();
 
 	/* the socket-count and concurrency tests need many descriptors */
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
@@ -193,7 +194,8 @@ int main(int argc, char **argv)
 		opt.seed = ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec ^ getpid();
 	}
 	printf("# pvcalls_test guest side, family %d%s, big %llu, stream %llu, seed %llu\n",
-	       opt.family, opt.inet_mode ? " (inet)" : "",
+	       opt.family,
+	       opt.inet_mode ? " (inet)" : opt.loopback ? " (pvcalls-loopback)" : "",
 	       (unsigned long long)opt.big, (unsigned long long)opt.stream,
 	       (unsigned long long)opt.seed);
 	return run_guest();

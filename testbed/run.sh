@@ -147,11 +147,8 @@ fi
 cat "$RES.body" >> "$RES"
 rm -f "$RES.body"
 
-# Kernel logs: no Oops, BUG, WARNING, Call Trace, lockdep/KASAN report.
-# Lockdep's reports start with WARNING:, BUG: or INFO:, and it says when
-# it turns itself off; a debug kernel's "RCU lockdep checking is
-# enabled" at boot is not a report.
-BAD='Oops|\bBUG\b|WARNING|Call Trace|\bINFO: |DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|KASAN|UBSAN|possible (circular|recursive) locking|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu.*stall|list_(add|del) corruption|refcount_t:|kernel stack overflow|stack-protector'
+# Kernel logs: no Oops, BUG, WARNING... (BED_BAD_LOG, lib.sh).
+BAD=$BED_BAD_LOG
 log_clean() {	# log_clean NAME FILE
 	local bad
 	if [ ! -s "$2" ]; then

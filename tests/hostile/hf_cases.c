@@ -591,8 +591,11 @@ static void hf_case_in_cons_backward(struct hf *h, struct hf_dring *e,
 	       "in_cons moved forward to in_prod: the socket goes on",
 	       "in_prod %u, in_error %d out_error %d", prod,
 	       READ_ONCE(f->intf->in_error), READ_ONCE(f->intf->out_error));
-	/* back by half: still within a ring of in_prod, but backwards */
-	WRITE_ONCE(f->intf->in_cons, prod - n / 2);
+	/*
+	 * Back to before 0: still within a ring of in_prod, and backwards
+	 * whether or not the backend has seen the forward move yet.
+	 */
+	WRITE_ONCE(f->intf->in_cons, 0U - n / 2);
 	notify_remote_via_evtchn(f->port);
 	stopped = hf_wait_errors(f, -EIO, HF_ANSWER_MS);
 	hf_tap(h, stopped,
@@ -704,8 +707,12 @@ static void hf_dring_reset(struct hf_dring *d)
 static bool hf_reconnect(struct hf *h)
 {
 	if (xenbus_read_driver_state(h->dev->otherend) != XenbusStateClosed) {
-		xenbus_switch_state(h->dev, XenbusStateClosing);
-		/* our otherend_changed answers its Closing with Closed */
+		/*
+		 * Closed, as hf_backend_changed() answers the backend's
+		 * Closing: writing Closing here could overwrite that answer
+		 * before the backend reads it, and leave both ends Closing.
+		 */
+		xenbus_switch_state(h->dev, XenbusStateClosed);
 		if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2))
 			return false;
 	}

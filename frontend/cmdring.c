@@ -99,6 +99,7 @@ static struct {
 	int irq;
 	grant_ref_t ref;
 	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
+	void (*slots_freed)(void);	/* the transport's, see below */
 	struct work_struct work;
 	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
 } cr = {
@@ -220,11 +221,21 @@ static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
 	return true;
 }
 
-/* Slots were freed: wake who waits for one, retry delayed releases. */
+/*
+ * Slots were freed: wake who waits for one, and tell the transport
+ * (which retries the releases that found none).
+ */
 static void pvc_slots_freed(void)
 {
 	wake_up(&cr.slot_wq);
-	pvct_release_kick();
+	if (cr.slots_freed)
+		cr.slots_freed();
+}
+
+/* Set once at module init, before the device can come up. */
+void pvc_cmdring_set_upcall(void (*slots_freed)(void))
+{
+	cr.slots_freed = slots_freed;
 }
 
 /*

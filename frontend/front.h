@@ -99,6 +99,7 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
 			evtchn_port_t *port);
 void pvc_cmdring_set_live(bool live);
+void pvc_cmdring_set_upcall(void (*slots_freed)(void));
 void pvc_cmdring_disconnect(struct xenbus_device *dev);
 int pvc_workqueue_init(void);
 void pvc_workqueue_exit(void);
@@ -120,6 +121,19 @@ struct pvc_dev_info {
 	bool ext_offered;	/* backend wrote an extension key */
 };
 
+/*
+ * What the device reports up to the transport sockets, registered once
+ * by tsock.c before the driver registers (pvct_init()): the device and
+ * its command ring never call up by name.
+ */
+struct pvc_front_upcalls {
+	/* The device went down: every socket is dead with @err. */
+	void (*down)(int err);
+	/* Command ring slots were freed, or the ring went away. */
+	void (*slots_freed)(void);
+};
+
+void pvc_front_register(const struct pvc_front_upcalls *up);
 int pvc_dev_get(struct pvc_dev_info *info);
 int pvc_dev_notify(void);
 int pvc_xenbus_init(void);
@@ -165,8 +179,23 @@ struct pvc_dring {
 	struct pvc_dir_stats st_in, st_out;
 };
 
-int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
-		    irq_handler_t handler, void *arg);
+/*
+ * What a ring is made for, from its user: dataring.c reads no device
+ * state and no module parameter.
+ */
+struct pvc_dring_conf {
+	domid_t domid;			/* the backend, grantee of the pages */
+	unsigned int def_order;		/* ring order for ring_bytes 0 */
+	unsigned int max_order;		/* the backend's max-page-order */
+	bool notify;			/* notify-mitigation negotiated */
+};
+
+/* *wake of pvc_dring_poll() and co: directions whose waiters to wake. */
+#define PVC_DRING_WAKE_IN	0x1
+#define PVC_DRING_WAKE_OUT	0x2
+
+int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
+		    unsigned int ring_bytes, irq_handler_t handler, void *arg);
 void pvc_dring_free(struct pvc_dring *d);
 void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
 void pvc_lateeoi(int irq, bool worked);
@@ -197,6 +226,18 @@ enum pvct_lstate {
 	PVCT_L_READY,		/* the backend has a connection for us */
 	PVCT_L_ACCEPTING,	/* PVC_CMD_ACCEPT in flight for @child */
 	PVCT_L_DONE,		/* @child accepted, not yet taken */
+};
+
+/*
+ * A listening socket's part, only tsock_listen.c's; under the socket's
+ * @lock except @poll_work.
+ */
+struct pvct_listener {
+	enum pvct_lstate state;
+	struct pvct_sock *child;
+	u32 req_id;		/* req_id of the outstanding poll/accept */
+	int err;		/* failed poll/accept, reported once */
+	struct work_struct poll_work;
 };
 
 struct pvct_sock {
@@ -231,13 +272,7 @@ struct pvct_sock {
 	struct work_struct release_work;
 	struct pvc_dring ring;
 	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
-	/* listening sockets */
-	enum pvct_lstate lstate;
-	struct pvct_sock *child;
-	u32 lreq_id;		/* req_id of the outstanding poll/accept */
-	int lerr;		/* failed poll/accept, reported once */
-	struct work_struct poll_work;
-	struct pvct_sock *parent;	/* a child being accepted */
+	struct pvct_listener l;	/* listening sockets */
 };
 
 struct pvct_sock *pvct_alloc(void);
@@ -247,18 +282,28 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 		bool may_sleep, u32 *req_id);
 void pvct_destroy(struct pvct_sock *t);
 void pvct_destroy_async(struct pvct_sock *t);
-void pvct_release_kick(void);
 int pvct_ring_setup(struct pvct_sock *t);
-void pvct_kill_all(int err);
+bool pvct_socket_names(void);
+void pvct_names_read_locked(struct pvct_sock *t);
 struct seq_file;
 int pvct_show_sockets(struct seq_file *m, void *unused);
 
-int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child);
-bool pvct_socket_names(void);
-void pvct_names_read_locked(struct pvct_sock *t);
-bool pvct_accept_busy(struct pvct_sock *t);
-__poll_t pvct_listen_poll(struct pvct_sock *t);
-void pvct_listen_release(struct pvct_sock *t);
-void pvct_poll_work(struct work_struct *work);
+/*
+ * The listener (tsock_listen.c) above the core (tsock.c): it calls the
+ * core's functions above; the core reaches it only through these.
+ */
+struct pvct_listen_ops {
+	void (*init)(struct pvct_sock *t);	/* new socket, no lock */
+	/* the transport ops ->accept() and ->accept_busy() */
+	int (*accept)(struct pvct_sock *t, bool nonblock,
+		      struct pvct_sock **child);
+	bool (*accept_busy)(struct pvct_sock *t);
+	__poll_t (*poll)(struct pvct_sock *t);	/* ->poll() when listening */
+	void (*close)(struct pvct_sock *t);	/* close started */
+	void (*released)(struct pvct_sock *t);	/* RELEASE answered */
+};
+
+extern const struct pvct_listen_ops pvct_listen_ops;
+void pvct_init(const struct pvct_listen_ops *lops);
 
 #endif /* PVCALLS_FRONT_H */

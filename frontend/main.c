@@ -80,6 +80,7 @@ static int __init pvc_init(void)
 	ret = pvc_workqueue_init();
 	if (ret)
 		return ret;
+	pvct_init(&pvct_listen_ops);
 	ret = pvcalls_family_init(&pvcalls_xen_transport);
 	if (ret)
 		goto err_wq;

@@ -50,6 +50,9 @@ static DEFINE_SPINLOCK(pvct_release_lock);
 static atomic_t pvct_release_waiting = ATOMIC_INIT(0);
 static DECLARE_WORK(pvct_retry, pvct_retry_work);
 
+/* The listener's part (tsock_listen.c), set once by pvct_init(). */
+static const struct pvct_listen_ops *pvct_lops;
+
 static int pvc_ret(const struct pvc_response *rsp)
 {
 	/* The backend's errno is data: anything odd becomes EIO. */
@@ -128,7 +131,7 @@ struct pvct_sock *pvct_alloc(void)
 	spin_lock_init(&t->lock);
 	mutex_init(&t->rx_mutex);
 	mutex_init(&t->tx_mutex);
-	INIT_WORK(&t->poll_work, pvct_poll_work);
+	pvct_lops->init(t);
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
 	init_waitqueue_head(&t->drain_wq);
@@ -219,9 +222,18 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 
 int pvct_ring_setup(struct pvct_sock *t)
 {
+	struct pvc_dring_conf conf = { .def_order = pvc_ring_order_param };
+	struct pvc_dev_info info;
 	int ret;
 
-	ret = pvc_dring_alloc(&t->ring, t->ring_bytes, pvct_data_interrupt, t);
+	ret = pvc_dev_get(&info);
+	if (ret)
+		return ret;
+	conf.domid = info.domid;
+	conf.max_order = info.max_order;
+	conf.notify = info.notify;
+	ret = pvc_dring_alloc(&t->ring, &conf, t->ring_bytes,
+			      pvct_data_interrupt, t);
 	if (ret)
 		return ret;
 	spin_lock_irq(&t->lock);
@@ -633,7 +645,7 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 
 	if (rsp->ret && rsp->ret != -ENETDOWN)
 		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
-	pvct_listen_release(t);
+	pvct_lops->released(t);
 	complete(&t->released);
 	/* The backend has let go of the ring (or is gone): free it. */
 	pvct_ring_put(t);
@@ -650,17 +662,22 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 }
 
 /*
- * Wake every waiter of the directions in @wake (PVCT_EV_RX/TX): a waiter
- * that re-armed an event index found that others may have missed their
- * event (dataring.c, pvc_dring_arm_in()).
+ * Wake every waiter of the directions in @wake (PVC_DRING_WAKE_IN/OUT):
+ * a waiter that re-armed an event index found that others may have
+ * missed their event (dataring.c, pvc_dring_arm_in()).
  */
 static void pvct_wake(struct pvct_sock *t, unsigned int wake)
 {
-	if (!wake)
-		return;
-	if (wake & PVCT_EV_TX)
+	unsigned int ev = 0;
+
+	if (wake & PVC_DRING_WAKE_IN)
+		ev |= PVCT_EV_RX;
+	if (wake & PVC_DRING_WAKE_OUT) {
+		ev |= PVCT_EV_TX;
 		wake_up(&t->drain_wq);
-	pvct_event(t, wake, 0);
+	}
+	if (ev)
+		pvct_event(t, ev, 0);
 }
 
 /* Bytes still in out[] that the backend can take. */
@@ -756,7 +773,7 @@ static void pvct_retry_work(struct work_struct *work)
 }
 
 /* The command ring freed slots (or went away): retry delayed releases. */
-void pvct_release_kick(void)
+static void pvct_release_kick(void)
 {
 	if (atomic_read(&pvct_release_waiting))
 		queue_work(pvc_wq, &pvct_retry);
@@ -782,13 +799,7 @@ void pvct_destroy(struct pvct_sock *t)
 	sent = t->sock_sent;
 	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
-	/*
-	 * Not _sync: a running poll work may wait long for a slot.  A POLL
-	 * it still sends is harmless: the backend answers it, with
-	 * ECONNABORTED before our RELEASE or ENOENT after it.
-	 */
-	if (cancel_work(&t->poll_work))
-		pvct_put(t);
+	pvct_lops->close(t);
 
 	if (!sent) {
 		/* Nothing at the backend: finish here. */
@@ -825,7 +836,8 @@ void pvct_destroy_async(struct pvct_sock *t)
 	queue_work(pvc_sock_wq, &t->release_work);
 }
 
-void pvct_kill_all(int err)
+/* The device went down: every socket is dead with @err. */
+static void pvct_kill_all(int err)
 {
 	struct pvct_sock *t;
 	unsigned long idx;
@@ -973,7 +985,7 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 	spin_unlock_irq(&t->lock);
 
 	if (state == PVCT_LISTENING)
-		return pvct_listen_poll(t);
+		return pvct_lops->poll(t);
 	if (state != PVCT_CONNECTED || !ring)
 		return 0;
 	/*
@@ -998,6 +1010,29 @@ static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
 	mask = pvc_dring_watch(&t->ring, events, &wake);
 	pvct_wake(t, wake);
 	return mask;
+}
+
+static int pvct_accept(struct pvct_sock *t, bool nonblock,
+		       struct pvct_sock **child)
+{
+	return pvct_lops->accept(t, nonblock, child);
+}
+
+static bool pvct_accept_busy(struct pvct_sock *t)
+{
+	return pvct_lops->accept_busy(t);
+}
+
+static const struct pvc_front_upcalls pvct_front_upcalls = {
+	.down = pvct_kill_all,
+	.slots_freed = pvct_release_kick,
+};
+
+/* Wire the layers: the listener above us, the device below. */
+void pvct_init(const struct pvct_listen_ops *lops)
+{
+	pvct_lops = lops;
+	pvc_front_register(&pvct_front_upcalls);
 }
 
 const struct pvcalls_transport_ops pvcalls_xen_transport = {

@@ -25,6 +25,14 @@ static DEFINE_MUTEX(pvc_dev_lock);	/* the fields below */
 static struct xenbus_device *pvc_xdev;
 static struct pvc_dev_info pvc_info;
 static bool pvc_up;
+/* the transport's, set once at module init before the driver registers */
+static const struct pvc_front_upcalls *pvc_upcalls;
+
+void pvc_front_register(const struct pvc_front_upcalls *up)
+{
+	pvc_upcalls = up;
+	pvc_cmdring_set_upcall(up->slots_freed);
+}
 
 int pvc_dev_get(struct pvc_dev_info *info)
 {
@@ -215,7 +223,7 @@ static void pvc_front_down(struct xenbus_device *dev)
 	pvc_up = false;
 	mutex_unlock(&pvc_dev_lock);
 	pvc_cmdring_disconnect(dev);
-	pvct_kill_all(-ENETDOWN);
+	pvc_upcalls->down(-ENETDOWN);
 }
 
 static void pvc_backend_changed(struct xenbus_device *dev,

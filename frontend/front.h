@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/ring.h>
@@ -94,21 +95,58 @@ static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
 	req->cmd = cmd;
 }
 
-int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
-		   bool may_sleep, u32 *req_id);
-int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
-			evtchn_port_t *port);
-void pvc_cmdring_set_live(bool live);
-void pvc_cmdring_set_upcall(void (*slots_freed)(void));
-void pvc_cmdring_disconnect(struct xenbus_device *dev);
-int pvc_workqueue_init(void);
-void pvc_workqueue_exit(void);
-/*
- * pvc_wq (ordered): command responses, and the retry of releases that
- * found no slot (it never waits for one).  pvc_sock_wq: per-socket work
- * that may wait for a command ring slot, so never on pvc_wq.
- */
-extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
+/* Kinds of command, for the caps on the slots each may hold (cmdring.c). */
+enum pvc_kind {
+	PVC_KIND_SHORT,		/* answered at once: SOCKET, BIND, LISTEN */
+	PVC_KIND_RELEASE,
+	PVC_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
+	PVC_KIND_CONNECT,	/* answered when dom0's connect ends */
+	PVC_NR_KINDS
+};
+
+struct pvc_slot {
+	bool busy;
+	u32 gen;
+	u32 cmd;
+	pvc_cmd_cb cb;
+	void *ctx;
+};
+
+struct pvc_done {
+	pvc_cmd_cb cb;
+	void *ctx;
+	struct pvc_response rsp;
+};
+
+/* The command ring; only cmdring.c looks inside. */
+struct pvc_cmdring {
+	spinlock_t lock;	/* ring producer, slots, counts, live, broken */
+	bool live;		/* ring set up: submissions allowed */
+	bool broken;		/* backend misbehaved on the ring */
+	struct pvc_front_ring ring;
+	struct pvc_slot slots[PVC_NR_SLOTS];
+	unsigned int nr_busy;
+	unsigned int nr_kind[PVC_NR_KINDS];	/* busy slots per kind */
+	u32 gen;
+	wait_queue_head_t slot_wq;
+	int irq;
+	grant_ref_t ref;
+	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
+	struct workqueue_struct *wq;	/* ordered: responses */
+	struct work_struct work;
+	void (*slots_freed)(void);	/* the transport's upcall */
+	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
+};
+
+void pvc_cmdring_init(struct pvc_cmdring *cr, struct workqueue_struct *wq,
+		      void (*slots_freed)(void));
+int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
+		   pvc_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
+int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
+			grant_ref_t *ref, evtchn_port_t *port);
+void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live);
+void pvc_cmdring_disconnect(struct pvc_cmdring *cr,
+			    struct xenbus_device *dev);
 
 /* ---- device (xenbus.c) ---- */
 
@@ -123,8 +161,8 @@ struct pvc_dev_info {
 
 /*
  * What the device reports up to the transport sockets, registered once
- * by tsock.c before the driver registers (pvct_init()): the device and
- * its command ring never call up by name.
+ * by tsock.c at module init (pvct_init()): the device and its command
+ * ring never call up by name.
  */
 struct pvc_front_upcalls {
 	/* The device went down: every socket is dead with @err. */
@@ -133,6 +171,31 @@ struct pvc_front_upcalls {
 	void (*slots_freed)(void);
 };
 
+/*
+ * The device (see the notes at the top of tsock.c): one per domain, and
+ * one object for the module's life, since sockets and their work come
+ * and go independently of the xenbus device; probe attaches that.
+ */
+struct pvc_front {
+	struct mutex lock;		/* @xdev, @info, @up */
+	struct xenbus_device *xdev;
+	struct pvc_dev_info info;	/* negotiated at InitWait */
+	bool up;			/* Connected, until it goes down */
+	struct pvc_cmdring cmd;
+	struct xarray socks;		/* transport sockets, by xa_id */
+	/*
+	 * @wq (ordered): command responses, and the retry of releases that
+	 * found no slot (it never waits for one).  @sock_wq: per-socket
+	 * work that may wait for a command ring slot, so never on @wq.
+	 */
+	struct workqueue_struct *wq, *sock_wq;
+	const struct pvc_front_upcalls *upcalls;
+};
+
+extern struct pvc_front pvc_front;
+
+int pvc_front_setup(void);
+void pvc_front_teardown(void);
 void pvc_front_register(const struct pvc_front_upcalls *up);
 int pvc_dev_get(struct pvc_dev_info *info);
 int pvc_dev_notify(void);

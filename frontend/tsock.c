@@ -33,7 +33,6 @@
 
 #include "front.h"
 
-static DEFINE_XARRAY_FLAGS(pvct_xa, XA_FLAGS_ALLOC1);
 static atomic_t pvct_gen = ATOMIC_INIT(0);
 
 static void pvct_submit_work(struct work_struct *work);
@@ -138,7 +137,7 @@ struct pvct_sock *pvct_alloc(void)
 	init_completion(&t->released);
 	INIT_LIST_HEAD(&t->release_entry);
 	t->ring.irq = -1;
-	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
+	ret = xa_alloc(&pvc_front.socks, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
 		kfree(t);
 		return NULL;
@@ -152,7 +151,7 @@ static void pvct_free(struct kref *ref)
 {
 	struct pvct_sock *t = container_of(ref, struct pvct_sock, ref);
 
-	xa_erase(&pvct_xa, t->xa_id);
+	xa_erase(&pvc_front.socks, t->xa_id);
 	atomic_dec(&pvc_stats.sockets);
 	kfree(t);
 }
@@ -186,7 +185,7 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 	int ret;
 
 	kref_get(&t->ref);
-	ret = pvc_cmd_submit(req, cb, t, may_sleep, req_id);
+	ret = pvc_cmd_submit(&pvc_front.cmd, req, cb, t, may_sleep, req_id);
 	if (ret)
 		pvct_put(t);
 	return ret;
@@ -342,7 +341,7 @@ static void pvct_autobind_done(struct pvct_sock *t, int ret)
 	memcpy(&t->pending, &req, sizeof(req));
 	spin_unlock_irq(&t->lock);
 	kref_get(&t->ref);
-	if (!queue_work(pvc_sock_wq, &t->submit_work))
+	if (!queue_work(pvc_front.sock_wq, &t->submit_work))
 		pvct_put(t);
 }
 
@@ -411,7 +410,7 @@ static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
 		return;
 	}
 	/* Our reference moves to the work. */
-	if (!queue_work(pvc_sock_wq, &t->submit_work))
+	if (!queue_work(pvc_front.sock_wq, &t->submit_work))
 		pvct_put(t);
 }
 
@@ -709,7 +708,8 @@ static int pvct_submit_release(struct pvct_sock *t)
 
 	pvc_req_init(&req, PVC_CMD_RELEASE);
 	req.u.release.id = t->id;
-	return pvc_cmd_submit(&req, pvct_release_done, t, false, NULL);
+	return pvc_cmd_submit(&pvc_front.cmd, &req, pvct_release_done, t,
+			      false, NULL);
 }
 
 /*
@@ -738,7 +738,7 @@ static void pvct_send_release(struct pvct_sock *t)
 	list_add_tail(&t->release_entry, &pvct_release_list);
 	spin_unlock(&pvct_release_lock);
 	/* a slot may have freed before we were on the list */
-	queue_work(pvc_wq, &pvct_retry);
+	queue_work(pvc_front.wq, &pvct_retry);
 }
 
 static void pvct_retry_work(struct work_struct *work)
@@ -776,7 +776,7 @@ static void pvct_retry_work(struct work_struct *work)
 static void pvct_release_kick(void)
 {
 	if (atomic_read(&pvct_release_waiting))
-		queue_work(pvc_wq, &pvct_retry);
+		queue_work(pvc_front.wq, &pvct_retry);
 }
 
 /* Close: also used for accepted children nobody took. */
@@ -787,7 +787,7 @@ void pvct_destroy(struct pvct_sock *t)
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
 		t->drain_started = true;
-		queue_work(pvc_sock_wq, &t->release_work);
+		queue_work(pvc_front.sock_wq, &t->release_work);
 		return;
 	}
 	if (t->drain_started)
@@ -833,7 +833,7 @@ static void pvct_release_work(struct work_struct *work)
 /* Close from a command callback, which must not wait for a ring slot. */
 void pvct_destroy_async(struct pvct_sock *t)
 {
-	queue_work(pvc_sock_wq, &t->release_work);
+	queue_work(pvc_front.sock_wq, &t->release_work);
 }
 
 /* The device went down: every socket is dead with @err. */
@@ -842,8 +842,8 @@ static void pvct_kill_all(int err)
 	struct pvct_sock *t;
 	unsigned long idx;
 
-	xa_lock(&pvct_xa);
-	xa_for_each(&pvct_xa, idx, t) {
+	xa_lock(&pvc_front.socks);
+	xa_for_each(&pvc_front.socks, idx, t) {
 		spin_lock_irq(&t->lock);
 		t->dead = true;
 		t->dead_err = err;
@@ -853,7 +853,7 @@ static void pvct_kill_all(int err)
 		spin_unlock_irq(&t->lock);
 		wake_up(&t->drain_wq);
 	}
-	xa_unlock(&pvct_xa);
+	xa_unlock(&pvc_front.socks);
 }
 
 /*
@@ -866,8 +866,8 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
 	struct pvct_sock *t;
 	unsigned long idx;
 
-	xa_lock(&pvct_xa);
-	xa_for_each(&pvct_xa, idx, t) {
+	xa_lock(&pvc_front.socks);
+	xa_for_each(&pvc_front.socks, idx, t) {
 		spin_lock_irq(&t->lock);
 		if (t->has_ring) {
 			seq_printf(m, "socket %#llx order %u notify %d", t->id,
@@ -878,7 +878,7 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
 		}
 		spin_unlock_irq(&t->lock);
 	}
-	xa_unlock(&pvct_xa);
+	xa_unlock(&pvc_front.socks);
 	return 0;
 }
 

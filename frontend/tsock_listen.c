@@ -116,7 +116,7 @@ static void pvct_poll_work(struct work_struct *work)
 static void pvct_kick_poll(struct pvct_sock *t)
 {
 	kref_get(&t->ref);
-	if (!queue_work(pvc_sock_wq, &t->l.poll_work))
+	if (!queue_work(pvc_front.sock_wq, &t->l.poll_work))
 		pvct_put(t);	/* already queued: not the last reference */
 }
 

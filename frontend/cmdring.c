@@ -13,12 +13,11 @@
  * unexpected (req_id out of range, unknown, duplicate, wrong command)
  * is logged and ignored.
  *
- * Responses are handled in process context, on the ordered workqueue
- * pvc_wq: the interrupt handler only queues the work.  Completion
- * callbacks therefore may sleep (unbind irqs, free rings) and run one
- * at a time, in ring order.  Nobody sleeps waiting for a particular
- * response here: callers get a callback and keep their own state, so a
- * signal in a waiter never frees anything the response still needs.
+ * Responses are handled by @work on the ordered workqueue given at init
+ * (front.h, "Execution contexts").  Nobody sleeps waiting for a
+ * particular response here: callers get a callback and keep their own
+ * state, so a signal in a waiter never frees anything the response
+ * still needs.
  *
  * Sharing the slots.  ACCEPT and POLL are answered only when a
  * connection comes, CONNECT only when dom0's TCP connects or gives up:
@@ -338,7 +337,7 @@ void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live)
 /*
  * Device going away: stop the ring, then finish every command still in
  * flight with -ENETDOWN so that its owner frees what it holds.  Runs
- * in process context, not on pvc_wq.
+ * in process context, not on the ring's workqueue.
  */
 void pvc_cmdring_disconnect(struct pvc_cmdring *cr, struct xenbus_device *dev)
 {

@@ -8,12 +8,11 @@
  * the backend owns (in_prod, in_error, out_cons, out_error) are read
  * once per operation with READ_ONCE and checked with dring.h: an
  * impossible value makes the socket fail with EIO, never a wild copy.
- *
- * Callers serialise senders (tx_mutex) and receivers (rx_mutex), so
- * out_prod and in_cons have a single writer here.
+ * The caller gives the backend's domain, the orders and the notify mode
+ * (struct pvc_dring_conf), serialises senders and serialises receivers.
  *
  * notify-mitigation (Documentation/notify-mitigation.rst), when the
- * device negotiated it: we signal after moving out_prod or in_cons only
+ * caller says it is in force: we signal after moving out_prod or in_cons only
  * when the backend armed out_prod_event or in_cons_event for it
  * (notify.h decides), and before a waiter sleeps, pvc_dring_poll() arms
  * in_prod_event or out_cons_event at the next byte and re-checks.  This

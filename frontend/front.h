@@ -1,8 +1,95 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internals of the Xen transport of the PV Calls frontend: the device
- * (xenbus.c), the command ring (cmdring.c), the per-socket data rings
- * (dataring.c) and the transport sockets (tsock.c, tsock_listen.c).
+ * Internals of the Xen transport of the PV Calls frontend, and the
+ * implementation notes of the whole frontend.
+ *
+ * Layers (each file calls only those below it; upcalls go through
+ * function pointers registered at module init by main.c's pvc_init())
+ *   af_pvcalls.c     the socket family; reaches the transport only
+ *                    through pvcalls_transport_ops (transport.h)
+ *   tsock_listen.c   listening sockets: POLL, ACCEPT, their children
+ *   tsock.c          transport sockets: ids, states, commands, close
+ *   xenbus.c         the device: probe, handshake, down
+ *   cmdring.c        the command ring
+ *   dataring.c       data rings: a library told the domain, the orders
+ *                    and the notify mode by its caller
+ *
+ * Objects and lifetimes
+ *   pvc_front: the device, one per domain and one object for the
+ *     module's life.  Probe attaches the xenbus device; InitWait
+ *     negotiates @info and connects the command ring; Connected sets
+ *     @up; Closing, Closed or remove take it down (pvc_front_down()).
+ *     It holds the command ring, the socket table and the workqueues.
+ *   pvct_sock: one per family socket, and one per child of an ACCEPT.
+ *     Named on the wire by @id (table index and a generation), never a
+ *     pointer.  @ref counts one reference for its life, dropped when
+ *     the release completes, plus one per command in flight and per
+ *     queued submit or poll work (@release_work runs before the release
+ *     completes, under the life reference).
+ *   The family's struct sock: the family holds one sock reference, the
+ *     transport another from ->set_owner() until ->released(), which it
+ *     calls once, after its last upcall, when the backend has answered
+ *     RELEASE (or the device is gone).  Each struct sock pins the module
+ *     (pvc_proto.owner), so the module cannot go while a socket exists.
+ *   pvc_dring: a connected (or connecting, or accepted) socket's data
+ *     ring, granted to the backend.  Freed only once the backend has let
+ *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
+ *     or the device gone) or never had it (its command never went out).
+ *     A device going down leaves the rings allocated until their
+ *     sockets close.
+ *   Command ring slots: a slot is freed only by its answer or by the
+ *     device going down, never earlier; whatever a command names (its
+ *     socket, an ACCEPT's child and ring) stays allocated until then.
+ *
+ * States
+ *   pvct_sock.state (one operation at a time, op_ret -EINPROGRESS while
+ *   it runs; a failure goes back to prev_state):
+ *     NEW/BOUND -> CONNECTING -> CONNECTED
+ *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
+ *     an accepted child: NEW -> CONNECTED when its ACCEPT is answered
+ *   The backend's socket is made lazily: the first operation sends
+ *   SOCKET, then the operation itself (from @submit_work).
+ *   pvct_listener.state: see tsock_listen.c.  dead: the device went
+ *   down or the backend broke the data ring; it only ever gets set.
+ *
+ * Execution contexts
+ *   Family calls: process context.  connect, bind, listen, accept,
+ *   shutdown and getname hold the family's socket lock (lock_sock) and
+ *   drop it while they wait; send and recv do not take it (the
+ *   transport's tx_mutex and rx_mutex serialise the copies, so a blocked
+ *   reader never holds up a writer); release runs after dropping it.
+ *   poll and watch never sleep.
+ *   Upcalls (->event) come from hard irq, workqueue or xenwatch and touch
+ *   only sk_err and the wait queue, never the socket lock, so the
+ *   transport never waits on a socket lock holder.
+ *   Data ring interrupt (hard irq, lateeoi): reads the indexes, makes the
+ *   event upcall, wakes @drain_wq.  Command ring interrupt: only queues
+ *   the command work.
+ *   pvc_front.wq (ordered): the command work, which runs every callback
+ *   of answered commands one at a time, in ring order, with no lock
+ *   held; and the retry of releases that found no slot.  Callbacks may
+ *   sleep but never wait for a command ring slot.
+ *   pvc_front.sock_wq: work that may wait for a slot: @submit_work,
+ *   @release_work (close's drain; a child nobody took), the listener's
+ *   poll work.
+ *   xenbus (xenwatch): probe, handshake, down.  Down stops the command
+ *   ring and runs the callback of every command in flight with ENETDOWN
+ *   (so a socket waiting for an answer finishes), then makes the down
+ *   upcall: every socket is marked dead and woken.  The callbacks of
+ *   that ENETDOWN run in xenwatch, after the command work has stopped.
+ *
+ * Locking order (outer first)
+ *   family socket lock -> xarray lock (pvc_front.socks) -> listener's
+ *   pvct_sock.lock -> child's pvct_sock.lock (spin_lock_nested) ->
+ *   pvc_dring.arm_lock
+ *   pvct_sock.lock and arm_lock are taken in hard irq, so with
+ *   interrupts off.  The event upcall is made under pvct_sock.lock (so
+ *   release cannot race with it): it only wakes the socket's wait
+ *   queue.  The command ring lock, pvct_release_lock and pvc_front.lock
+ *   (a mutex: pvc_dev_get()) are taken alone, with no spinlock held;
+ *   commands are submitted with no lock held, since a submitter may
+ *   wait for a slot.  tx_mutex and rx_mutex are held only around a copy
+ *   to or from the ring and take no other lock.
  */
 #ifndef PVCALLS_FRONT_H
 #define PVCALLS_FRONT_H
@@ -217,8 +304,9 @@ struct pvc_dring {
 	/*
 	 * The indexes this side owns, private copies: the shared page gets
 	 * them written, never read back (the backend could rewrite them
-	 * there).  out_prod is written under the socket's tx_mutex, in_cons
-	 * under its rx_mutex; poll reads them without those (READ_ONCE).
+	 * there).  One writer each: the caller serialises senders (out_prod)
+	 * and receivers (in_cons) (tsock.c: tx_mutex, rx_mutex); poll reads
+	 * them without that (READ_ONCE).
 	 */
 	u32 out_prod, in_cons;
 	/* Only the interrupt handler touches these. */
@@ -298,16 +386,40 @@ enum pvct_lstate {
 struct pvct_listener {
 	enum pvct_lstate state;
 	struct pvct_sock *child;
-	u32 req_id;		/* req_id of the outstanding poll/accept */
 	int err;		/* failed poll/accept, reported once */
 	struct work_struct poll_work;
 };
 
+/*
+ * @lock covers the fields from @state to @dead_err, @has_ring, @owner,
+ * @up, @pending, the names and @l (but @l.poll_work), and every change
+ * of them.  The others need it not:
+ *  - @id, @xa_id: fixed at creation;
+ *  - @ring_bytes: under the family's socket lock (connect and listen
+ *    write it, accept reads the listener's);
+ *  - @connect_req, the autobind fields: used by the one operation in
+ *    flight (pvct_enter() admits one at a time): written by its caller
+ *    under the family's socket lock before its first command goes out,
+ *    then only by the command callbacks and @submit_work of that
+ *    operation, which run one after the other (each queued or
+ *    submitted by the one before).  The state those read without
+ *    @lock changes only in that chain;
+ *  - @local_addr, @local_port: written there too (by bind's caller, by
+ *    the autobind's callback) and read by ->local_addr(): @local_port
+ *    with READ_ONCE(), @local_addr under @lock, so a getsockname()
+ *    during a connect sees the address of before or after the autobind;
+ *  - an accepted child's @state and @sock_sent: the listener's alone
+ *    until its ACCEPT goes out, then under the child's lock;
+ *  - @drain_started: close only (the family's release, then
+ *    @release_work, one after the other); @err_seen: the data interrupt
+ *    only;
+ *  - @ring: its own rules (struct pvc_dring).
+ */
 struct pvct_sock {
 	struct kref ref;	/* one per outstanding command + one for life */
 	u64 id;			/* wire id: opaque handle */
 	u32 xa_id;
-	spinlock_t lock;	/* everything below; taken in hard irq */
+	spinlock_t lock;	/* see above; taken in hard irq */
 	enum pvct_state state, prev_state;
 	int op_ret;		/* -EINPROGRESS or result of the last op */
 	bool sock_sent;		/* PVC_CMD_SOCKET submitted */

@@ -1,28 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transport sockets: the Xen side of one PV Calls socket.
+ * Transport sockets: the Xen side of one PV Calls socket, the core of
+ * the transport (objects, states, contexts and locks: front.h).
  *
- * A pvct_sock is named on the wire by @id, an xarray index plus a
- * generation in the upper 32 bits, never a pointer.  The backend's
- * socket is created lazily: the first connect, bind or listen sends
- * PVC_CMD_SOCKET and, when that succeeds, the command itself (from
- * @submit_work, since the response handler must not wait for a ring
- * slot it may itself be holding up).
- *
- * Lifetime: @ref counts one "alive" reference, dropped when release
- * completes, plus one per outstanding command or queued work.  Close
- * sends PVC_CMD_RELEASE; only its answer (or the device going away)
- * unbinds the event channel and ends the grants of the data ring, and
- * only then is the owner told (->released) that we are done with it.
- * A RELEASE that finds no free slot is never dropped: it waits on
- * pvct_release_list, holding its command's reference, and is sent from
- * pvct_retry_work (on pvc_wq) once a slot frees, or finished here once
- * the device is gone.  Nothing the backend may still hold is freed
- * meanwhile.
- *
- * @lock protects the state fields and is taken from the data ring's
- * interrupt handler, so always with interrupts off.  Lock order:
- * the xarray lock, then pvct_sock.lock, then the command ring lock.
+ * The operation after the lazy SOCKET is sent from @submit_work, since
+ * a command callback must not wait for a ring slot it may itself be
+ * holding up.  Close sends PVC_CMD_RELEASE; only its answer (or the
+ * device going away) unbinds the event channel and ends the grants of
+ * the data ring, and only then is the owner told (->released) that we
+ * are done with it.  A RELEASE that finds no free slot is never
+ * dropped: it waits on pvct_release_list, holding its command's
+ * reference, and is sent from pvct_retry_work (on pvc_front.wq) once a
+ * slot frees, or finished here once the device is gone.
  */
 #include <linux/in.h>
 #include <linux/module.h>

@@ -53,10 +53,7 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	spin_lock_irq(&t->lock);
 	c = t->l.child;
 	if (t->l.state == PVCT_L_ACCEPTING && c) {
-		/*
-		 * Listener then child, never the other way: both locks are
-		 * of one lockdep class, so say this is one level deeper.
-		 */
+		/* one lockdep class: listener then child (front.h) */
 		spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 		if (!rsp->ret && !t->releasing) {
 			c->state = PVCT_CONNECTED;
@@ -99,7 +96,7 @@ static void pvct_poll_work(struct work_struct *work)
 	spin_unlock_irq(&t->lock);
 	if (go) {
 		req.u.poll.id = t->id;
-		ret = pvct_submit(t, &req, pvct_poll_done, true, &t->l.req_id);
+		ret = pvct_submit(t, &req, pvct_poll_done, true, NULL);
 		if (ret) {
 			spin_lock_irq(&t->lock);
 			t->l.state = PVCT_L_IDLE;
@@ -146,7 +143,7 @@ static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 	spin_lock_irq(&t->lock);
 	t->l.child = c;
 	spin_unlock_irq(&t->lock);
-	ret = pvct_submit(t, &req, pvct_accept_done, true, &t->l.req_id);
+	ret = pvct_submit(t, &req, pvct_accept_done, true, NULL);
 	if (!ret)
 		return -EINPROGRESS;
 	spin_lock_irq(&t->lock);
@@ -205,8 +202,7 @@ static int pvct_accept(struct pvct_sock *t, bool nonblock,
 			spin_unlock_irq(&t->lock);
 			req.u.poll.id = t->id;
 			/* no wait for a slot: poll() asks in the background */
-			ret = pvct_submit(t, &req, pvct_poll_done, false,
-					  &t->l.req_id);
+			ret = pvct_submit(t, &req, pvct_poll_done, false, NULL);
 			if (ret) {
 				spin_lock_irq(&t->lock);
 				t->l.state = PVCT_L_IDLE;

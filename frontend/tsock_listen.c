@@ -80,14 +80,29 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);
 }
 
-static void pvct_poll_work(struct work_struct *work)
+/* Send POLL for @t, now in POLLING; back to IDLE if it cannot go out. */
+static int pvct_send_poll(struct pvct_sock *t, bool may_sleep)
 {
-	struct pvct_sock *t = container_of(work, struct pvct_sock, l.poll_work);
 	struct pvc_request req;
-	bool go;
 	int ret;
 
 	pvc_req_init(&req, PVC_CMD_POLL);
+	req.u.poll.id = t->id;
+	ret = pvct_submit(t, &req, pvct_poll_done, may_sleep, NULL);
+	if (ret) {
+		spin_lock_irq(&t->lock);
+		t->l.state = PVCT_L_IDLE;
+		spin_unlock_irq(&t->lock);
+	}
+	return ret;
+}
+
+static void pvct_poll_work(struct work_struct *work)
+{
+	struct pvct_sock *t = container_of(work, struct pvct_sock, l.poll_work);
+	bool go;
+	int ret;
+
 	spin_lock_irq(&t->lock);
 	go = t->l.state == PVCT_L_IDLE && !t->releasing && !t->l.err &&
 		!t->dead;
@@ -95,13 +110,7 @@ static void pvct_poll_work(struct work_struct *work)
 		t->l.state = PVCT_L_POLLING;
 	spin_unlock_irq(&t->lock);
 	if (go) {
-		req.u.poll.id = t->id;
-		ret = pvct_submit(t, &req, pvct_poll_done, true, NULL);
-		if (ret) {
-			spin_lock_irq(&t->lock);
-			t->l.state = PVCT_L_IDLE;
-			spin_unlock_irq(&t->lock);
-		}
+		ret = pvct_send_poll(t, true);
 		/* no slot for a while: a poller asks again, and kicks us */
 		if (ret == -ETIMEDOUT)
 			pvct_event(t, PVCT_EV_RX, 0);
@@ -162,11 +171,9 @@ fail:
 static int pvct_accept(struct pvct_sock *t, bool nonblock,
 		       struct pvct_sock **child)
 {
-	struct pvc_request req;
 	enum pvct_lstate was;
 	int ret;
 
-	pvc_req_init(&req, PVC_CMD_POLL);
 	spin_lock_irq(&t->lock);
 	if (t->state != PVCT_LISTENING || t->op_ret) {
 		spin_unlock_irq(&t->lock);
@@ -200,16 +207,9 @@ static int pvct_accept(struct pvct_sock *t, bool nonblock,
 		if (nonblock) {
 			t->l.state = PVCT_L_POLLING;
 			spin_unlock_irq(&t->lock);
-			req.u.poll.id = t->id;
 			/* no wait for a slot: poll() asks in the background */
-			ret = pvct_submit(t, &req, pvct_poll_done, false, NULL);
-			if (ret) {
-				spin_lock_irq(&t->lock);
-				t->l.state = PVCT_L_IDLE;
-				spin_unlock_irq(&t->lock);
-				return ret == -EAGAIN ? -EAGAIN : ret;
-			}
-			return -EAGAIN;
+			ret = pvct_send_poll(t, false);
+			return ret ?: -EAGAIN;
 		}
 		fallthrough;
 	case PVCT_L_READY:

@@ -442,7 +442,7 @@ suite)
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
 
-	# Faults (issue 7 item 3).  The hold guest opens FLOW_N connections
+	# Faults.  The hold guest opens FLOW_N connections
 	# to a dom0 sink with data flowing both ways, plus a listener, a
 	# client and its accepted peer.  While they flow, the backend is
 	# asked to unload; then the guest is destroyed mid-transfer.
@@ -569,7 +569,7 @@ suite)
 			"$(xl list | grep '(null)')"
 	fi
 
-	# Grant exhaustion (issue 3 item 8): a guest with few grant frames
+	# Grant exhaustion: a guest with few grant frames
 	# opens sockets until ENOBUFS, twice (selftest
 	# sockets_until_enobufs_then_all_freed).
 	G_CFG_EXTRA="max_grant_frames = $GRANT_FRAMES"

@@ -164,7 +164,7 @@ hold)
 	sleep 3600
 	;;
 lifecycle)
-	# Unloading the frontend (issue 7 item 3).  With sockets open, rmmod
+	# Unloading the frontend.  With sockets open, rmmod
 	# must be refused: each socket holds a reference on the module, as
 	# does the xenbus core for the bound device.  Unbinding the device
 	# under the open sockets takes the connection down (they fail), and

@@ -4,12 +4,15 @@
 # Kbuild) plus the project's test entry points.  Everything heavy lives in
 # testbed/; this file only picks the kernel tree and dispatches.
 #
-#   make                 build both modules (W=1, C=2 ... pass through) and the
-#                        test-only tests/hostile module (never installed)
+#   make                 build the modules (W=1, C=2 ... pass through):
+#                        xen-pvcalls-front, xen-pvcalls-back, pvcalls-loopback
+#                        (the family over this machine's TCP, no Xen), and
+#                        the test-only tests/hostile modules (never installed)
 #   make install         the modules into /lib/modules/$KVER/updates (+ depmod),
 #                        pvcalls-run, its man page and <pvcalls.h> under PREFIX
 #                        (/usr/local); make uninstall removes them
-#   make check           the whole test suite (what .ci/run runs)
+#   make check           the whole test suite (what .ci/run runs), the
+#                        loopback VM (pvcalls-loopback in a plain VM) included
 #   make check-fresh     make demo, make install and make check in fresh
 #                        Debian roots with only gcc, make and git
 #   make check-debug     the test bed's suite on a debug kernel (lockdep, kmemleak,
@@ -96,6 +99,7 @@ install: modules tools/pvcalls-run/pvcalls-run
 uninstall:
 	@test -n "$(KVER)" || { echo "error: no kernel release (KVER=)" >&2; exit 1; }
 	rm -f $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/frontend/xen-pvcalls-front.ko* \
+	      $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/frontend/pvcalls-loopback.ko* \
 	      $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/backend/xen-pvcalls-back.ko*
 	-rmdir $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/frontend \
 	       $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/backend 2>/dev/null

@@ -13,8 +13,10 @@
  * a caller holding the socket lock looks (pvc_sync_state()); poll()
  * derives the same answer without the lock (pvc_state()).
  *
- * Locking, references and execution contexts, of the family and the
- * transport together: the implementation notes at the top of front.h.
+ * Locking, references and execution contexts: the implementation notes
+ * at the top of front.h, written with the Xen transport's; the family's
+ * part there (socket lock, upcall contexts, sock references, module
+ * pinning) holds for every transport.
  *
  * Blocking: every wait is wait_event_interruptible_timeout() on
  * sk_sleep() with a condition asked of the transport; timeouts come
@@ -396,9 +398,12 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		ps->peer = sin;
 		sock->state = SS_CONNECTING;
-		/* Even if the answer is in already: pvc_sync_state() sorts it. */
+		/*
+		 * Even if the answer is in already (a transport may finish
+		 * at once): a nonblocking connect gives EINPROGRESS, as
+		 * TCP's always does, and the next look sorts it out.
+		 */
 		sk->sk_state = TCP_SYN_SENT;
-		pvc_sync_state(sk);
 		err = -EINPROGRESS;
 		break;
 	}
@@ -881,11 +886,43 @@ module_param_named(family, pvcalls_family, int, 0444);
 MODULE_PARM_DESC(family,
 		 "socket family number (0: first free of 19, 25, 13); shows the one in use");
 
+/*
+ * One module at a time carries the family (xen-pvcalls-front or
+ * pvcalls-loopback), so that programs find it by one number.  Each
+ * exports its transport ops under its own name: a module loading while
+ * the other one's ops are there gets EBUSY.
+ */
+static const char *const pvc_transports[] = {
+	"pvcalls_xen_transport", "pvcalls_loopback_transport",
+};
+
+static int pvc_family_claim(const struct pvcalls_transport_ops *ops)
+{
+	const void *other;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(pvc_transports); i++) {
+		other = __symbol_get(pvc_transports[i]);
+		if (!other)
+			continue;
+		__symbol_put(pvc_transports[i]);
+		if (other != ops) {
+			pr_err("pvcalls: the family is already held by the module of %s\n",
+			       pvc_transports[i]);
+			return -EBUSY;
+		}
+	}
+	return 0;
+}
+
 int pvcalls_family_init(const struct pvcalls_transport_ops *ops)
 {
 	static const int candidates[] = { 19, 25, 13 };
 	int i, err;
 
+	err = pvc_family_claim(ops);
+	if (err)
+		return err;
 	tops = ops;
 	err = proto_register(&pvc_proto, 1);
 	if (err)

@@ -6,7 +6,8 @@
  * Layers (each file calls only those below it; upcalls go through
  * function pointers registered at module init by main.c's pvc_init())
  *   af_pvcalls.c     the socket family; reaches the transport only
- *                    through pvcalls_transport_ops (transport.h)
+ *                    through pvcalls_transport_ops (transport.h); also
+ *                    linked, with loopback.c, into pvcalls-loopback
  *   tsock_listen.c   listening sockets: POLL, ACCEPT, their children
  *   tsock.c          transport sockets: ids, states, commands, close
  *   xenbus.c         the device: probe, handshake, down

@@ -112,7 +112,9 @@ struct pvcalls_transport_ops {
 	void (*queued)(struct pvct_sock *t, int *inq, int *outq);
 };
 
+/* The transports: xen-pvcalls-front's and pvcalls-loopback's (loopback.c). */
 extern const struct pvcalls_transport_ops pvcalls_xen_transport;
+extern const struct pvcalls_transport_ops pvcalls_loopback_transport;
 
 /* Family core, af_pvcalls.c */
 int pvcalls_family_init(const struct pvcalls_transport_ops *ops);

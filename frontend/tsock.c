@@ -1042,3 +1042,4 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.recv = pvct_recv,
 	.queued = pvct_queued,
 };
+EXPORT_SYMBOL_GPL(pvcalls_xen_transport);	/* af_pvcalls.c, pvc_family_claim() */

@@ -32,6 +32,7 @@ struct options {
 	enum side side;
 	int family;		/* family of the guest's test sockets */
 	int inet_mode;		/* guest family is AF_INET (host sanity mode) */
+	int loopback;		/* guest family is pvcalls-loopback's */
 	const char *ctl_addr;	/* dom0 control address (127.0.0.1) */
 	int ctl_port;		/* 7000 */
 	uint64_t big;		/* bytes per large transfer */
@@ -44,6 +45,7 @@ struct options {
 	int load_conns;		/* concurrent connections (load) */
 	int wait_secs;		/* dom0: how long to wait for the guest */
 	const char *only;	/* comma-separated test names, or NULL */
+	int v1_only;		/* only the tests whose not_v1 is NULL */
 	int verbose;
 };
 
@@ -69,15 +71,25 @@ typedef int (*test_fn)(struct tctx *t);
 
 struct test_pair {
 	const char *name;
-	test_fn guest;		/* runs in the guest; NULL: nothing to do */
-	test_fn dom0;		/* runs in dom0; NULL: nothing to do */
-	int timeout;		/* seconds per side, 0: default */
+	test_fn run_guest;	/* runs in the guest; NULL: nothing to do */
+	test_fn run_dom0;	/* runs in dom0; NULL: nothing to do */
+	int timeout_s;		/* seconds per side, 0: default */
 	int big;		/* scale timeout: 1 with opt.big, 2 opt.stream */
 	long arg;		/* passed to both functions in tctx.arg */
+	/*
+	 * NULL: a plain v1 backend (one that offers no extension, such as
+	 * Linux's) can carry the test, and --v1 runs it.  Else why not.
+	 */
+	const char *not_v1;
 };
 
 extern const struct test_pair test_table[];
 extern const int test_count;
+
+/* --- pvcalls-loopback (loopback.c) --- */
+int loopback_family(void);	/* is the family pvcalls-loopback's? */
+/* Why @name does not apply to pvcalls-loopback, or NULL. */
+const char *loopback_skip(const char *name);
 
 /* --- reporting (util.c) --- */
 int fail(const char *fmt, ...) __printf(1, 2);
@@ -156,7 +168,12 @@ int echo_until_eof(int fd, int ms);
 int echo_exchange(int fd, size_t len, size_t chunk, uint64_t seed, int ms);
 /* Read a "name value" line from a stats file; -1 if absent. */
 long long read_stat(const char *path, const char *name);
-#define FRONT_STATS "/sys/kernel/debug/xen-pvcalls-front/stats"
+/*
+ * The frontend's debugfs stats: xen-pvcalls-front's, or pvcalls-loopback's
+ * where that module carries the family (it has only "sockets").
+ */
+const char *front_stats(void);
+#define FRONT_STATS front_stats()
 /* The frontend's rings held of @order (debugfs rings_order<N>); -1 if absent. */
 long long front_rings(int order);
 /* Read a module parameter as an integer, or @dflt. */

@@ -52,6 +52,8 @@ static void help(void)
 		"  --cycles N               connect/transfer/close cycles (10000)\n"
 		"  --load-conns N           concurrent connections of the load test (1000)\n"
 		"  --only a,b,c             run only these tests\n"
+		"  --v1                     only the tests a plain v1 backend can\n"
+		"                           carry (with --list: the others and why)\n"
 		"  --list                   list the tests\n"
 		"  --port P / --addr A      control endpoint (127.0.0.1:7000)\n"
 		"  --wait SECS              how long to wait for the peer (600)\n"
@@ -80,6 +82,7 @@ int main(int argc, char **argv)
 		{ "big", 1, 0, 'b' }, { "huge", 0, 0, 'H' },
 		{ "max-writes", 1, 0, 'w' }, { "wrap-n", 1, 0, 'n' },
 		{ "max-sockets", 1, 0, 'S' }, { "only", 1, 0, 'o' },
+		{ "v1", 0, 0, 'V' },
 		{ "cycles", 1, 0, 'C' }, { "load-conns", 1, 0, 'L' },
 		{ "stream", 1, 0, 'B' }, { "seed", 1, 0, 'E' },
 		{ "list", 0, 0, 'l' }, { "port", 1, 0, 'p' },
@@ -88,7 +91,7 @@ int main(int argc, char **argv)
 	};
 	struct rlimit rl;
 	const char *fam = "pvcalls", *env;
-	int c, i;
+	int c, i, list = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	env = getenv("PVCALLS_TEST_BIG");
@@ -148,13 +151,24 @@ int main(int argc, char **argv)
 		case 'v':
 			opt.verbose = 1;
 			break;
+		case 'V':
+			opt.v1_only = 1;
+			break;
 		case 'l':
-			for (i = 0; i < test_count; i++)
-				printf("%s\n", test_table[i].name);
-			return 0;
+			list = 1;
+			break;
 		default:
 			help();
 		}
+	}
+	if (list) {
+		for (i = 0; i < test_count; i++)
+			if (!opt.v1_only)
+				printf("%s\n", test_table[i].name);
+			else if (test_table[i].not_v1)
+				printf("%s: %s\n", test_table[i].name,
+				       test_table[i].not_v1);
+		return 0;
 	}
 	if (!strcmp(fam, "inet"))
 		opt.family = AF_INET;
@@ -163,6 +177,7 @@ int main(int argc, char **argv)
 	else
 		opt.family = atoi(fam);
 	opt.inet_mode = opt.family == AF_INET;
+	opt.loopback = !opt.inet_mode && loopback_family();
 
 	/* the socket-count and concurrency tests need many descriptors */
 	if (!getrlimit(RLIMIT_NOFILE, &rl)) {
@@ -179,7 +194,8 @@ int main(int argc, char **argv)
 		opt.seed = ((uint64_t)ts.tv_sec << 20) ^ ts.tv_nsec ^ getpid();
 	}
 	printf("# pvcalls_test guest side, family %d%s, big %llu, stream %llu, seed %llu\n",
-	       opt.family, opt.inet_mode ? " (inet)" : "",
+	       opt.family,
+	       opt.inet_mode ? " (inet)" : opt.loopback ? " (pvcalls-loopback)" : "",
 	       (unsigned long long)opt.big, (unsigned long long)opt.stream,
 	       (unsigned long long)opt.seed);
 	return run_guest();

@@ -14,6 +14,7 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include "common.h"
 
 static void set_reason(const char *prefix, const char *fmt, va_list ap)
@@ -637,6 +638,15 @@ long long read_stat(const char *path, const char *name)
 		}
 	fclose(f);
 	return -1;
+}
+
+const char *front_stats(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/module/pvcalls_loopback", &st))
+		return "/sys/kernel/debug/pvcalls-loopback/stats";
+	return "/sys/kernel/debug/xen-pvcalls-front/stats";
 }
 
 long long front_rings(int order)

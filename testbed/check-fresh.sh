@@ -221,7 +221,8 @@ run "make install" make install || exit 1
 . testbed/lib.sh
 kver=$(bed_kver "$(bed_find_kdir)")
 run "installed modules found by modinfo ($kver)" \
-	sh -c "modinfo -k $kver -n xen-pvcalls-front && modinfo -k $kver -n xen-pvcalls-back"
+	sh -c "modinfo -k $kver -n xen-pvcalls-front && modinfo -k $kver -n xen-pvcalls-back &&
+	modinfo -k $kver -n pvcalls-loopback"
 run "pvcalls-run on PATH is the installed one" \
 	sh -c "[ \"\$(command -v pvcalls-run)\" = /usr/local/bin/pvcalls-run ]"
 run "man page installed" test -s /usr/local/share/man/man1/pvcalls-run.1
@@ -235,7 +236,8 @@ run "pvcalls-run host tests with the installed binary" \
 	env PVCALLS_RUN=/usr/local/bin/pvcalls-run tools/pvcalls-run/test-host.sh
 run "make uninstall" make uninstall
 run "make uninstall removed them all" sh -c "! modinfo -k $kver xen-pvcalls-front &&
-	! modinfo -k $kver xen-pvcalls-back && [ ! -e /usr/local/bin/pvcalls-run ] &&
+	! modinfo -k $kver xen-pvcalls-back && ! modinfo -k $kver pvcalls-loopback &&
+	[ ! -e /usr/local/bin/pvcalls-run ] &&
 	[ ! -e /usr/local/share/man/man1/pvcalls-run.1 ] &&
 	[ ! -e /usr/local/include/pvcalls.h ]"
 '

@@ -10,6 +10,9 @@
 #   5. builds the test bed images and boots Xen + dom0 + PV guests under
 #      QEMU: guest suite, dom0 peers, lifecycle checks, unmodified programs
 #      under pvcalls-run (busybox, socat, iperf3), kernel log checks
+#   6. boots a plain VM (no Xen) that runs the selftests against
+#      pvcalls-loopback, the family over the VM's own TCP
+#      (testbed/loopback-vm.sh)
 # Then prints every result line, numbered, and "N passed, N failed";
 # exits non-zero if anything failed.  Logs: build/logs/, build/results/.
 # CHECK_BED=0 stops after building the images (make check-fresh uses it
@@ -50,7 +53,7 @@ else
 fi > "$RES/10-build.tap"
 cat "$RES/10-build.tap" >&2
 for m in frontend/xen-pvcalls-front.ko backend/xen-pvcalls-back.ko \
-	 tests/hostile/pvcalls-hostile-front.ko; do
+	 frontend/pvcalls-loopback.ko tests/hostile/pvcalls-hostile-front.ko; do
 	if [ -e "$m" ]; then echo "ok build: $m built"; else echo "not ok build: $m built"; fi
 done >> "$RES/10-build.tap"
 
@@ -104,6 +107,13 @@ if testbed/mkimage.sh > "$BUILD/logs/mkimage.log" 2>&1; then
 	fi
 else
 	echo "not ok bed: images built # $(tail -n 1 "$BUILD/logs/mkimage.log")" > "$RES/40-images.tap"
+fi
+
+if [ "${CHECK_BED:-1}" != 0 ]; then
+	step "loopback VM (the family over TCP, no Xen, under QEMU/TCG)"
+	testbed/loopback-vm.sh ||
+		echo "not ok loopback: testbed/loopback-vm.sh ran # exit $?" >> "$BUILD/results/loopback.tap"
+	cp "$BUILD/results/loopback.tap" "$RES/60-loopback.tap"
 fi
 
 step "results (total time so far)"

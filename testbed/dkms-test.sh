@@ -31,7 +31,7 @@ d() { timeout 600 dkms --sourcetree "$tmp/src" --dkmstree "$tmp/tree" \
 : > "$LOG"
 d add -m xen-pvcalls -v "$VER" || fail "dkms add"
 d build -m xen-pvcalls -v "$VER" -k "$KVER" || fail "dkms build"
-for m in xen-pvcalls-front xen-pvcalls-back; do
+for m in xen-pvcalls-front xen-pvcalls-back pvcalls-loopback; do
 	ls "$tmp/tree/xen-pvcalls/$VER/$KVER"/*/module/$m.ko* > /dev/null 2>&1 ||
 		fail "dkms build made no $m.ko"
 done

@@ -11,12 +11,17 @@
 #          then a guest whose frontend faces tests/hostile's hostile
 #          backend, then the data tests with the frontend's and then the
 #          backend's notify_mitigation=0 (interop with a v1 peer each way),
-#          then a guest whose frontend faces Linux's own pvcalls-back, and
-#          one whose Linux pvcalls-front faces our backend
+#          then a guest whose frontend faces Linux's own pvcalls-back, one
+#          that runs the selftests against that backend with the EOI fix
+#          of testbed/upstream-pvcalls.sh, and one whose Linux
+#          pvcalls-front faces our backend
 #   hostile  the hostile guests (frontend, backend) and their checks alone
-#   vs-upstream  those last two guests alone
-#   upstream  the selftests against Linux's own pvcalls-back (not in the
-#          suite: its data path loses events, see Documentation/pvcalls.rst)
+#   vs-upstream  those last three guests alone
+#   upstream-eoifix  the selftests against Linux's pvcalls-back with the
+#          EOI fix alone (the suite's upstream-back-eoifix guest)
+#   upstream  the same selftests against the unmodified pvcalls-back (not
+#          in the suite: its data path loses events, see
+#          Documentation/pvcalls.rst)
 #   other  one guest run with that scenario (e.g. demo)
 # Its own checks are printed as "@@@ BED ok|not ok NAME"; guest consoles,
 # run-dom0.sh output and dom0's kernel log between "@@@ BEGIN/END" lines.
@@ -57,6 +62,7 @@ SLOW=${SLOW:-1}
 BED_GUEST_TIMEOUT=$((300 * SLOW))	# the bed's own short guests (hold, lifecycle)
 PVCALLS_RUN_TIMEOUT=$((420 * SLOW))	# the pvcalls-run guest (its own waits: 300 s)
 DATA_GUEST_TIMEOUT=$((420 * SLOW))	# the notify-mitigation interop guests (data tests)
+UPSTREAM_SELFTESTS_TIMEOUT=$((900 * SLOW))	# the selftests against Linux's backend
 export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
@@ -400,27 +406,37 @@ hostile_back_guest() {
 
 # Our frontend against Linux's own backend (pvcalls-back.ko, built from
 # linux-source by testbed/upstream-pvcalls.sh), which replaces ours
-# meanwhile.  upstream_back_guest SCENARIO: the guest's scenario is
-# vs-upstream (guest-init.sh: the commands and the teardown, what that
-# backend carries reliably; the suite runs it) or upstream (run-guest.sh:
-# the selftests a v1 backend should carry, which its data path does
-# not, see Documentation/pvcalls.rst).  The result lines carry the
-# guest's name, front-vs-upstream.
+# meanwhile.  upstream_back_guest SCENARIO [MODULE GUEST]: the guest's
+# scenario is vs-upstream (guest-init.sh: the commands and the teardown,
+# what the unmodified backend carries reliably) or upstream
+# (run-guest.sh: the selftests that a v1 backend can carry).  MODULE is
+# the backend's file in /bed/ without .ko: pvcalls-back (the default),
+# or pvcalls-back-eoifix, the same with the one-line EOI fix of
+# upstream-pvcalls.sh, without which the data path loses events
+# (Documentation/pvcalls.rst, "Linux's pair").  The result lines carry
+# the guest's name, GUEST (default front-vs-upstream).
 upstream_back_guest() {
-	check "rmmod xen_pvcalls_back for upstream's backend" rmmod xen_pvcalls_back
-	check "insmod upstream pvcalls-back" insmod /bed/pvcalls-back.ko
+	ub_mod=${2:-pvcalls-back}
+	ub_name=${3:-front-vs-upstream}
+	ub_loaded=$(echo "$ub_mod" | tr - _)	# the module's name once loaded
+	ub_tag=
+	[ "$ub_mod" = pvcalls-back ] || ub_tag=" ($ub_mod)"
+	check "rmmod xen_pvcalls_back for upstream's backend$ub_tag" rmmod xen_pvcalls_back
+	check "insmod upstream $ub_mod" insmod "/bed/$ub_mod.ko"
 	G_ARGS="pvcalls_expect_notify=0 $G_ARGS"
-	guest_start front-vs-upstream "$1" $DATA_GUEST_TIMEOUT
+	ub_timeout=$DATA_GUEST_TIMEOUT
+	[ "$1" = upstream ] && ub_timeout=$UPSTREAM_SELFTESTS_TIMEOUT
+	guest_start "$ub_name" "$1" $ub_timeout
 	G_ARGS=
 	if wait_for "$G_TIMEOUT" both_connected "$DOMID"; then
-		bed OK "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)"
+		bed OK "$ub_name: connected to upstream's backend (xenbus state 4 both ends)"
 	else
-		bed FAIL "front-vs-upstream: connected to upstream's backend (xenbus state 4 both ends)" \
+		bed FAIL "$ub_name: connected to upstream's backend (xenbus state 4 both ends)" \
 			"$(states "$DOMID")"
 	fi
-	guest_end front-vs-upstream
-	check "rmmod upstream pvcalls_back" rmmod pvcalls_back
-	check "modprobe xen-pvcalls-back after upstream's backend" modprobe xen-pvcalls-back
+	guest_end "$ub_name"
+	check "rmmod upstream $ub_loaded" rmmod "$ub_loaded"
+	check "modprobe xen-pvcalls-back after upstream's backend$ub_tag" modprobe xen-pvcalls-back
 }
 
 # Linux's own frontend (with the test driver tests/upstream/upfront_test.c)
@@ -607,8 +623,10 @@ suite)
 	G_ARGS=
 	check_stats_zero "backend holds nothing after the back-v1 guest"
 
-	# Our frontend against Linux's own backend, and the other way.
+	# Our frontend against Linux's own backend, unmodified and with the
+	# EOI fix, and Linux's frontend against our backend.
 	upstream_back_guest vs-upstream
+	upstream_back_guest upstream pvcalls-back-eoifix upstream-back-eoifix
 	upstream_front_guest
 	check "rmmod xen_pvcalls_back at the end" rmmod xen_pvcalls_back
 	;;
@@ -620,10 +638,18 @@ hostile)
 vs-upstream)
 	# the suite's steps with Linux's own modules alone
 	upstream_back_guest vs-upstream
+	upstream_back_guest upstream pvcalls-back-eoifix upstream-back-eoifix
 	upstream_front_guest
 	;;
+upstream-eoifix)
+	# the suite's guest of the selftests against Linux's backend with
+	# the EOI fix, alone
+	G_ARGS="${ONLY:+pvcalls_only=$ONLY} $GARGS"
+	upstream_back_guest upstream pvcalls-back-eoifix upstream-back-eoifix
+	;;
 upstream)
-	# the selftests against Linux's own backend (not in the suite)
+	# the same selftests against Linux's unmodified backend (not in the
+	# suite: its data path loses events)
 	G_ARGS="${ONLY:+pvcalls_only=$ONLY} $GARGS"
 	upstream_back_guest upstream
 	;;

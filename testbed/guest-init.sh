@@ -170,6 +170,17 @@ lifecycle)
 	# under the open sockets takes the connection down (they fail), and
 	# rmmod is still refused while they are open; once they are closed,
 	# it succeeds.
+	# One module at a time holds the family: pvcalls-loopback (in the
+	# image beside it) must be refused while xen-pvcalls-front has it.
+	if out=$(modprobe pvcalls-loopback 2>&1); then
+		tap FAIL "modprobe pvcalls-loopback refused beside xen-pvcalls-front" "it loaded"
+		rmmod pvcalls_loopback
+	elif echo "$out" | grep -qi busy; then
+		tap OK "modprobe pvcalls-loopback refused beside xen-pvcalls-front (EBUSY)"
+	else
+		tap FAIL "modprobe pvcalls-loopback refused beside xen-pvcalls-front" \
+			"not with EBUSY: $out"
+	fi
 	/bed/pvc-hold hold > /tmp/hold.log 2>&1 &
 	hold=$!
 	h_end=$(($(cut -d. -f1 /proc/uptime) + 60))

@@ -50,5 +50,11 @@ bed_detect() {
 	done
 }
 
+# What must not be in a kernel log: Oops, BUG, WARNING, Call Trace, a
+# lockdep/KASAN report...  Lockdep's reports start with WARNING:, BUG:
+# or INFO:, and it says when it turns itself off; a debug kernel's "RCU
+# lockdep checking is enabled" at boot is not a report.
+BED_BAD_LOG='Oops|\bBUG\b|WARNING|Call Trace|\bINFO: |DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|KASAN|UBSAN|possible (circular|recursive) locking|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu.*stall|list_(add|del) corruption|refcount_t:|kernel stack overflow|stack-protector'
+
 # Seconds since the epoch, for timings.
 bed_now() { date +%s; }

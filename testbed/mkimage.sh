@@ -143,7 +143,8 @@ gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.
 
 # Linux's own PV Calls modules, built from linux-source (test-only, in
 # /bed/ like the hostile modules): the backend in dom0 for the bed's
-# front-vs-upstream guest, the frontend with its test driver in the
+# front-vs-upstream guest, and its variant with the EOI fix for the
+# upstream-back-eoifix guest, the frontend with its test driver in the
 # guest for upfront-vs-ours.  Only the suite scenario uses them, and
 # they need linux-source: make demo and make bench, which install less
 # than make check, leave them out with BED_UPSTREAM=0.
@@ -183,7 +184,7 @@ skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
 cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
 if [ -n "$UPSTREAM" ]; then
-	cp "$UPSTREAM/pvcalls-back.ko" "$D/bed/"
+	cp "$UPSTREAM/pvcalls-back.ko" "$UPSTREAM/pvcalls-back-eoifix.ko" "$D/bed/"
 fi
 chmod +x "$D/init"
 put_kmods "$D" xen-privcmd xenfs xen-evtchn xen-gntdev xen-gntalloc

@@ -6,6 +6,13 @@
 # built with:
 #   pvcalls-back.ko          Linux's backend (dom0 serves our frontend
 #                            with it)
+#   pvcalls-back-eoifix.ko   the same backend with one condition changed
+#                            here, at build time: its worker sends the
+#                            late EOI of a socket's event channel
+#                            whenever it took an event, not only when no
+#                            write is pending (Documentation/pvcalls.rst,
+#                            "Linux's pair": without it the channel
+#                            stays masked and the data path stalls)
 #   pvcalls-upfront-test.ko  Linux's frontend linked with our test
 #                            driver, tests/upstream/upfront_test.c (Linux
 #                            6.1 exports none of the frontend's calls;
@@ -29,7 +36,8 @@ OUT=$BUILD/upstream-pvcalls
 FILES="drivers/xen/pvcalls-back.c drivers/xen/pvcalls-front.c
        drivers/xen/pvcalls-front.h include/xen/interface/io/pvcalls.h"
 
-if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$TARBALL $KVER" ]; then
+FROM="$TARBALL $KVER eoifix"
+if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$FROM" ]; then
 	rm -rf "$OUT"
 	mkdir -p "$OUT/src"
 	# shellcheck disable=SC2086
@@ -39,18 +47,31 @@ if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$TARBALL $KVER" ]; then
 	mv "$OUT/src/include/xen/interface/io/pvcalls.h" "$OUT/include/xen/interface/io/"
 	cp "$OUT"/src/drivers/xen/* "$OUT/"
 	rm -rf "$OUT/src"
+	# The EOI fix: exactly one line may change, the worker's condition
+	# for the late EOI, which loses its "no write pending" part.
+	sed 's/^\(\t*if (atomic_read(&map->eoi) > 0\) \&\& !atomic_read(&map->write)) {$/\1) {/' \
+		"$OUT/pvcalls-back.c" > "$OUT/pvcalls-back-eoifix.c"
+	changed=$(diff "$OUT/pvcalls-back.c" "$OUT/pvcalls-back-eoifix.c" | grep -c '^>' || true)
+	if [ "$changed" != 1 ] ||
+	   ! grep -q '^\s*if (atomic_read(&map->eoi) > 0) {$' "$OUT/pvcalls-back-eoifix.c"; then
+		echo "upstream-pvcalls.sh: the EOI fix does not apply to $SRC's" \
+		     "drivers/xen/pvcalls-back.c ($changed lines changed, want 1):" \
+		     "its worker's late-EOI condition is not the one expected" >&2
+		rm -rf "$OUT"
+		exit 1
+	fi
 	cat > "$OUT/Kbuild" <<'EOF'
-obj-m := pvcalls-back.o pvcalls-upfront-test.o
+obj-m := pvcalls-back.o pvcalls-back-eoifix.o pvcalls-upfront-test.o
 pvcalls-upfront-test-y := pvcalls-front.o upfront_test.o
 ccflags-y := -I$(src)/include
 CFLAGS_pvcalls-front.o := -Dinit_module=pvc_upstream_init_module
 EOF
-	echo "$TARBALL $KVER" > "$OUT/.from"
+	echo "$FROM" > "$OUT/.from"
 fi
 cmp -s "$TOP/tests/upstream/upfront_test.c" "$OUT/upfront_test.c" ||
 	cp "$TOP/tests/upstream/upfront_test.c" "$OUT/"
 make -s -C "$KDIR" M="$OUT" modules >&2
-for m in pvcalls-back pvcalls-upfront-test; do
+for m in pvcalls-back pvcalls-back-eoifix pvcalls-upfront-test; do
 	[ -e "$OUT/$m.ko" ] || { echo "upstream-pvcalls.sh: $m.ko not built" >&2; exit 1; }
 done
 echo "$OUT"

@@ -155,10 +155,12 @@ static int find_family(struct config *cfg)
 
 	if (!cfg->family) {
 		f = fopen(FAMILY_PARAM, "re");
+		if (!f)		/* the family over this machine's TCP? */
+			f = fopen(PVCALLS_LOOPBACK_FAMILY_PARAM, "re");
 		if (!f) {
 			warnx_("the PV Calls frontend is not loaded (%s: %s)",
 			       FAMILY_PARAM, strerror(errno));
-			warnx_("load it with 'modprobe xen-pvcalls-front', or give --family");
+			warnx_("load it with 'modprobe xen-pvcalls-front' (or 'modprobe pvcalls-loopback' to try it without Xen), or give --family");
 			return -1;
 		}
 		if (fscanf(f, "%d", &fam) != 1 || fam <= 0) {

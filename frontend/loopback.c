@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvcalls-loopback: the PV Calls socket family (af_pvcalls.c) served by
+ * this kernel's own TCP instead of a Xen backend.  Each socket of the
+ * family is backed by a kernel TCP socket in the initial network
+ * namespace, so a connection goes wherever a TCP connection from this
+ * machine would, and a listener of the family takes connections from
+ * this machine's TCP.  No Xen is needed: the family's selftests run in
+ * any Linux VM (with KASAN too), and programs written for the family
+ * can be tried on a laptop.
+ *
+ * The ops of transport.h map to the kernel socket calls, always
+ * nonblocking (the family does the waiting): connect and accept finish
+ * in the background and are seen through the socket's callbacks,
+ * sk_state_change, sk_data_ready and sk_write_space, which become the
+ * family's event upcalls.  The errnos are TCP's own.  What the Xen
+ * transport adds, the rings and their sizes, the command ring and its
+ * limits, has no counterpart here.
+ *
+ * Locking: the callbacks run in softirq context; they find the
+ * transport socket in sk_user_data under sk_callback_lock (read), and
+ * release clears it under the same lock (write) before it frees
+ * anything, so no callback runs on a freed socket.  @lock (taken in
+ * softirq) protects the state and the owner.
+ */
+#include <linux/debugfs.h>
+#include <linux/in.h>
+#include <linux/module.h>
+#include <linux/net.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <net/inet_connection_sock.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "transport.h"
+
+enum lt_state {
+	LT_NEW,			/* unconnected, or after a failed connect */
+	LT_CONNECTING,
+	LT_CONNECTED,		/* connected or accepted */
+	LT_LISTENING,
+};
+
+struct pvct_sock {
+	struct socket *sock;	/* the kernel TCP socket */
+	spinlock_t lock;	/* the fields below; taken in softirq */
+	enum lt_state state;
+	int op_ret;		/* -EINPROGRESS or the last op's result */
+	bool err_reported;	/* a connection's error went to SO_ERROR */
+	void *owner;
+	const struct pvcalls_upcalls *up;
+	/* the socket's own callbacks, put back at release */
+	void (*orig_state_change)(struct sock *sk);
+	void (*orig_data_ready)(struct sock *sk);
+	void (*orig_write_space)(struct sock *sk);
+};
+
+static atomic_t lt_sockets = ATOMIC_INIT(0);
+static struct dentry *lt_debugfs;
+
+/* Tell the owner, if there is one yet. */
+static void lt_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+{
+	lockdep_assert_held(&t->lock);
+	if (t->up)
+		t->up->event(t->owner, ev, err);
+}
+
+static void lt_event(struct pvct_sock *t, unsigned int ev, int err)
+{
+	spin_lock_bh(&t->lock);
+	lt_event_locked(t, ev, err);
+	spin_unlock_bh(&t->lock);
+}
+
+static enum lt_state lt_state(struct pvct_sock *t)
+{
+	enum lt_state state;
+
+	spin_lock_bh(&t->lock);
+	state = t->state;
+	spin_unlock_bh(&t->lock);
+	return state;
+}
+
+/*
+ * Connect finished (established, or closed by a refusal, a timeout or
+ * an ICMP error), or a connection changed state (FIN, reset).
+ */
+static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
+{
+	unsigned int ev = PVCT_EV_RX | PVCT_EV_TX;
+	int state = READ_ONCE(sk->sk_state), err = 0;
+
+	spin_lock_bh(&t->lock);
+	if (t->state == LT_CONNECTING && t->op_ret == -EINPROGRESS) {
+		if (state == TCP_SYN_SENT || state == TCP_SYN_RECV) {
+			spin_unlock_bh(&t->lock);
+			return;
+		}
+		ev |= PVCT_EV_STATE;
+		if (state == TCP_CLOSE) {
+			/* read and clear, as connect() would: SO_ERROR */
+			err = sock_error(sk) ?: -ECONNREFUSED;
+			t->state = LT_NEW;
+			t->op_ret = err;
+		} else {
+			t->state = LT_CONNECTED;
+			t->op_ret = 0;
+		}
+	} else if (t->state == LT_CONNECTED && !t->err_reported) {
+		/* a reset: what SO_ERROR gives, once; recv reports it too */
+		err = -READ_ONCE(sk->sk_err);
+		t->err_reported = err != 0;
+	}
+	lt_event_locked(t, ev, err);
+	spin_unlock_bh(&t->lock);
+}
+
+/*
+ * The transport socket of @sk, or NULL: a connection not yet accepted
+ * has none (SK_USER_DATA_NOCOPY keeps its listener's from being cloned
+ * into it).  Under sk_callback_lock.
+ */
+static struct pvct_sock *lt_of(struct sock *sk)
+{
+	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
+}
+
+static void lt_sk_state_change(struct sock *sk)
+{
+	struct pvct_sock *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = lt_of(sk);
+	if (t)
+		lt_state_changed(t, sk);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/* Data, or a connection for a listener. */
+static void lt_sk_data_ready(struct sock *sk)
+{
+	struct pvct_sock *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = lt_of(sk);
+	if (t)
+		lt_event(t, PVCT_EV_RX, 0);
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * TCP calls this when acknowledged data freed space and a sender found
+ * none (SOCK_NOSPACE): wake once there is enough to write.
+ */
+static void lt_sk_write_space(struct sock *sk)
+{
+	struct pvct_sock *t;
+
+	read_lock_bh(&sk->sk_callback_lock);
+	t = lt_of(sk);
+	if (t && sk->sk_socket && sk_stream_is_writeable(sk)) {
+		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		lt_event(t, PVCT_EV_TX, 0);
+	}
+	read_unlock_bh(&sk->sk_callback_lock);
+}
+
+/*
+ * A transport socket for @sock, its callbacks ours.  @parent: the
+ * listener of an accepted connection, which inherited the listener's
+ * callbacks (ours): the originals are the listener's.
+ */
+static struct pvct_sock *lt_attach(struct socket *sock,
+				   struct pvct_sock *parent,
+				   enum lt_state state)
+{
+	struct sock *sk = sock->sk;
+	struct pvct_sock *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	spin_lock_init(&t->lock);
+	t->sock = sock;
+	t->state = state;
+	write_lock_bh(&sk->sk_callback_lock);
+	if (parent) {
+		t->orig_state_change = parent->orig_state_change;
+		t->orig_data_ready = parent->orig_data_ready;
+		t->orig_write_space = parent->orig_write_space;
+	} else {
+		t->orig_state_change = sk->sk_state_change;
+		t->orig_data_ready = sk->sk_data_ready;
+		t->orig_write_space = sk->sk_write_space;
+	}
+	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
+	sk->sk_state_change = lt_sk_state_change;
+	sk->sk_data_ready = lt_sk_data_ready;
+	sk->sk_write_space = lt_sk_write_space;
+	write_unlock_bh(&sk->sk_callback_lock);
+	atomic_inc(&lt_sockets);
+	return t;
+}
+
+static struct pvct_sock *lt_create(void)
+{
+	struct socket *sock;
+	struct pvct_sock *t;
+	int ret;
+
+	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
+			       &sock);
+	if (ret)
+		return ERR_PTR(ret);
+	t = lt_attach(sock, NULL, LT_NEW);
+	if (!t) {
+		sock_release(sock);
+		return ERR_PTR(-ENOMEM);
+	}
+	return t;
+}
+
+static void lt_set_owner(struct pvct_sock *t, void *owner,
+			 const struct pvcalls_upcalls *up)
+{
+	spin_lock_bh(&t->lock);
+	t->owner = owner;
+	t->up = up;
+	spin_unlock_bh(&t->lock);
+}
+
+/*
+ * Close: no callback runs once the originals are back, then the kernel
+ * socket is closed as close() closes a TCP socket (queued data is still
+ * sent, unread data resets the connection, a listener's port is free).
+ */
+static void lt_release(struct pvct_sock *t)
+{
+	struct sock *sk = t->sock->sk;
+	const struct pvcalls_upcalls *up;
+	void *owner;
+
+	write_lock_bh(&sk->sk_callback_lock);
+	sk->sk_state_change = t->orig_state_change;
+	sk->sk_data_ready = t->orig_data_ready;
+	sk->sk_write_space = t->orig_write_space;
+	rcu_assign_sk_user_data(sk, NULL);
+	write_unlock_bh(&sk->sk_callback_lock);
+
+	spin_lock_bh(&t->lock);
+	up = t->up;
+	owner = t->owner;
+	t->up = NULL;
+	spin_unlock_bh(&t->lock);
+
+	sock_release(t->sock);
+	if (up)
+		up->released(owner);
+	atomic_dec(&lt_sockets);
+	kfree(t);
+}
+
+static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
+		      unsigned int ring_bytes)
+{
+	struct socket *sock = t->sock;
+	int ret = 0;
+
+	spin_lock_bh(&t->lock);
+	if (t->state == LT_CONNECTING)
+		ret = -EALREADY;
+	else if (t->state != LT_NEW)
+		ret = -EISCONN;
+	spin_unlock_bh(&t->lock);
+	if (ret)
+		return ret;
+	/*
+	 * After a failed connect the kernel socket still says
+	 * SS_CONNECTING (the failure came in the background): make it
+	 * ready for another try, as inet_stream_connect() does when it
+	 * reports the failure itself.
+	 */
+	lock_sock(sock->sk);
+	if (sock->sk->sk_state == TCP_CLOSE)
+		sock->state = SS_UNCONNECTED;
+	release_sock(sock->sk);
+
+	spin_lock_bh(&t->lock);
+	t->state = LT_CONNECTING;
+	t->op_ret = -EINPROGRESS;
+	t->err_reported = false;
+	spin_unlock_bh(&t->lock);
+	/* The callback may finish it before this returns. */
+	ret = kernel_connect(sock, (struct sockaddr *)sin, sizeof(*sin),
+			     O_NONBLOCK);
+	if (ret == -EINPROGRESS)
+		return 0;
+	spin_lock_bh(&t->lock);
+	if (t->op_ret == -EINPROGRESS) {
+		t->state = ret ? LT_NEW : LT_CONNECTED;
+		t->op_ret = ret;
+	}
+	spin_unlock_bh(&t->lock);
+	return ret;
+}
+
+static int lt_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
+{
+	int ret;
+
+	ret = kernel_bind(t->sock, (struct sockaddr *)sin, sizeof(*sin));
+	if (!ret) {
+		spin_lock_bh(&t->lock);
+		t->op_ret = 0;
+		spin_unlock_bh(&t->lock);
+	}
+	return ret;
+}
+
+static int lt_listen(struct pvct_sock *t, int backlog,
+		     unsigned int ring_bytes)
+{
+	enum lt_state state = lt_state(t);
+	int ret;
+
+	if (state == LT_CONNECTING || state == LT_CONNECTED)
+		return -EINVAL;
+	ret = kernel_listen(t->sock, backlog);
+	if (ret)
+		return ret;
+	spin_lock_bh(&t->lock);
+	t->state = LT_LISTENING;
+	t->op_ret = 0;
+	spin_unlock_bh(&t->lock);
+	return 0;
+}
+
+/* The kernel socket knows both names: they replace the family's idea. */
+static void lt_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+{
+	struct sockaddr_in addr;
+
+	if (kernel_getsockname(t->sock, (struct sockaddr *)&addr) >= 0)
+		*sin = addr;
+}
+
+static void lt_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+{
+	struct sockaddr_in addr;
+
+	if (kernel_getpeername(t->sock, (struct sockaddr *)&addr) >= 0)
+		*sin = addr;
+}
+
+static int lt_op_result(struct pvct_sock *t)
+{
+	int ret;
+
+	spin_lock_bh(&t->lock);
+	ret = t->op_ret;
+	spin_unlock_bh(&t->lock);
+	return ret;
+}
+
+static int lt_accept(struct pvct_sock *t, bool nonblock,
+		     struct pvct_sock **child)
+{
+	struct socket *newsock;
+	struct pvct_sock *c;
+	int ret;
+
+	if (lt_state(t) != LT_LISTENING)
+		return -EINVAL;
+	ret = kernel_accept(t->sock, &newsock, O_NONBLOCK);
+	if (ret == -EAGAIN)
+		return nonblock ? -EAGAIN : -EINPROGRESS;
+	if (ret)
+		return ret;
+	c = lt_attach(newsock, t, LT_CONNECTED);
+	if (!c) {
+		sock_release(newsock);
+		return -ENOMEM;
+	}
+	*child = c;
+	return 0;
+}
+
+/* A blocking accept waits while no connection is queued. */
+static bool lt_accept_busy(struct pvct_sock *t)
+{
+	return lt_state(t) == LT_LISTENING &&
+		reqsk_queue_empty(&inet_csk(t->sock->sk)->icsk_accept_queue);
+}
+
+/*
+ * TCP's readiness, EPOLLIN held back below @rcvlowat bytes unless the
+ * receive buffer or window cannot take more (TCP's own rule for its
+ * SO_RCVLOWAT).  tcp_poll() sets SOCK_NOSPACE when there is no room, so
+ * sk_write_space follows when there is; sk_data_ready comes with every
+ * arrival.
+ */
+static __poll_t lt_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
+{
+	struct socket *sock = t->sock;
+	enum lt_state state = lt_state(t);
+	__poll_t mask;
+
+	if (state != LT_CONNECTED && state != LT_LISTENING)
+		return 0;
+	mask = sock->ops->poll(NULL, sock, NULL);
+	if (state == LT_LISTENING)
+		return mask & (EPOLLIN | EPOLLRDNORM);
+	if (rcvlowat > 1 && (mask & EPOLLIN) &&
+	    !(mask & (EPOLLERR | EPOLLRDHUP | EPOLLHUP)) &&
+	    !tcp_epollin_ready(sock->sk, rcvlowat))
+		mask &= ~(EPOLLIN | EPOLLRDNORM);
+	return mask;
+}
+
+/* Arm sk_write_space even if there is room now. */
+static __poll_t lt_watch(struct pvct_sock *t, __poll_t events)
+{
+	if (lt_state(t) != LT_CONNECTED)
+		return 0;
+	if (events & EPOLLOUT) {
+		set_bit(SOCK_NOSPACE, &t->sock->flags);
+		smp_mb__after_atomic();	/* flag before TCP's next look */
+	}
+	return lt_poll(t, 1, events);
+}
+
+/*
+ * One nonblocking call of the kernel socket on at most @len bytes of
+ * the family's @msg (its iterator moves on by what was copied).
+ */
+static ssize_t lt_xfer(struct pvct_sock *t, struct msghdr *msg, size_t len,
+		       bool out, int flags)
+{
+	size_t count = iov_iter_count(&msg->msg_iter);
+	unsigned int saved = msg->msg_flags;
+	ssize_t ret;
+
+	if (lt_state(t) != LT_CONNECTED)
+		return -ENOTCONN;
+	len = min(len, count);
+	iov_iter_truncate(&msg->msg_iter, len);
+	msg->msg_flags = flags | MSG_DONTWAIT | MSG_NOSIGNAL;
+	if (out)
+		ret = sock_sendmsg(t->sock, msg);
+	else
+		ret = sock_recvmsg(t->sock, msg, msg->msg_flags);
+	msg->msg_flags = saved;
+	iov_iter_reexpand(&msg->msg_iter,
+			  iov_iter_count(&msg->msg_iter) + count - len);
+	return ret;
+}
+
+static ssize_t lt_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
+{
+	return lt_xfer(t, msg, len, true, 0);
+}
+
+static ssize_t lt_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
+		       bool peek)
+{
+	return lt_xfer(t, msg, len, false, peek ? MSG_PEEK : 0);
+}
+
+/* As TCP's SIOCINQ and SIOCOUTQ. */
+static void lt_queued(struct pvct_sock *t, int *inq, int *outq)
+{
+	struct sock *sk = t->sock->sk;
+
+	*inq = 0;
+	*outq = 0;
+	if (lt_state(t) != LT_CONNECTED)
+		return;
+	lock_sock(sk);
+	*inq = tcp_inq(sk);
+	*outq = READ_ONCE(tcp_sk(sk)->write_seq) - tcp_sk(sk)->snd_una;
+	release_sock(sk);
+}
+
+const struct pvcalls_transport_ops pvcalls_loopback_transport = {
+	.create = lt_create,
+	.set_owner = lt_set_owner,
+	.release = lt_release,
+	.connect = lt_connect,
+	.bind = lt_bind,
+	.listen = lt_listen,
+	.local_addr = lt_local_addr,
+	.peer_addr = lt_peer_addr,
+	.op_result = lt_op_result,
+	.accept = lt_accept,
+	.accept_busy = lt_accept_busy,
+	.poll = lt_poll,
+	.watch = lt_watch,
+	.send = lt_send,
+	.recv = lt_recv,
+	.queued = lt_queued,
+};
+EXPORT_SYMBOL_GPL(pvcalls_loopback_transport);	/* af_pvcalls.c, pvc_family_claim() */
+
+/* debugfs "stats": the sockets held, which the selftests check for 0. */
+static int lt_stats_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "sockets %d\n", atomic_read(&lt_sockets));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lt_stats);
+
+static int __init lt_init(void)
+{
+	int ret;
+
+	ret = pvcalls_family_init(&pvcalls_loopback_transport);
+	if (ret)
+		return ret;
+	lt_debugfs = debugfs_create_dir("pvcalls-loopback", NULL);
+	debugfs_create_file("stats", 0444, lt_debugfs, NULL, &lt_stats_fops);
+	return 0;
+}
+
+/* Only reached with no socket left: each pins the module. */
+static void __exit lt_exit(void)
+{
+	debugfs_remove_recursive(lt_debugfs);
+	pvcalls_family_exit();
+}
+
+module_init(lt_init);
+module_exit(lt_exit);
+MODULE_DESCRIPTION("PV Calls socket family over this kernel's TCP (no Xen)");
+MODULE_LICENSE("GPL");

@@ -13,20 +13,10 @@
  * a caller holding the socket lock looks (pvc_sync_state()); poll()
  * derives the same answer without the lock (pvc_state()).
  *
- * Locking order: the socket lock (lock_sock) is taken by connect, bind,
- * listen, accept, shutdown, getname and release, and is dropped while
- * they wait.  sendmsg and recvmsg do not take it: the transport
- * serialises senders and receivers itself, so a blocked reader never
- * holds up a writer.  Transport upcalls run in interrupt or workqueue
- * context and only touch sk_err and the wait queue, never the socket
- * lock, so the transport can never wait on a socket lock holder.
- *
- * Reference counts: the socket holds one sock reference, the transport
- * another from set_owner() until its ->released() upcall, which comes
- * only once the backend has answered PVC_CMD_RELEASE (or the device is
- * gone).  So the struct sock outlives every upcall.  Each struct sock
- * pins the module through pvc_proto.owner, each socket file through
- * the family's owner, so the module cannot go while a socket exists.
+ * Locking, references and execution contexts: the implementation notes
+ * at the top of front.h, written with the Xen transport's; the family's
+ * part there (socket lock, upcall contexts, sock references, module
+ * pinning) holds for every transport.
  *
  * Blocking: every wait is wait_event_interruptible_timeout() on
  * sk_sleep() with a condition asked of the transport; timeouts come

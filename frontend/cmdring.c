@@ -13,12 +13,11 @@
  * unexpected (req_id out of range, unknown, duplicate, wrong command)
  * is logged and ignored.
  *
- * Responses are handled in process context, on the ordered workqueue
- * pvc_wq: the interrupt handler only queues the work.  Completion
- * callbacks therefore may sleep (unbind irqs, free rings) and run one
- * at a time, in ring order.  Nobody sleeps waiting for a particular
- * response here: callers get a callback and keep their own state, so a
- * signal in a waiter never frees anything the response still needs.
+ * Responses are handled by @work on the ordered workqueue given at init
+ * (front.h, "Execution contexts").  Nobody sleeps waiting for a
+ * particular response here: callers get a callback and keep their own
+ * state, so a signal in a waiter never frees anything the response
+ * still needs.
  *
  * Sharing the slots.  ACCEPT and POLL are answered only when a
  * connection comes, CONNECT only when dom0's TCP connects or gives up:
@@ -48,15 +47,6 @@
 #define PVC_MAX_LONG		12
 static_assert(PVC_RELEASE_RESERVE + 2 * PVC_MAX_LONG < PVC_NR_SLOTS);
 
-/* Kinds of command, for the caps above. */
-enum pvc_kind {
-	PVC_KIND_SHORT,		/* answered at once: SOCKET, BIND, LISTEN */
-	PVC_KIND_RELEASE,
-	PVC_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
-	PVC_KIND_CONNECT,	/* answered when dom0's connect ends */
-	PVC_NR_KINDS
-};
-
 static enum pvc_kind pvc_kind(u32 cmd)
 {
 	switch (cmd) {
@@ -72,66 +62,29 @@ static enum pvc_kind pvc_kind(u32 cmd)
 	}
 }
 
-struct pvc_slot {
-	bool busy;
-	u32 gen;
-	u32 cmd;
-	pvc_cmd_cb cb;
-	void *ctx;
-};
-
-struct pvc_done {
-	pvc_cmd_cb cb;
-	void *ctx;
-	struct pvc_response rsp;
-};
-
-static struct {
-	spinlock_t lock;	/* ring producer, slots, live, broken */
-	bool live;		/* ring set up: submissions allowed */
-	bool broken;		/* backend misbehaved on the ring */
-	struct pvc_front_ring ring;
-	struct pvc_slot slots[PVC_NR_SLOTS];
-	unsigned int nr_busy;
-	unsigned int nr_kind[PVC_NR_KINDS];	/* busy slots per kind */
-	u32 gen;
-	wait_queue_head_t slot_wq;
-	int irq;
-	grant_ref_t ref;
-	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
-	struct work_struct work;
-	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
-} cr = {
-	.lock = __SPIN_LOCK_UNLOCKED(cr.lock),
-	.slot_wq = __WAIT_QUEUE_HEAD_INITIALIZER(cr.slot_wq),
-	.irq = -1,
-};
-
-struct workqueue_struct *pvc_wq, *pvc_sock_wq;
-
 /* May a command of @kind take a slot now? */
-static bool pvc_slot_free_locked(enum pvc_kind kind)
+static bool pvc_slot_free_locked(struct pvc_cmdring *cr, enum pvc_kind kind)
 {
 	unsigned int limit = PVC_NR_SLOTS;
 
-	if (!cr.live || RING_FULL(&cr.ring))
+	if (!cr->live || RING_FULL(&cr->ring))
 		return false;
 	if (kind != PVC_KIND_RELEASE)
 		limit -= PVC_RELEASE_RESERVE;
 	if ((kind == PVC_KIND_PASSIVE || kind == PVC_KIND_CONNECT) &&
-	    cr.nr_kind[kind] >= PVC_MAX_LONG)
+	    cr->nr_kind[kind] >= PVC_MAX_LONG)
 		return false;
-	return cr.nr_busy < limit;
+	return cr->nr_busy < limit;
 }
 
-static bool pvc_slot_available(enum pvc_kind kind)
+static bool pvc_slot_available(struct pvc_cmdring *cr, enum pvc_kind kind)
 {
 	unsigned long flags;
 	bool ok;
 
-	spin_lock_irqsave(&cr.lock, flags);
-	ok = !cr.live || pvc_slot_free_locked(kind);
-	spin_unlock_irqrestore(&cr.lock, flags);
+	spin_lock_irqsave(&cr->lock, flags);
+	ok = !cr->live || pvc_slot_free_locked(cr, kind);
+	spin_unlock_irqrestore(&cr->lock, flags);
 	return ok;
 }
 
@@ -140,8 +93,8 @@ static bool pvc_slot_available(enum pvc_kind kind)
  * Without @may_sleep, no slot for @req's kind gives -EAGAIN; with it,
  * we wait (interruptibly, bounded) for a slot.
  */
-int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
-		   bool may_sleep, u32 *req_id)
+int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
+		   pvc_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id)
 {
 	enum pvc_kind kind = pvc_kind(req->cmd);
 	struct pvc_request *slotreq;
@@ -151,18 +104,18 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 	long left;
 
 	for (;;) {
-		spin_lock_irqsave(&cr.lock, flags);
-		if (!cr.live || cr.broken) {
-			spin_unlock_irqrestore(&cr.lock, flags);
+		spin_lock_irqsave(&cr->lock, flags);
+		if (!cr->live || cr->broken) {
+			spin_unlock_irqrestore(&cr->lock, flags);
 			return -ENETDOWN;
 		}
-		if (pvc_slot_free_locked(kind))
+		if (pvc_slot_free_locked(cr, kind))
 			break;
-		spin_unlock_irqrestore(&cr.lock, flags);
+		spin_unlock_irqrestore(&cr->lock, flags);
 		if (!may_sleep)
 			return -EAGAIN;
-		left = wait_event_interruptible_timeout(cr.slot_wq,
-							pvc_slot_available(kind),
+		left = wait_event_interruptible_timeout(cr->slot_wq,
+							pvc_slot_available(cr, kind),
 							PVC_CMD_TIMEOUT);
 		if (left < 0)
 			return left;
@@ -171,33 +124,33 @@ int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
 	}
 
 	for (i = 0; i < PVC_NR_SLOTS; i++)
-		if (!cr.slots[i].busy)
+		if (!cr->slots[i].busy)
 			break;
-	cr.slots[i].busy = true;
-	cr.slots[i].gen = ++cr.gen & (U32_MAX >> PVC_SLOT_BITS);
-	cr.slots[i].cmd = req->cmd;
-	cr.slots[i].cb = cb;
-	cr.slots[i].ctx = ctx;
-	cr.nr_busy++;
-	cr.nr_kind[kind]++;
-	req->req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
+	cr->slots[i].busy = true;
+	cr->slots[i].gen = ++cr->gen & (U32_MAX >> PVC_SLOT_BITS);
+	cr->slots[i].cmd = req->cmd;
+	cr->slots[i].cb = cb;
+	cr->slots[i].ctx = ctx;
+	cr->nr_busy++;
+	cr->nr_kind[kind]++;
+	req->req_id = i | cr->slots[i].gen << PVC_SLOT_BITS;
 	if (req_id)
 		*req_id = req->req_id;
 
-	slotreq = RING_GET_REQUEST(&cr.ring, cr.ring.req_prod_pvt);
+	slotreq = RING_GET_REQUEST(&cr->ring, cr->ring.req_prod_pvt);
 	memcpy(slotreq, req, sizeof(*req));
-	cr.ring.req_prod_pvt++;
+	cr->ring.req_prod_pvt++;
 	/* The macro's virt_wmb() publishes the request before req_prod. */
-	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&cr.ring, notify);
+	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&cr->ring, notify);
 	if (notify)
-		notify_remote_via_irq(cr.irq);
-	spin_unlock_irqrestore(&cr.lock, flags);
+		notify_remote_via_irq(cr->irq);
+	spin_unlock_irqrestore(&cr->lock, flags);
 	atomic64_inc(&pvc_stats.commands);
 	return 0;
 }
 
 /* Look @req_id up and free its slot; the caller gets cb/ctx. */
-static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
+static bool pvc_slot_take_locked(struct pvc_cmdring *cr, u32 req_id, u32 cmd, bool check_cmd,
 				 pvc_cmd_cb *cb, void **ctx)
 {
 	u32 idx = req_id & PVC_SLOT_MASK;
@@ -205,7 +158,7 @@ static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
 
 	if (idx >= PVC_NR_SLOTS)
 		return false;
-	s = &cr.slots[idx];
+	s = &cr->slots[idx];
 	if (!s->busy || s->gen != req_id >> PVC_SLOT_BITS)
 		return false;
 	if (check_cmd && s->cmd != cmd)
@@ -215,16 +168,20 @@ static bool pvc_slot_take_locked(u32 req_id, u32 cmd, bool check_cmd,
 	s->busy = false;
 	s->cb = NULL;
 	s->ctx = NULL;
-	cr.nr_busy--;
-	cr.nr_kind[pvc_kind(s->cmd)]--;
+	cr->nr_busy--;
+	cr->nr_kind[pvc_kind(s->cmd)]--;
 	return true;
 }
 
-/* Slots were freed: wake who waits for one, retry delayed releases. */
-static void pvc_slots_freed(void)
+/*
+ * Slots were freed: wake who waits for one, and tell the transport
+ * (which retries the releases that found none).
+ */
+static void pvc_slots_freed(struct pvc_cmdring *cr)
 {
-	wake_up(&cr.slot_wq);
-	pvct_release_kick();
+	wake_up(&cr->slot_wq);
+	if (cr->slots_freed)
+		cr->slots_freed();
 }
 
 /*
@@ -232,7 +189,7 @@ static void pvc_slots_freed(void)
  * once, as if the backend had answered, so its owner stops waiting and
  * frees what it holds.  Process context.
  */
-static void pvc_cmd_fail_all(int err)
+static void pvc_cmd_fail_all(struct pvc_cmdring *cr, int err)
 {
 	struct pvc_response rsp = { .ret = err };
 	unsigned long flags;
@@ -241,22 +198,23 @@ static void pvc_cmd_fail_all(int err)
 	void *ctx;
 
 	for (i = 0; i < PVC_NR_SLOTS; i++) {
-		spin_lock_irqsave(&cr.lock, flags);
-		if (!cr.slots[i].busy) {
-			spin_unlock_irqrestore(&cr.lock, flags);
+		spin_lock_irqsave(&cr->lock, flags);
+		if (!cr->slots[i].busy) {
+			spin_unlock_irqrestore(&cr->lock, flags);
 			continue;
 		}
-		rsp.req_id = i | cr.slots[i].gen << PVC_SLOT_BITS;
-		rsp.cmd = cr.slots[i].cmd;
-		pvc_slot_take_locked(rsp.req_id, rsp.cmd, true, &cb, &ctx);
-		spin_unlock_irqrestore(&cr.lock, flags);
+		rsp.req_id = i | cr->slots[i].gen << PVC_SLOT_BITS;
+		rsp.cmd = cr->slots[i].cmd;
+		pvc_slot_take_locked(cr, rsp.req_id, rsp.cmd, true, &cb, &ctx);
+		spin_unlock_irqrestore(&cr->lock, flags);
 		cb(ctx, &rsp);
 	}
-	pvc_slots_freed();
+	pvc_slots_freed(cr);
 }
 
 static void pvc_cmd_work(struct work_struct *work)
 {
+	struct pvc_cmdring *cr = container_of(work, struct pvc_cmdring, work);
 	unsigned int n, i;
 	unsigned long flags;
 	RING_IDX prod, cons;
@@ -264,46 +222,46 @@ static void pvc_cmd_work(struct work_struct *work)
 
 again:
 	n = 0;
-	spin_lock_irqsave(&cr.lock, flags);
-	if (!cr.live || cr.broken) {
-		spin_unlock_irqrestore(&cr.lock, flags);
+	spin_lock_irqsave(&cr->lock, flags);
+	if (!cr->live || cr->broken) {
+		spin_unlock_irqrestore(&cr->lock, flags);
 		return;
 	}
-	prod = READ_ONCE(cr.ring.sring->rsp_prod);
+	prod = READ_ONCE(cr->ring.sring->rsp_prod);
 	/* Pairs with the backend's virt_wmb() before it moved rsp_prod. */
 	virt_rmb();
-	if (prod - cr.ring.rsp_cons > cr.ring.req_prod_pvt - cr.ring.rsp_cons) {
-		cr.broken = true;
-		spin_unlock_irqrestore(&cr.lock, flags);
+	if (prod - cr->ring.rsp_cons > cr->ring.req_prod_pvt - cr->ring.rsp_cons) {
+		cr->broken = true;
+		spin_unlock_irqrestore(&cr->lock, flags);
 		pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
 		/*
 		 * No answer can be trusted from now on: the commands in
 		 * flight fail with EIO instead of waiting for ever (new ones
 		 * get ENETDOWN from pvc_cmd_submit).
 		 */
-		pvc_cmd_fail_all(-EIO);
+		pvc_cmd_fail_all(cr, -EIO);
 		return;
 	}
-	for (cons = cr.ring.rsp_cons; cons != prod; cons++) {
-		struct pvc_done *d = &cr.done[n];
+	for (cons = cr->ring.rsp_cons; cons != prod; cons++) {
+		struct pvc_done *d = &cr->done[n];
 
 		/* A private copy: the backend may rewrite the slot. */
-		RING_COPY_RESPONSE(&cr.ring, cons, &d->rsp);
-		if (pvc_slot_take_locked(d->rsp.req_id, d->rsp.cmd, true,
+		RING_COPY_RESPONSE(&cr->ring, cons, &d->rsp);
+		if (pvc_slot_take_locked(cr, d->rsp.req_id, d->rsp.cmd, true,
 					 &d->cb, &d->ctx))
 			n++;
 		else
 			pr_warn_ratelimited("pvcalls: ignoring response with unknown req_id %#x cmd %u\n",
 					    d->rsp.req_id, d->rsp.cmd);
 	}
-	cr.ring.rsp_cons = cons;
-	RING_FINAL_CHECK_FOR_RESPONSES(&cr.ring, more);
-	spin_unlock_irqrestore(&cr.lock, flags);
+	cr->ring.rsp_cons = cons;
+	RING_FINAL_CHECK_FOR_RESPONSES(&cr->ring, more);
+	spin_unlock_irqrestore(&cr->lock, flags);
 
 	if (n)
-		pvc_slots_freed();
+		pvc_slots_freed(cr);
 	for (i = 0; i < n; i++)
-		cr.done[i].cb(cr.done[i].ctx, &cr.done[i].rsp);
+		cr->done[i].cb(cr->done[i].ctx, &cr->done[i].rsp);
 	if (more)
 		goto again;
 }
@@ -317,111 +275,106 @@ again:
  */
 static irqreturn_t pvc_cmd_interrupt(int irq, void *dev_id)
 {
+	struct pvc_cmdring *cr = dev_id;
 	unsigned long flags;
 	bool worked;
 
-	spin_lock_irqsave(&cr.lock, flags);
-	worked = cr.live && !cr.broken &&
-		 (cr.ring.rsp_cons != cr.eoi_cons ||
-		  RING_HAS_UNCONSUMED_RESPONSES(&cr.ring));
-	cr.eoi_cons = cr.ring.rsp_cons;
-	spin_unlock_irqrestore(&cr.lock, flags);
-	queue_work(pvc_wq, &cr.work);
+	spin_lock_irqsave(&cr->lock, flags);
+	worked = cr->live && !cr->broken &&
+		 (cr->ring.rsp_cons != cr->eoi_cons ||
+		  RING_HAS_UNCONSUMED_RESPONSES(&cr->ring));
+	cr->eoi_cons = cr->ring.rsp_cons;
+	spin_unlock_irqrestore(&cr->lock, flags);
+	queue_work(cr->wq, &cr->work);
 	pvc_lateeoi(irq, worked);
 	return IRQ_HANDLED;
 }
 
 /* Allocate, grant and bind the command ring (device not live yet). */
-int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
-			evtchn_port_t *port)
+int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
+			grant_ref_t *ref, evtchn_port_t *port)
 {
 	struct pvc_sring *sring;
 	int ret, irq;
 
-	ret = xenbus_setup_ring(dev, GFP_KERNEL, (void **)&sring, 1, &cr.ref);
+	ret = xenbus_setup_ring(dev, GFP_KERNEL, (void **)&sring, 1, &cr->ref);
 	if (ret)
 		return ret;
-	XEN_FRONT_RING_INIT(&cr.ring, sring, XEN_PAGE_SIZE);
-	cr.eoi_cons = 0;
+	XEN_FRONT_RING_INIT(&cr->ring, sring, XEN_PAGE_SIZE);
+	cr->eoi_cons = 0;
 	ret = xenbus_alloc_evtchn(dev, port);
 	if (ret)
 		goto err_ring;
 	irq = bind_evtchn_to_irqhandler_lateeoi(*port, pvc_cmd_interrupt, 0,
-						"pvcalls-front", &cr);
+						"pvcalls-front", cr);
 	if (irq < 0) {
 		xenbus_free_evtchn(dev, *port);
 		ret = irq;
 		goto err_ring;
 	}
-	cr.irq = irq;
-	*ref = cr.ref;
+	cr->irq = irq;
+	*ref = cr->ref;
 	return 0;
 
 err_ring:
-	xenbus_teardown_ring((void **)&sring, 1, &cr.ref);
-	cr.ring.sring = NULL;
+	xenbus_teardown_ring((void **)&sring, 1, &cr->ref);
+	cr->ring.sring = NULL;
 	return ret;
 }
 
-void pvc_cmdring_set_live(bool live)
+void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&cr.lock, flags);
-	cr.live = live && cr.ring.sring;
-	cr.broken = false;
-	spin_unlock_irqrestore(&cr.lock, flags);
+	spin_lock_irqsave(&cr->lock, flags);
+	cr->live = live && cr->ring.sring;
+	cr->broken = false;
+	spin_unlock_irqrestore(&cr->lock, flags);
 	if (live)
-		queue_work(pvc_wq, &cr.work);
+		queue_work(cr->wq, &cr->work);
 }
 
 /*
  * Device going away: stop the ring, then finish every command still in
  * flight with -ENETDOWN so that its owner frees what it holds.  Runs
- * in process context, not on pvc_wq.
+ * in process context, not on the ring's workqueue.
  */
-void pvc_cmdring_disconnect(struct xenbus_device *dev)
+void pvc_cmdring_disconnect(struct pvc_cmdring *cr, struct xenbus_device *dev)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&cr.lock, flags);
-	cr.live = false;
-	spin_unlock_irqrestore(&cr.lock, flags);
+	spin_lock_irqsave(&cr->lock, flags);
+	cr->live = false;
+	spin_unlock_irqrestore(&cr->lock, flags);
 
-	if (cr.irq >= 0) {
+	if (cr->irq >= 0) {
 		/* Closes the event channel; waits for a running handler. */
-		unbind_from_irqhandler(cr.irq, &cr);
-		cr.irq = -1;
+		unbind_from_irqhandler(cr->irq, cr);
+		cr->irq = -1;
 	}
-	flush_work(&cr.work);
-	pvc_cmd_fail_all(-ENETDOWN);
+	flush_work(&cr->work);
+	pvc_cmd_fail_all(cr, -ENETDOWN);
 
-	if (cr.ring.sring) {
-		struct pvc_sring *sring = cr.ring.sring;
+	if (cr->ring.sring) {
+		struct pvc_sring *sring = cr->ring.sring;
 
 		/* Ends the grant; the page is freed once unmapped. */
-		xenbus_teardown_ring((void **)&sring, 1, &cr.ref);
-		cr.ring.sring = NULL;
+		xenbus_teardown_ring((void **)&sring, 1, &cr->ref);
+		cr->ring.sring = NULL;
 	}
 }
 
-int pvc_workqueue_init(void)
+/*
+ * Before first use: responses are handled on @wq (ordered), and
+ * @slots_freed (may be NULL) is told whenever slots free up.
+ */
+void pvc_cmdring_init(struct pvc_cmdring *cr, struct workqueue_struct *wq,
+		      void (*slots_freed)(void))
 {
-	INIT_WORK(&cr.work, pvc_cmd_work);
-	pvc_wq = alloc_ordered_workqueue("pvcalls-front", WQ_MEM_RECLAIM);
-	if (!pvc_wq)
-		return -ENOMEM;
-	pvc_sock_wq = alloc_workqueue("pvcalls-front-sock", WQ_MEM_RECLAIM, 0);
-	if (!pvc_sock_wq) {
-		destroy_workqueue(pvc_wq);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-/* Waits for work still running after the last socket went away. */
-void pvc_workqueue_exit(void)
-{
-	destroy_workqueue(pvc_sock_wq);
-	destroy_workqueue(pvc_wq);
+	spin_lock_init(&cr->lock);
+	init_waitqueue_head(&cr->slot_wq);
+	INIT_WORK(&cr->work, pvc_cmd_work);
+	cr->irq = -1;
+	cr->wq = wq;
+	cr->slots_freed = slots_freed;
 }

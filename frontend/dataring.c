@@ -8,12 +8,11 @@
  * the backend owns (in_prod, in_error, out_cons, out_error) are read
  * once per operation with READ_ONCE and checked with dring.h: an
  * impossible value makes the socket fail with EIO, never a wild copy.
- *
- * Callers serialise senders (tx_mutex) and receivers (rx_mutex), so
- * out_prod and in_cons have a single writer here.
+ * The caller gives the backend's domain, the orders and the notify mode
+ * (struct pvc_dring_conf), serialises senders and serialises receivers.
  *
  * notify-mitigation (Documentation/notify-mitigation.rst), when the
- * device negotiated it: we signal after moving out_prod or in_cons only
+ * caller says it is in force: we signal after moving out_prod or in_cons only
  * when the backend armed out_prod_event or in_cons_event for it
  * (notify.h decides), and before a waiter sleeps, pvc_dring_poll() arms
  * in_prod_event or out_cons_event at the next byte and re-checks.  This
@@ -131,15 +130,14 @@ err:
 }
 
 /*
- * Allocate and grant a ring for @ring_bytes (pvc_ring_order_for()),
- * falling back to smaller orders when memory or grant references run
- * short, and bind its event channel.  Process context, no locks held
- * (binding sleeps).
+ * Allocate and grant to @conf->domid a ring for @ring_bytes
+ * (pvc_ring_order_for() with @conf's orders), falling back to smaller
+ * orders when memory or grant references run short, and bind its event
+ * channel.  Process context, no locks held (binding sleeps).
  */
-int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
-		    irq_handler_t handler, void *arg)
+int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
+		    unsigned int ring_bytes, irq_handler_t handler, void *arg)
 {
-	struct pvc_dev_info info;
 	unsigned int order, want;
 	int ret;
 
@@ -152,19 +150,16 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 	d->irq = -1;
 	spin_lock_init(&d->arm_lock);
 
-	ret = pvc_dev_get(&info);
-	if (ret)
-		return ret;
-	d->notify = info.notify;
+	d->notify = conf->notify;
 	d->intf = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!d->intf)
 		return -ENOMEM;
 
-	want = pvc_ring_order_for(ring_bytes, pvc_ring_order_param,
-				  info.max_order);
+	want = pvc_ring_order_for(ring_bytes, conf->def_order,
+				  conf->max_order);
 	order = want;
 	for (;;) {
-		ret = pvc_dring_grant(d, order, info.domid);
+		ret = pvc_dring_grant(d, order, conf->domid);
 		if (!ret)
 			break;
 		if (order == 1) {
@@ -177,7 +172,7 @@ int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
 	if (order < want)
 		atomic64_inc(&pvc_stats.ring_fallbacks);
 
-	ret = pvc_alloc_evtchn(info.domid, &d->port);
+	ret = pvc_alloc_evtchn(conf->domid, &d->port);
 	if (ret == -ENOSPC) {
 		/*
 		 * The domain's event channels are all in use (xl's
@@ -269,9 +264,34 @@ static void pvc_dring_signal(struct pvc_dring *d, struct pvc_dir_stats *st)
 	atomic64_inc(&pvc_stats.notify.data_events_sent);
 }
 
-static void pvc_dring_suppressed(void)
+/*
+ * This side moved out_prod (@out) or in_cons from @old to @new: signal,
+ * unless the extension is in force and the backend did not ask for it.
+ */
+static void pvc_dring_moved(struct pvc_dring *d, bool out, u32 old, u32 new)
 {
-	atomic64_inc(&pvc_stats.notify.data_events_suppressed);
+	struct pvc_indexes *intf = d->intf;
+	u32 ev = 0;
+	bool sig;
+
+	if (d->notify) {
+		/*
+		 * The move before the read of the backend's event index (P1
+		 * for out_prod, C1 for in_cons): pairs with the backend's
+		 * virt_mb() between arming out_prod_event or in_cons_event
+		 * and re-reading our index (C2, P2), so either it sees the
+		 * move or we see its index.
+		 */
+		virt_mb();
+		ev = out ? READ_ONCE(intf->out_prod_event) :
+			   READ_ONCE(intf->in_cons_event);
+	}
+	sig = out ? pvc_notify_producer_must_signal(d->notify, old, new, ev) :
+		    pvc_notify_consumer_must_signal(d->notify, old, new, ev);
+	if (sig)
+		pvc_dring_signal(d, out ? &d->st_out : &d->st_in);
+	else
+		atomic64_inc(&pvc_stats.notify.data_events_suppressed);
 }
 
 /*
@@ -366,21 +386,7 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 	WRITE_ONCE(d->out_prod, prod + len);
 	WRITE_ONCE(intf->out_prod, prod + len);
 	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
-	if (d->notify) {
-		/*
-		 * out_prod before out_prod_event (P1): pairs with the
-		 * backend's virt_mb() between arming out_prod_event and
-		 * re-reading out_prod (C2), so either it sees our bytes or
-		 * we see its index.
-		 */
-		virt_mb();
-	}
-	if (pvc_notify_producer_must_signal(d->notify, prod, prod + len,
-					    d->notify ?
-					    READ_ONCE(intf->out_prod_event) : 0))
-		pvc_dring_signal(d, &d->st_out);
-	else
-		pvc_dring_suppressed();
+	pvc_dring_moved(d, true, prod, prod + len);
 	return len;
 }
 
@@ -432,20 +438,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	WRITE_ONCE(d->in_cons, cons + len);
 	WRITE_ONCE(intf->in_cons, cons + len);
 	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
-	if (d->notify) {
-		/*
-		 * in_cons before in_cons_event (C1): pairs with the
-		 * backend's virt_mb() between arming in_cons_event and
-		 * re-reading in_cons (P2).
-		 */
-		virt_mb();
-	}
-	if (pvc_notify_consumer_must_signal(d->notify, cons, cons + len,
-					    d->notify ?
-					    READ_ONCE(intf->in_cons_event) : 0))
-		pvc_dring_signal(d, &d->st_in);
-	else
-		pvc_dring_suppressed();
+	pvc_dring_moved(d, false, cons, cons + len);
 	return len;
 }
 
@@ -599,7 +592,7 @@ static bool pvc_dring_in_reached(struct pvc_dring *d)
  * before we say so, so the waiter cannot miss the event that makes it
  * ready.  Only the directions in @events (EPOLLIN, EPOLLOUT) are armed:
  * a sender waiting for space needs no event for input.  *@wake gets
- * PVCT_EV_RX/TX when the caller must wake every waiter of that
+ * PVC_DRING_WAKE_IN/OUT when the caller must wake every waiter of that
  * direction (see pvc_dring_arm_in()); the caller's own wait then ends
  * too and it asks again.
  */
@@ -621,10 +614,10 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 	if (!rx_wait && !tx_wait)
 		return mask;
 	if (tx_wait && pvc_dring_arm_out(d))
-		*wake |= PVCT_EV_TX;
+		*wake |= PVC_DRING_WAKE_OUT;
 	for (round = 0; rx_wait; round++) {
 		if (pvc_dring_arm_in(d))
-			*wake |= PVCT_EV_RX;
+			*wake |= PVC_DRING_WAKE_IN;
 		mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 		/*
 		 * Bytes that came in while we armed, too few for @rcvlowat,
@@ -636,7 +629,7 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 		if (!rx_wait || mask & EPOLLERR || !pvc_dring_in_reached(d))
 			return mask;
 		if (round == PVC_ARM_ROUNDS) {
-			*wake |= PVCT_EV_RX;
+			*wake |= PVC_DRING_WAKE_IN;
 			return mask;
 		}
 	}
@@ -656,9 +649,9 @@ __poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
 
 	*wake = 0;
 	if (d->notify && (events & EPOLLIN) && pvc_dring_arm_in(d))
-		*wake |= PVCT_EV_RX;
+		*wake |= PVC_DRING_WAKE_IN;
 	if (d->notify && (events & EPOLLOUT) && pvc_dring_arm_out(d))
-		*wake |= PVCT_EV_TX;
+		*wake |= PVC_DRING_WAKE_OUT;
 	return pvc_dring_mask(d, 1, &rx_wait, &tx_wait);
 }
 
@@ -678,7 +671,7 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
 	if (!d->notify)
 		return true;
 	if (pvc_dring_arm_out(d))
-		*wake = PVCT_EV_TX;
+		*wake = PVC_DRING_WAKE_OUT;
 	return !READ_ONCE(intf->out_error) &&
 	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
 }

@@ -1,8 +1,96 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internals of the Xen transport of the PV Calls frontend: the device
- * (xenbus.c), the command ring (cmdring.c), the per-socket data rings
- * (dataring.c) and the transport sockets (tsock.c, tsock_listen.c).
+ * Internals of the Xen transport of the PV Calls frontend, and the
+ * implementation notes of the whole frontend.
+ *
+ * Layers (each file calls only those below it; upcalls go through
+ * function pointers registered at module init by main.c's pvc_init())
+ *   af_pvcalls.c     the socket family; reaches the transport only
+ *                    through pvcalls_transport_ops (transport.h); also
+ *                    linked, with loopback.c, into pvcalls-loopback
+ *   tsock_listen.c   listening sockets: POLL, ACCEPT, their children
+ *   tsock.c          transport sockets: ids, states, commands, close
+ *   xenbus.c         the device: probe, handshake, down
+ *   cmdring.c        the command ring
+ *   dataring.c       data rings: a library told the domain, the orders
+ *                    and the notify mode by its caller
+ *
+ * Objects and lifetimes
+ *   pvc_front: the device, one per domain and one object for the
+ *     module's life.  Probe attaches the xenbus device; InitWait
+ *     negotiates @info and connects the command ring; Connected sets
+ *     @up; Closing, Closed or remove take it down (pvc_front_down()).
+ *     It holds the command ring, the socket table and the workqueues.
+ *   pvct_sock: one per family socket, and one per child of an ACCEPT.
+ *     Named on the wire by @id (table index and a generation), never a
+ *     pointer.  @ref counts one reference for its life, dropped when
+ *     the release completes, plus one per command in flight and per
+ *     queued submit or poll work (@release_work runs before the release
+ *     completes, under the life reference).
+ *   The family's struct sock: the family holds one sock reference, the
+ *     transport another from ->set_owner() until ->released(), which it
+ *     calls once, after its last upcall, when the backend has answered
+ *     RELEASE (or the device is gone).  Each struct sock pins the module
+ *     (pvc_proto.owner), so the module cannot go while a socket exists.
+ *   pvc_dring: a connected (or connecting, or accepted) socket's data
+ *     ring, granted to the backend.  Freed only once the backend has let
+ *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
+ *     or the device gone) or never had it (its command never went out).
+ *     A device going down leaves the rings allocated until their
+ *     sockets close.
+ *   Command ring slots: a slot is freed only by its answer or by the
+ *     device going down, never earlier; whatever a command names (its
+ *     socket, an ACCEPT's child and ring) stays allocated until then.
+ *
+ * States
+ *   pvct_sock.state (one operation at a time, op_ret -EINPROGRESS while
+ *   it runs; a failure goes back to prev_state):
+ *     NEW/BOUND -> CONNECTING -> CONNECTED
+ *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
+ *     an accepted child: NEW -> CONNECTED when its ACCEPT is answered
+ *   The backend's socket is made lazily: the first operation sends
+ *   SOCKET, then the operation itself (from @submit_work).
+ *   pvct_listener.state: see tsock_listen.c.  dead: the device went
+ *   down or the backend broke the data ring; it only ever gets set.
+ *
+ * Execution contexts
+ *   Family calls: process context.  connect, bind, listen, accept,
+ *   shutdown and getname hold the family's socket lock (lock_sock) and
+ *   drop it while they wait; send and recv do not take it (the
+ *   transport's tx_mutex and rx_mutex serialise the copies, so a blocked
+ *   reader never holds up a writer); release runs after dropping it.
+ *   poll and watch never sleep.
+ *   Upcalls (->event) come from hard irq, workqueue or xenwatch and touch
+ *   only sk_err and the wait queue, never the socket lock, so the
+ *   transport never waits on a socket lock holder.
+ *   Data ring interrupt (hard irq, lateeoi): reads the indexes, makes the
+ *   event upcall, wakes @drain_wq.  Command ring interrupt: only queues
+ *   the command work.
+ *   pvc_front.wq (ordered): the command work, which runs every callback
+ *   of answered commands one at a time, in ring order, with no lock
+ *   held; and the retry of releases that found no slot.  Callbacks may
+ *   sleep but never wait for a command ring slot.
+ *   pvc_front.sock_wq: work that may wait for a slot: @submit_work,
+ *   @release_work (close's drain; a child nobody took), the listener's
+ *   poll work.
+ *   xenbus (xenwatch): probe, handshake, down.  Down stops the command
+ *   ring and runs the callback of every command in flight with ENETDOWN
+ *   (so a socket waiting for an answer finishes), then makes the down
+ *   upcall: every socket is marked dead and woken.  The callbacks of
+ *   that ENETDOWN run in xenwatch, after the command work has stopped.
+ *
+ * Locking order (outer first)
+ *   family socket lock -> xarray lock (pvc_front.socks) -> listener's
+ *   pvct_sock.lock -> child's pvct_sock.lock (spin_lock_nested) ->
+ *   pvc_dring.arm_lock
+ *   pvct_sock.lock and arm_lock are taken in hard irq, so with
+ *   interrupts off.  The event upcall is made under pvct_sock.lock (so
+ *   release cannot race with it): it only wakes the socket's wait
+ *   queue.  The command ring lock, pvct_release_lock and pvc_front.lock
+ *   (a mutex: pvc_dev_get()) are taken alone, with no spinlock held;
+ *   commands are submitted with no lock held, since a submitter may
+ *   wait for a slot.  tx_mutex and rx_mutex are held only around a copy
+ *   to or from the ring and take no other lock.
  */
 #ifndef PVCALLS_FRONT_H
 #define PVCALLS_FRONT_H
@@ -15,6 +103,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
 #include <xen/interface/io/ring.h>
@@ -92,20 +181,58 @@ static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
 	req->cmd = cmd;
 }
 
-int pvc_cmd_submit(struct pvc_request *req, pvc_cmd_cb cb, void *ctx,
-		   bool may_sleep, u32 *req_id);
-int pvc_cmdring_connect(struct xenbus_device *dev, grant_ref_t *ref,
-			evtchn_port_t *port);
-void pvc_cmdring_set_live(bool live);
-void pvc_cmdring_disconnect(struct xenbus_device *dev);
-int pvc_workqueue_init(void);
-void pvc_workqueue_exit(void);
-/*
- * pvc_wq (ordered): command responses, and the retry of releases that
- * found no slot (it never waits for one).  pvc_sock_wq: per-socket work
- * that may wait for a command ring slot, so never on pvc_wq.
- */
-extern struct workqueue_struct *pvc_wq, *pvc_sock_wq;
+/* Kinds of command, for the caps on the slots each may hold (cmdring.c). */
+enum pvc_kind {
+	PVC_KIND_SHORT,		/* answered at once: SOCKET, BIND, LISTEN */
+	PVC_KIND_RELEASE,
+	PVC_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
+	PVC_KIND_CONNECT,	/* answered when dom0's connect ends */
+	PVC_NR_KINDS
+};
+
+struct pvc_slot {
+	bool busy;
+	u32 gen;
+	u32 cmd;
+	pvc_cmd_cb cb;
+	void *ctx;
+};
+
+struct pvc_done {
+	pvc_cmd_cb cb;
+	void *ctx;
+	struct pvc_response rsp;
+};
+
+/* The command ring; only cmdring.c looks inside. */
+struct pvc_cmdring {
+	spinlock_t lock;	/* ring producer, slots, counts, live, broken */
+	bool live;		/* ring set up: submissions allowed */
+	bool broken;		/* backend misbehaved on the ring */
+	struct pvc_front_ring ring;
+	struct pvc_slot slots[PVC_NR_SLOTS];
+	unsigned int nr_busy;
+	unsigned int nr_kind[PVC_NR_KINDS];	/* busy slots per kind */
+	u32 gen;
+	wait_queue_head_t slot_wq;
+	int irq;
+	grant_ref_t ref;
+	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
+	struct workqueue_struct *wq;	/* ordered: responses */
+	struct work_struct work;
+	void (*slots_freed)(void);	/* the transport's upcall */
+	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
+};
+
+void pvc_cmdring_init(struct pvc_cmdring *cr, struct workqueue_struct *wq,
+		      void (*slots_freed)(void));
+int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
+		   pvc_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
+int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
+			grant_ref_t *ref, evtchn_port_t *port);
+void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live);
+void pvc_cmdring_disconnect(struct pvc_cmdring *cr,
+			    struct xenbus_device *dev);
 
 /* ---- device (xenbus.c) ---- */
 
@@ -118,6 +245,44 @@ struct pvc_dev_info {
 	bool ext_offered;	/* backend wrote an extension key */
 };
 
+/*
+ * What the device reports up to the transport sockets, registered once
+ * by tsock.c at module init (pvct_init()): the device and its command
+ * ring never call up by name.
+ */
+struct pvc_front_upcalls {
+	/* The device went down: every socket is dead with @err. */
+	void (*down)(int err);
+	/* Command ring slots were freed, or the ring went away. */
+	void (*slots_freed)(void);
+};
+
+/*
+ * The device (see the notes at the top of tsock.c): one per domain, and
+ * one object for the module's life, since sockets and their work come
+ * and go independently of the xenbus device; probe attaches that.
+ */
+struct pvc_front {
+	struct mutex lock;		/* @xdev, @info, @up */
+	struct xenbus_device *xdev;
+	struct pvc_dev_info info;	/* negotiated at InitWait */
+	bool up;			/* Connected, until it goes down */
+	struct pvc_cmdring cmd;
+	struct xarray socks;		/* transport sockets, by xa_id */
+	/*
+	 * @wq (ordered): command responses, and the retry of releases that
+	 * found no slot (it never waits for one).  @sock_wq: per-socket
+	 * work that may wait for a command ring slot, so never on @wq.
+	 */
+	struct workqueue_struct *wq, *sock_wq;
+	const struct pvc_front_upcalls *upcalls;
+};
+
+extern struct pvc_front pvc_front;
+
+int pvc_front_setup(void);
+void pvc_front_teardown(void);
+void pvc_front_register(const struct pvc_front_upcalls *up);
 int pvc_dev_get(struct pvc_dev_info *info);
 int pvc_dev_notify(void);
 int pvc_xenbus_init(void);
@@ -138,8 +303,9 @@ struct pvc_dring {
 	/*
 	 * The indexes this side owns, private copies: the shared page gets
 	 * them written, never read back (the backend could rewrite them
-	 * there).  out_prod is written under the socket's tx_mutex, in_cons
-	 * under its rx_mutex; poll reads them without those (READ_ONCE).
+	 * there).  One writer each: the caller serialises senders (out_prod)
+	 * and receivers (in_cons) (tsock.c: tx_mutex, rx_mutex); poll reads
+	 * them without that (READ_ONCE).
 	 */
 	u32 out_prod, in_cons;
 	/* Only the interrupt handler touches these. */
@@ -163,8 +329,23 @@ struct pvc_dring {
 	struct pvc_dir_stats st_in, st_out;
 };
 
-int pvc_dring_alloc(struct pvc_dring *d, unsigned int ring_bytes,
-		    irq_handler_t handler, void *arg);
+/*
+ * What a ring is made for, from its user: dataring.c reads no device
+ * state and no module parameter.
+ */
+struct pvc_dring_conf {
+	domid_t domid;			/* the backend, grantee of the pages */
+	unsigned int def_order;		/* ring order for ring_bytes 0 */
+	unsigned int max_order;		/* the backend's max-page-order */
+	bool notify;			/* notify-mitigation negotiated */
+};
+
+/* *wake of pvc_dring_poll() and co: directions whose waiters to wake. */
+#define PVC_DRING_WAKE_IN	0x1
+#define PVC_DRING_WAKE_OUT	0x2
+
+int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
+		    unsigned int ring_bytes, irq_handler_t handler, void *arg);
 void pvc_dring_free(struct pvc_dring *d);
 void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
 void pvc_lateeoi(int irq, bool worked);
@@ -197,11 +378,47 @@ enum pvct_lstate {
 	PVCT_L_DONE,		/* @child accepted, not yet taken */
 };
 
+/*
+ * A listening socket's part, only tsock_listen.c's; under the socket's
+ * @lock except @poll_work.
+ */
+struct pvct_listener {
+	enum pvct_lstate state;
+	struct pvct_sock *child;
+	int err;		/* failed poll/accept, reported once */
+	struct work_struct poll_work;
+};
+
+/*
+ * @lock covers the fields from @state to @dead_err, @has_ring, @owner,
+ * @up, @pending, the names and @l (but @l.poll_work), and every change
+ * of them.  The others need it not:
+ *  - @id, @xa_id: fixed at creation;
+ *  - @ring_bytes: under the family's socket lock (connect and listen
+ *    write it, accept reads the listener's);
+ *  - @connect_req, the autobind fields: used by the one operation in
+ *    flight (pvct_enter() admits one at a time): written by its caller
+ *    under the family's socket lock before its first command goes out,
+ *    then only by the command callbacks and @submit_work of that
+ *    operation, which run one after the other (each queued or
+ *    submitted by the one before).  The state those read without
+ *    @lock changes only in that chain;
+ *  - @local_addr, @local_port: written there too (by bind's caller, by
+ *    the autobind's callback) and read by ->local_addr(): @local_port
+ *    with READ_ONCE(), @local_addr under @lock, so a getsockname()
+ *    during a connect sees the address of before or after the autobind;
+ *  - an accepted child's @state and @sock_sent: the listener's alone
+ *    until its ACCEPT goes out, then under the child's lock;
+ *  - @drain_started: close only (the family's release, then
+ *    @release_work, one after the other); @err_seen: the data interrupt
+ *    only;
+ *  - @ring: its own rules (struct pvc_dring).
+ */
 struct pvct_sock {
 	struct kref ref;	/* one per outstanding command + one for life */
 	u64 id;			/* wire id: opaque handle */
 	u32 xa_id;
-	spinlock_t lock;	/* everything below; taken in hard irq */
+	spinlock_t lock;	/* see above; taken in hard irq */
 	enum pvct_state state, prev_state;
 	int op_ret;		/* -EINPROGRESS or result of the last op */
 	bool sock_sent;		/* PVC_CMD_SOCKET submitted */
@@ -229,13 +446,7 @@ struct pvct_sock {
 	struct work_struct release_work;
 	struct pvc_dring ring;
 	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
-	/* listening sockets */
-	enum pvct_lstate lstate;
-	struct pvct_sock *child;
-	u32 lreq_id;		/* req_id of the outstanding poll/accept */
-	int lerr;		/* failed poll/accept, reported once */
-	struct work_struct poll_work;
-	struct pvct_sock *parent;	/* a child being accepted */
+	struct pvct_listener l;	/* listening sockets */
 };
 
 struct pvct_sock *pvct_alloc(void);
@@ -245,18 +456,28 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 		bool may_sleep, u32 *req_id);
 void pvct_destroy(struct pvct_sock *t);
 void pvct_destroy_async(struct pvct_sock *t);
-void pvct_release_kick(void);
 int pvct_ring_setup(struct pvct_sock *t);
-void pvct_kill_all(int err);
+bool pvct_socket_names(void);
+void pvct_names_read_locked(struct pvct_sock *t);
 struct seq_file;
 int pvct_show_sockets(struct seq_file *m, void *unused);
 
-int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child);
-bool pvct_socket_names(void);
-void pvct_names_read_locked(struct pvct_sock *t);
-bool pvct_accept_busy(struct pvct_sock *t);
-__poll_t pvct_listen_poll(struct pvct_sock *t);
-void pvct_listen_release(struct pvct_sock *t);
-void pvct_poll_work(struct work_struct *work);
+/*
+ * The listener (tsock_listen.c) above the core (tsock.c): it calls the
+ * core's functions above; the core reaches it only through these.
+ */
+struct pvct_listen_ops {
+	void (*init)(struct pvct_sock *t);	/* new socket, no lock */
+	/* the transport ops ->accept() and ->accept_busy() */
+	int (*accept)(struct pvct_sock *t, bool nonblock,
+		      struct pvct_sock **child);
+	bool (*accept_busy)(struct pvct_sock *t);
+	__poll_t (*poll)(struct pvct_sock *t);	/* ->poll() when listening */
+	void (*close)(struct pvct_sock *t);	/* close started */
+	void (*released)(struct pvct_sock *t);	/* RELEASE answered */
+};
+
+extern const struct pvct_listen_ops pvct_listen_ops;
+void pvct_init(const struct pvct_listen_ops *lops);
 
 #endif /* PVCALLS_FRONT_H */

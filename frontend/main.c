@@ -77,12 +77,13 @@ static int __init pvc_init(void)
 		return -ENODEV;
 	pvc_ring_order_param = clamp_t(unsigned int, pvc_ring_order_param, 1,
 				       PVC_MAX_RING_ORDER);
-	ret = pvc_workqueue_init();
+	pvct_init(&pvct_listen_ops);
+	ret = pvc_front_setup();
 	if (ret)
 		return ret;
 	ret = pvcalls_family_init(&pvcalls_xen_transport);
 	if (ret)
-		goto err_wq;
+		goto err_front;
 	ret = pvc_xenbus_init();
 	if (ret)
 		goto err_family;
@@ -95,8 +96,8 @@ static int __init pvc_init(void)
 
 err_family:
 	pvcalls_family_exit();
-err_wq:
-	pvc_workqueue_exit();
+err_front:
+	pvc_front_teardown();
 	return ret;
 }
 
@@ -110,7 +111,7 @@ static void __exit pvc_exit(void)
 	debugfs_remove_recursive(pvc_debugfs);
 	pvc_xenbus_exit();
 	pvcalls_family_exit();
-	pvc_workqueue_exit();
+	pvc_front_teardown();
 }
 
 module_init(pvc_init);

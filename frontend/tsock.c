@@ -1,28 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Transport sockets: the Xen side of one PV Calls socket.
+ * Transport sockets: the Xen side of one PV Calls socket, the core of
+ * the transport (objects, states, contexts and locks: front.h).
  *
- * A pvct_sock is named on the wire by @id, an xarray index plus a
- * generation in the upper 32 bits, never a pointer.  The backend's
- * socket is created lazily: the first connect, bind or listen sends
- * PVC_CMD_SOCKET and, when that succeeds, the command itself (from
- * @submit_work, since the response handler must not wait for a ring
- * slot it may itself be holding up).
- *
- * Lifetime: @ref counts one "alive" reference, dropped when release
- * completes, plus one per outstanding command or queued work.  Close
- * sends PVC_CMD_RELEASE; only its answer (or the device going away)
- * unbinds the event channel and ends the grants of the data ring, and
- * only then is the owner told (->released) that we are done with it.
- * A RELEASE that finds no free slot is never dropped: it waits on
- * pvct_release_list, holding its command's reference, and is sent from
- * pvct_retry_work (on pvc_wq) once a slot frees, or finished here once
- * the device is gone.  Nothing the backend may still hold is freed
- * meanwhile.
- *
- * @lock protects the state fields and is taken from the data ring's
- * interrupt handler, so always with interrupts off.  Lock order:
- * the xarray lock, then pvct_sock.lock, then the command ring lock.
+ * The operation after the lazy SOCKET is sent from @submit_work, since
+ * a command callback must not wait for a ring slot it may itself be
+ * holding up.  Close sends PVC_CMD_RELEASE; only its answer (or the
+ * device going away) unbinds the event channel and ends the grants of
+ * the data ring, and only then is the owner told (->released) that we
+ * are done with it.  A RELEASE that finds no free slot is never
+ * dropped: it waits on pvct_release_list, holding its command's
+ * reference, and is sent from pvct_retry_work (on pvc_front.wq) once a
+ * slot frees, or finished here once the device is gone.
  */
 #include <linux/in.h>
 #include <linux/module.h>
@@ -33,7 +22,6 @@
 
 #include "front.h"
 
-static DEFINE_XARRAY_FLAGS(pvct_xa, XA_FLAGS_ALLOC1);
 static atomic_t pvct_gen = ATOMIC_INIT(0);
 
 static void pvct_submit_work(struct work_struct *work);
@@ -49,6 +37,9 @@ static LIST_HEAD(pvct_release_list);
 static DEFINE_SPINLOCK(pvct_release_lock);
 static atomic_t pvct_release_waiting = ATOMIC_INIT(0);
 static DECLARE_WORK(pvct_retry, pvct_retry_work);
+
+/* The listener's part (tsock_listen.c), set once by pvct_init(). */
+static const struct pvct_listen_ops *pvct_lops;
 
 static int pvc_ret(const struct pvc_response *rsp)
 {
@@ -128,14 +119,14 @@ struct pvct_sock *pvct_alloc(void)
 	spin_lock_init(&t->lock);
 	mutex_init(&t->rx_mutex);
 	mutex_init(&t->tx_mutex);
-	INIT_WORK(&t->poll_work, pvct_poll_work);
+	pvct_lops->init(t);
 	INIT_WORK(&t->submit_work, pvct_submit_work);
 	INIT_WORK(&t->release_work, pvct_release_work);
 	init_waitqueue_head(&t->drain_wq);
 	init_completion(&t->released);
 	INIT_LIST_HEAD(&t->release_entry);
 	t->ring.irq = -1;
-	ret = xa_alloc(&pvct_xa, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
+	ret = xa_alloc(&pvc_front.socks, &t->xa_id, t, xa_limit_31b, GFP_KERNEL);
 	if (ret) {
 		kfree(t);
 		return NULL;
@@ -149,7 +140,7 @@ static void pvct_free(struct kref *ref)
 {
 	struct pvct_sock *t = container_of(ref, struct pvct_sock, ref);
 
-	xa_erase(&pvct_xa, t->xa_id);
+	xa_erase(&pvc_front.socks, t->xa_id);
 	atomic_dec(&pvc_stats.sockets);
 	kfree(t);
 }
@@ -183,7 +174,7 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 	int ret;
 
 	kref_get(&t->ref);
-	ret = pvc_cmd_submit(req, cb, t, may_sleep, req_id);
+	ret = pvc_cmd_submit(&pvc_front.cmd, req, cb, t, may_sleep, req_id);
 	if (ret)
 		pvct_put(t);
 	return ret;
@@ -219,9 +210,18 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 
 int pvct_ring_setup(struct pvct_sock *t)
 {
+	struct pvc_dring_conf conf = { .def_order = pvc_ring_order_param };
+	struct pvc_dev_info info;
 	int ret;
 
-	ret = pvc_dring_alloc(&t->ring, t->ring_bytes, pvct_data_interrupt, t);
+	ret = pvc_dev_get(&info);
+	if (ret)
+		return ret;
+	conf.domid = info.domid;
+	conf.max_order = info.max_order;
+	conf.notify = info.notify;
+	ret = pvc_dring_alloc(&t->ring, &conf, t->ring_bytes,
+			      pvct_data_interrupt, t);
 	if (ret)
 		return ret;
 	spin_lock_irq(&t->lock);
@@ -330,7 +330,7 @@ static void pvct_autobind_done(struct pvct_sock *t, int ret)
 	memcpy(&t->pending, &req, sizeof(req));
 	spin_unlock_irq(&t->lock);
 	kref_get(&t->ref);
-	if (!queue_work(pvc_sock_wq, &t->submit_work))
+	if (!queue_work(pvc_front.sock_wq, &t->submit_work))
 		pvct_put(t);
 }
 
@@ -399,7 +399,7 @@ static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
 		return;
 	}
 	/* Our reference moves to the work. */
-	if (!queue_work(pvc_sock_wq, &t->submit_work))
+	if (!queue_work(pvc_front.sock_wq, &t->submit_work))
 		pvct_put(t);
 }
 
@@ -633,7 +633,7 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 
 	if (rsp->ret && rsp->ret != -ENETDOWN)
 		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
-	pvct_listen_release(t);
+	pvct_lops->released(t);
 	complete(&t->released);
 	/* The backend has let go of the ring (or is gone): free it. */
 	pvct_ring_put(t);
@@ -650,17 +650,22 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 }
 
 /*
- * Wake every waiter of the directions in @wake (PVCT_EV_RX/TX): a waiter
- * that re-armed an event index found that others may have missed their
- * event (dataring.c, pvc_dring_arm_in()).
+ * Wake every waiter of the directions in @wake (PVC_DRING_WAKE_IN/OUT):
+ * a waiter that re-armed an event index found that others may have
+ * missed their event (dataring.c, pvc_dring_arm_in()).
  */
 static void pvct_wake(struct pvct_sock *t, unsigned int wake)
 {
-	if (!wake)
-		return;
-	if (wake & PVCT_EV_TX)
+	unsigned int ev = 0;
+
+	if (wake & PVC_DRING_WAKE_IN)
+		ev |= PVCT_EV_RX;
+	if (wake & PVC_DRING_WAKE_OUT) {
+		ev |= PVCT_EV_TX;
 		wake_up(&t->drain_wq);
-	pvct_event(t, wake, 0);
+	}
+	if (ev)
+		pvct_event(t, ev, 0);
 }
 
 /* Bytes still in out[] that the backend can take. */
@@ -692,7 +697,8 @@ static int pvct_submit_release(struct pvct_sock *t)
 
 	pvc_req_init(&req, PVC_CMD_RELEASE);
 	req.u.release.id = t->id;
-	return pvc_cmd_submit(&req, pvct_release_done, t, false, NULL);
+	return pvc_cmd_submit(&pvc_front.cmd, &req, pvct_release_done, t,
+			      false, NULL);
 }
 
 /*
@@ -721,7 +727,7 @@ static void pvct_send_release(struct pvct_sock *t)
 	list_add_tail(&t->release_entry, &pvct_release_list);
 	spin_unlock(&pvct_release_lock);
 	/* a slot may have freed before we were on the list */
-	queue_work(pvc_wq, &pvct_retry);
+	queue_work(pvc_front.wq, &pvct_retry);
 }
 
 static void pvct_retry_work(struct work_struct *work)
@@ -756,10 +762,10 @@ static void pvct_retry_work(struct work_struct *work)
 }
 
 /* The command ring freed slots (or went away): retry delayed releases. */
-void pvct_release_kick(void)
+static void pvct_release_kick(void)
 {
 	if (atomic_read(&pvct_release_waiting))
-		queue_work(pvc_wq, &pvct_retry);
+		queue_work(pvc_front.wq, &pvct_retry);
 }
 
 /* Close: also used for accepted children nobody took. */
@@ -770,7 +776,7 @@ void pvct_destroy(struct pvct_sock *t)
 	if (!t->drain_started && pvct_out_pending(t)) {
 		/* Let the backend take what is queued; close must not wait. */
 		t->drain_started = true;
-		queue_work(pvc_sock_wq, &t->release_work);
+		queue_work(pvc_front.sock_wq, &t->release_work);
 		return;
 	}
 	if (t->drain_started)
@@ -782,13 +788,7 @@ void pvct_destroy(struct pvct_sock *t)
 	sent = t->sock_sent;
 	holds_port = t->state == PVCT_BOUND || t->state == PVCT_LISTENING;
 	spin_unlock_irq(&t->lock);
-	/*
-	 * Not _sync: a running poll work may wait long for a slot.  A POLL
-	 * it still sends is harmless: the backend answers it, with
-	 * ECONNABORTED before our RELEASE or ENOENT after it.
-	 */
-	if (cancel_work(&t->poll_work))
-		pvct_put(t);
+	pvct_lops->close(t);
 
 	if (!sent) {
 		/* Nothing at the backend: finish here. */
@@ -822,16 +822,17 @@ static void pvct_release_work(struct work_struct *work)
 /* Close from a command callback, which must not wait for a ring slot. */
 void pvct_destroy_async(struct pvct_sock *t)
 {
-	queue_work(pvc_sock_wq, &t->release_work);
+	queue_work(pvc_front.sock_wq, &t->release_work);
 }
 
-void pvct_kill_all(int err)
+/* The device went down: every socket is dead with @err. */
+static void pvct_kill_all(int err)
 {
 	struct pvct_sock *t;
 	unsigned long idx;
 
-	xa_lock(&pvct_xa);
-	xa_for_each(&pvct_xa, idx, t) {
+	xa_lock(&pvc_front.socks);
+	xa_for_each(&pvc_front.socks, idx, t) {
 		spin_lock_irq(&t->lock);
 		t->dead = true;
 		t->dead_err = err;
@@ -841,7 +842,7 @@ void pvct_kill_all(int err)
 		spin_unlock_irq(&t->lock);
 		wake_up(&t->drain_wq);
 	}
-	xa_unlock(&pvct_xa);
+	xa_unlock(&pvc_front.socks);
 }
 
 /*
@@ -854,8 +855,8 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
 	struct pvct_sock *t;
 	unsigned long idx;
 
-	xa_lock(&pvct_xa);
-	xa_for_each(&pvct_xa, idx, t) {
+	xa_lock(&pvc_front.socks);
+	xa_for_each(&pvc_front.socks, idx, t) {
 		spin_lock_irq(&t->lock);
 		if (t->has_ring) {
 			seq_printf(m, "socket %#llx order %u notify %d", t->id,
@@ -866,7 +867,7 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
 		}
 		spin_unlock_irq(&t->lock);
 	}
-	xa_unlock(&pvct_xa);
+	xa_unlock(&pvc_front.socks);
 	return 0;
 }
 
@@ -973,7 +974,7 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 	spin_unlock_irq(&t->lock);
 
 	if (state == PVCT_LISTENING)
-		return pvct_listen_poll(t);
+		return pvct_lops->poll(t);
 	if (state != PVCT_CONNECTED || !ring)
 		return 0;
 	/*
@@ -998,6 +999,29 @@ static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
 	mask = pvc_dring_watch(&t->ring, events, &wake);
 	pvct_wake(t, wake);
 	return mask;
+}
+
+static int pvct_accept(struct pvct_sock *t, bool nonblock,
+		       struct pvct_sock **child)
+{
+	return pvct_lops->accept(t, nonblock, child);
+}
+
+static bool pvct_accept_busy(struct pvct_sock *t)
+{
+	return pvct_lops->accept_busy(t);
+}
+
+static const struct pvc_front_upcalls pvct_front_upcalls = {
+	.down = pvct_kill_all,
+	.slots_freed = pvct_release_kick,
+};
+
+/* Wire the layers: the listener above us, the device below. */
+void pvct_init(const struct pvct_listen_ops *lops)
+{
+	pvct_lops = lops;
+	pvc_front_register(&pvct_front_upcalls);
 }
 
 const struct pvcalls_transport_ops pvcalls_xen_transport = {

@@ -30,13 +30,13 @@ static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
 	struct pvct_sock *t = ctx;
 
 	spin_lock_irq(&t->lock);
-	if (t->lstate == PVCT_L_POLLING) {
+	if (t->l.state == PVCT_L_POLLING) {
 		if (!rsp->ret) {
-			t->lstate = PVCT_L_READY;
+			t->l.state = PVCT_L_READY;
 		} else {
-			t->lstate = PVCT_L_IDLE;
+			t->l.state = PVCT_L_IDLE;
 			if (!t->releasing)
-				t->lerr = rsp->ret < 0 && rsp->ret >= -MAX_ERRNO ?
+				t->l.err = rsp->ret < 0 && rsp->ret >= -MAX_ERRNO ?
 					rsp->ret : -EIO;
 		}
 	}
@@ -51,27 +51,24 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	bool names = !rsp->ret && pvct_socket_names();
 
 	spin_lock_irq(&t->lock);
-	c = t->child;
-	if (t->lstate == PVCT_L_ACCEPTING && c) {
-		/*
-		 * Listener then child, never the other way: both locks are
-		 * of one lockdep class, so say this is one level deeper.
-		 */
+	c = t->l.child;
+	if (t->l.state == PVCT_L_ACCEPTING && c) {
+		/* one lockdep class: listener then child (front.h) */
 		spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 		if (!rsp->ret && !t->releasing) {
 			c->state = PVCT_CONNECTED;
 			if (names)
 				pvct_names_read_locked(c);
-			t->lstate = PVCT_L_DONE;
+			t->l.state = PVCT_L_DONE;
 		} else {
-			t->child = NULL;
-			t->lstate = PVCT_L_IDLE;
+			t->l.child = NULL;
+			t->l.state = PVCT_L_IDLE;
 			drop = c;
 			/* a failed accept left nothing at the backend */
 			if (rsp->ret)
 				c->sock_sent = false;
 			if (rsp->ret && !t->releasing)
-				t->lerr = rsp->ret < 0 &&
+				t->l.err = rsp->ret < 0 &&
 					rsp->ret >= -MAX_ERRNO ? rsp->ret : -EIO;
 		}
 		spin_unlock(&c->lock);
@@ -83,28 +80,37 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	pvct_put(t);
 }
 
-void pvct_poll_work(struct work_struct *work)
+/* Send POLL for @t, now in POLLING; back to IDLE if it cannot go out. */
+static int pvct_send_poll(struct pvct_sock *t, bool may_sleep)
 {
-	struct pvct_sock *t = container_of(work, struct pvct_sock, poll_work);
 	struct pvc_request req;
-	bool go;
 	int ret;
 
 	pvc_req_init(&req, PVC_CMD_POLL);
+	req.u.poll.id = t->id;
+	ret = pvct_submit(t, &req, pvct_poll_done, may_sleep, NULL);
+	if (ret) {
+		spin_lock_irq(&t->lock);
+		t->l.state = PVCT_L_IDLE;
+		spin_unlock_irq(&t->lock);
+	}
+	return ret;
+}
+
+static void pvct_poll_work(struct work_struct *work)
+{
+	struct pvct_sock *t = container_of(work, struct pvct_sock, l.poll_work);
+	bool go;
+	int ret;
+
 	spin_lock_irq(&t->lock);
-	go = t->lstate == PVCT_L_IDLE && !t->releasing && !t->lerr &&
+	go = t->l.state == PVCT_L_IDLE && !t->releasing && !t->l.err &&
 		!t->dead;
 	if (go)
-		t->lstate = PVCT_L_POLLING;
+		t->l.state = PVCT_L_POLLING;
 	spin_unlock_irq(&t->lock);
 	if (go) {
-		req.u.poll.id = t->id;
-		ret = pvct_submit(t, &req, pvct_poll_done, true, &t->lreq_id);
-		if (ret) {
-			spin_lock_irq(&t->lock);
-			t->lstate = PVCT_L_IDLE;
-			spin_unlock_irq(&t->lock);
-		}
+		ret = pvct_send_poll(t, true);
 		/* no slot for a while: a poller asks again, and kicks us */
 		if (ret == -ETIMEDOUT)
 			pvct_event(t, PVCT_EV_RX, 0);
@@ -116,7 +122,7 @@ void pvct_poll_work(struct work_struct *work)
 static void pvct_kick_poll(struct pvct_sock *t)
 {
 	kref_get(&t->ref);
-	if (!queue_work(pvc_sock_wq, &t->poll_work))
+	if (!queue_work(pvc_front.sock_wq, &t->l.poll_work))
 		pvct_put(t);	/* already queued: not the last reference */
 }
 
@@ -144,31 +150,30 @@ static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 	req.u.accept.evtchn = c->ring.port;
 
 	spin_lock_irq(&t->lock);
-	t->child = c;
+	t->l.child = c;
 	spin_unlock_irq(&t->lock);
-	ret = pvct_submit(t, &req, pvct_accept_done, true, &t->lreq_id);
+	ret = pvct_submit(t, &req, pvct_accept_done, true, NULL);
 	if (!ret)
 		return -EINPROGRESS;
 	spin_lock_irq(&t->lock);
-	t->child = NULL;
+	t->l.child = NULL;
 	spin_unlock_irq(&t->lock);
 	c->sock_sent = false;
 fail_child:
 	pvct_destroy(c);
 fail:
 	spin_lock_irq(&t->lock);
-	t->lstate = was;
+	t->l.state = was;
 	spin_unlock_irq(&t->lock);
 	return ret;
 }
 
-int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
+static int pvct_accept(struct pvct_sock *t, bool nonblock,
+		       struct pvct_sock **child)
 {
-	struct pvc_request req;
 	enum pvct_lstate was;
 	int ret;
 
-	pvc_req_init(&req, PVC_CMD_POLL);
 	spin_lock_irq(&t->lock);
 	if (t->state != PVCT_LISTENING || t->op_ret) {
 		spin_unlock_irq(&t->lock);
@@ -178,12 +183,12 @@ int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 		spin_unlock_irq(&t->lock);
 		return t->dead_err;
 	}
-	was = t->lstate;
+	was = t->l.state;
 	switch (was) {
 	case PVCT_L_DONE:
-		*child = t->child;
-		t->child = NULL;
-		t->lstate = PVCT_L_IDLE;
+		*child = t->l.child;
+		t->l.child = NULL;
+		t->l.state = PVCT_L_IDLE;
 		spin_unlock_irq(&t->lock);
 		return 0;
 	case PVCT_L_ACCEPTING:
@@ -193,30 +198,22 @@ int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 		spin_unlock_irq(&t->lock);
 		return nonblock ? -EAGAIN : -EINPROGRESS;
 	case PVCT_L_IDLE:
-		if (t->lerr) {
-			ret = t->lerr;
-			t->lerr = 0;
+		if (t->l.err) {
+			ret = t->l.err;
+			t->l.err = 0;
 			spin_unlock_irq(&t->lock);
 			return ret;
 		}
 		if (nonblock) {
-			t->lstate = PVCT_L_POLLING;
+			t->l.state = PVCT_L_POLLING;
 			spin_unlock_irq(&t->lock);
-			req.u.poll.id = t->id;
 			/* no wait for a slot: poll() asks in the background */
-			ret = pvct_submit(t, &req, pvct_poll_done, false,
-					  &t->lreq_id);
-			if (ret) {
-				spin_lock_irq(&t->lock);
-				t->lstate = PVCT_L_IDLE;
-				spin_unlock_irq(&t->lock);
-				return ret == -EAGAIN ? -EAGAIN : ret;
-			}
-			return -EAGAIN;
+			ret = pvct_send_poll(t, false);
+			return ret ?: -EAGAIN;
 		}
 		fallthrough;
 	case PVCT_L_READY:
-		t->lstate = PVCT_L_ACCEPTING;
+		t->l.state = PVCT_L_ACCEPTING;
 		spin_unlock_irq(&t->lock);
 		return pvct_start_accept(t, was);
 	}
@@ -224,18 +221,18 @@ int pvct_accept(struct pvct_sock *t, bool nonblock, struct pvct_sock **child)
 	return -EINVAL;
 }
 
-bool pvct_accept_busy(struct pvct_sock *t)
+static bool pvct_accept_busy(struct pvct_sock *t)
 {
 	bool busy;
 
 	spin_lock_irq(&t->lock);
-	busy = !t->dead && (t->lstate == PVCT_L_ACCEPTING ||
-			    t->lstate == PVCT_L_POLLING);
+	busy = !t->dead && (t->l.state == PVCT_L_ACCEPTING ||
+			    t->l.state == PVCT_L_POLLING);
 	spin_unlock_irq(&t->lock);
 	return busy;
 }
 
-__poll_t pvct_listen_poll(struct pvct_sock *t)
+static __poll_t pvct_listen_poll(struct pvct_sock *t)
 {
 	__poll_t mask = 0;
 	bool kick = false;
@@ -245,11 +242,11 @@ __poll_t pvct_listen_poll(struct pvct_sock *t)
 	/* Nothing to say while listen() is in flight or failed. */
 	if (t->op_ret)
 		mask = 0;
-	else if (t->dead || t->lerr)
+	else if (t->dead || t->l.err)
 		mask = EPOLLERR;
-	else if (t->lstate == PVCT_L_READY || t->lstate == PVCT_L_DONE)
+	else if (t->l.state == PVCT_L_READY || t->l.state == PVCT_L_DONE)
 		mask = EPOLLIN | EPOLLRDNORM;
-	else if (t->lstate == PVCT_L_IDLE && !t->releasing)
+	else if (t->l.state == PVCT_L_IDLE && !t->releasing)
 		kick = true;
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (kick)
@@ -262,17 +259,43 @@ __poll_t pvct_listen_poll(struct pvct_sock *t)
  * accepted child nobody took.  An accept or poll still outstanding keeps
  * its child until it is answered (pvct_accept_done()).
  */
-void pvct_listen_release(struct pvct_sock *t)
+static void pvct_listen_release(struct pvct_sock *t)
 {
 	struct pvct_sock *c = NULL;
 
 	spin_lock_irq(&t->lock);
-	if (t->lstate == PVCT_L_DONE) {
-		c = t->child;
-		t->child = NULL;
-		t->lstate = PVCT_L_IDLE;
+	if (t->l.state == PVCT_L_DONE) {
+		c = t->l.child;
+		t->l.child = NULL;
+		t->l.state = PVCT_L_IDLE;
 	}
 	spin_unlock_irq(&t->lock);
 	if (c)
 		pvct_destroy_async(c);
 }
+
+static void pvct_listen_init(struct pvct_sock *t)
+{
+	INIT_WORK(&t->l.poll_work, pvct_poll_work);
+}
+
+/*
+ * Close started (any socket): a poll work not yet running is dropped.
+ * Not _sync: a running one may wait long for a slot.  A POLL it still
+ * sends is harmless: the backend answers it, with ECONNABORTED before
+ * our RELEASE or ENOENT after it.
+ */
+static void pvct_listen_close(struct pvct_sock *t)
+{
+	if (cancel_work(&t->l.poll_work))
+		pvct_put(t);
+}
+
+const struct pvct_listen_ops pvct_listen_ops = {
+	.init = pvct_listen_init,
+	.accept = pvct_accept,
+	.accept_busy = pvct_accept_busy,
+	.poll = pvct_listen_poll,
+	.close = pvct_listen_close,
+	.released = pvct_listen_release,
+};

@@ -21,21 +21,55 @@
 
 #include "front.h"
 
-static DEFINE_MUTEX(pvc_dev_lock);	/* the fields below */
-static struct xenbus_device *pvc_xdev;
-static struct pvc_dev_info pvc_info;
-static bool pvc_up;
+struct pvc_front pvc_front = {
+	.lock = __MUTEX_INITIALIZER(pvc_front.lock),
+	.socks = XARRAY_INIT(pvc_front.socks, XA_FLAGS_ALLOC1),
+};
+
+/*
+ * At module init, after the transport registered (pvc_front_register())
+ * and before any socket: the workqueues and the command ring.
+ */
+int pvc_front_setup(void)
+{
+	pvc_front.wq = alloc_ordered_workqueue("pvcalls-front",
+					       WQ_MEM_RECLAIM);
+	if (!pvc_front.wq)
+		return -ENOMEM;
+	pvc_front.sock_wq = alloc_workqueue("pvcalls-front-sock",
+					    WQ_MEM_RECLAIM, 0);
+	if (!pvc_front.sock_wq) {
+		destroy_workqueue(pvc_front.wq);
+		return -ENOMEM;
+	}
+	pvc_cmdring_init(&pvc_front.cmd, pvc_front.wq,
+			 pvc_front.upcalls->slots_freed);
+	return 0;
+}
+
+/* Waits for work still running after the last socket went away. */
+void pvc_front_teardown(void)
+{
+	destroy_workqueue(pvc_front.sock_wq);
+	destroy_workqueue(pvc_front.wq);
+}
+
+/* Once, at module init, before pvc_front_setup(). */
+void pvc_front_register(const struct pvc_front_upcalls *up)
+{
+	pvc_front.upcalls = up;
+}
 
 int pvc_dev_get(struct pvc_dev_info *info)
 {
 	int ret = -ENETDOWN;
 
-	mutex_lock(&pvc_dev_lock);
-	if (pvc_up) {
-		*info = pvc_info;
+	mutex_lock(&pvc_front.lock);
+	if (pvc_front.up) {
+		*info = pvc_front.info;
 		ret = 0;
 	}
-	mutex_unlock(&pvc_dev_lock);
+	mutex_unlock(&pvc_front.lock);
 	return ret;
 }
 
@@ -60,9 +94,9 @@ int pvc_dev_notify(void)
 {
 	int on;
 
-	mutex_lock(&pvc_dev_lock);
-	on = pvc_up && pvc_info.notify;
-	mutex_unlock(&pvc_dev_lock);
+	mutex_lock(&pvc_front.lock);
+	on = pvc_front.up && pvc_front.info.notify;
+	mutex_unlock(&pvc_front.lock);
 	return on;
 }
 
@@ -175,47 +209,47 @@ static void pvc_front_init(struct xenbus_device *dev)
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
 	}
-	ret = pvc_cmdring_connect(dev, &ref, &port);
+	ret = pvc_cmdring_connect(&pvc_front.cmd, dev, &ref, &port);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "setting up the command ring");
 		return;
 	}
 	ret = pvc_publish(dev, ref, port, names, notify);
 	if (ret) {
-		pvc_cmdring_disconnect(dev);
+		pvc_cmdring_disconnect(&pvc_front.cmd, dev);
 		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
 		return;
 	}
-	mutex_lock(&pvc_dev_lock);
-	pvc_info.domid = dev->otherend_id;
-	pvc_info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
-	pvc_info.socket_names = names;
-	pvc_info.notify = notify;
-	pvc_info.ext_offered = ext;
-	mutex_unlock(&pvc_dev_lock);
+	mutex_lock(&pvc_front.lock);
+	pvc_front.info.domid = dev->otherend_id;
+	pvc_front.info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
+	pvc_front.info.socket_names = names;
+	pvc_front.info.notify = notify;
+	pvc_front.info.ext_offered = ext;
+	mutex_unlock(&pvc_front.lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }
 
 static void pvc_front_connect(struct xenbus_device *dev)
 {
-	mutex_lock(&pvc_dev_lock);
-	pvc_up = true;
-	mutex_unlock(&pvc_dev_lock);
-	pvc_cmdring_set_live(true);
+	mutex_lock(&pvc_front.lock);
+	pvc_front.up = true;
+	mutex_unlock(&pvc_front.lock);
+	pvc_cmdring_set_live(&pvc_front.cmd, true);
 	xenbus_switch_state(dev, XenbusStateConnected);
 	dev_info(&dev->dev, "connected to backend domain %u, ring order %u, notify-mitigation %s\n",
-		 pvc_info.domid, min(pvc_ring_order_param, pvc_info.max_order),
-		 pvc_info.notify ? "on" : "off");
+		 pvc_front.info.domid, min(pvc_ring_order_param, pvc_front.info.max_order),
+		 pvc_front.info.notify ? "on" : "off");
 }
 
 /* The one place that takes the device down. */
 static void pvc_front_down(struct xenbus_device *dev)
 {
-	mutex_lock(&pvc_dev_lock);
-	pvc_up = false;
-	mutex_unlock(&pvc_dev_lock);
-	pvc_cmdring_disconnect(dev);
-	pvct_kill_all(-ENETDOWN);
+	mutex_lock(&pvc_front.lock);
+	pvc_front.up = false;
+	mutex_unlock(&pvc_front.lock);
+	pvc_cmdring_disconnect(&pvc_front.cmd, dev);
+	pvc_front.upcalls->down(-ENETDOWN);
 }
 
 static void pvc_backend_changed(struct xenbus_device *dev,
@@ -253,14 +287,14 @@ static void pvc_backend_changed(struct xenbus_device *dev,
 static int pvc_probe(struct xenbus_device *dev,
 		     const struct xenbus_device_id *id)
 {
-	mutex_lock(&pvc_dev_lock);
-	if (pvc_xdev) {
-		mutex_unlock(&pvc_dev_lock);
+	mutex_lock(&pvc_front.lock);
+	if (pvc_front.xdev) {
+		mutex_unlock(&pvc_front.lock);
 		dev_err(&dev->dev, "only one PV Calls device per domain\n");
 		return -EBUSY;
 	}
-	pvc_xdev = dev;
-	mutex_unlock(&pvc_dev_lock);
+	pvc_front.xdev = dev;
+	mutex_unlock(&pvc_front.lock);
 	/*
 	 * A device unbound before (an unload of this module) was left
 	 * Closed: start over, so the backend offers itself again (it goes
@@ -275,9 +309,9 @@ static int pvc_probe(struct xenbus_device *dev,
 static void pvc_remove(struct xenbus_device *dev)
 {
 	pvc_front_down(dev);
-	mutex_lock(&pvc_dev_lock);
-	pvc_xdev = NULL;
-	mutex_unlock(&pvc_dev_lock);
+	mutex_lock(&pvc_front.lock);
+	pvc_front.xdev = NULL;
+	mutex_unlock(&pvc_front.lock);
 }
 
 static const struct xenbus_device_id pvc_ids[] = {

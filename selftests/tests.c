@@ -34,6 +34,8 @@ const struct test_pair test_table[] = {
 	T("getsockname_getpeername", g_getsockname, dom0_hold),
 	T("getsockname_connected_matches_dom0_view", g_sockname_matches,
 	  d_sockname_matches),
+	T("connect_unbound_sockets_answered_names_match_dom0",
+	  g_connect_unbound_names, d_connect_unbound_names),
 	/* guest servers */
 	T("guest_listen_accept_dom0_client", g_listen_accept, d_listen_accept),
 	T("accepted_getpeername_matches_dom0_client", g_accept_peername,

@@ -58,9 +58,12 @@ bool pvct_socket_names(void)
 }
 
 /*
- * Autobind before connect only with a backend that offered an extension
- * key, i.e. one of ours.  A backend that offers none may be Linux's own
- * pvcalls-back: its BIND makes a socket of its own, which its CONNECT
+ * Autobind before connect only where it is the one way getsockname() can
+ * learn the local port: with a backend of ours (one that offered an
+ * extension key) and socket-names not negotiated.  With socket-names the
+ * backend reports the connection's names in the CONNECT answer, so no
+ * BIND is needed.  A backend that offers no extension key may be Linux's
+ * own pvcalls-back: its BIND makes a socket of its own, which its CONNECT
  * does not use and its RELEASE does not free (Documentation/pvcalls.rst,
  * "Linux's pair"), so an autobind there would hold a dom0 port per
  * connection until the device goes and report a port that is not the
@@ -70,7 +73,7 @@ static bool pvct_may_autobind(void)
 {
 	struct pvc_dev_info info;
 
-	return !pvc_dev_get(&info) && info.ext_offered;
+	return !pvc_dev_get(&info) && info.ext_offered && !info.socket_names;
 }
 
 static bool pvct_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
@@ -271,11 +274,12 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 
 /*
  * Autobind: v1 never tells the frontend which local port a connect got,
- * yet getsockname() must report it.  So before connecting an unbound
- * socket we bind it to a random port of Linux's default ephemeral range
- * (retrying when it is taken), then connect from it.  If no port can be
- * had, or the backend may be Linux's own (pvct_may_autobind()), we
- * connect without and getsockname() reports port 0.
+ * yet getsockname() must report it.  So, unless socket-names reports the
+ * names (pvct_may_autobind()), before connecting an unbound socket we
+ * bind it to a port of Linux's default ephemeral range (retrying when it
+ * is taken), then connect from it.  If no port can be had, or the
+ * backend may be Linux's own, we connect without and getsockname()
+ * reports port 0.
  */
 #define PVCT_AUTOBIND_TRIES	8
 #define PVCT_EPHEMERAL_LOW	32768
@@ -497,12 +501,7 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	req.u.connect.len = sizeof(*sin);
 	req.u.connect.ref = t->ring.iref;
 	req.u.connect.evtchn = t->ring.port;
-	/*
-	 * Autobind even with socket-names, around a known bug whose cause
-	 * is not found (Documentation/pvcalls.rst, "Known bugs"): a first
-	 * CONNECT of a never-bound socket of our backend to a dom0 listener
-	 * has gone unanswered in the test bed, bind-then-connect never.
-	 */
+	/* v1 without socket-names: bind first (see "Autobind" above) */
 	if (t->prev_state == PVCT_NEW && !t->local_port &&
 	    pvct_may_autobind()) {
 		struct pvc_request breq;

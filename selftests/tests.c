@@ -63,6 +63,10 @@ const struct test_pair test_table[] = {
 	{ .name = "getsockname_connected_matches_dom0_view",
 	  .run_guest = g_sockname_matches, .run_dom0 = d_sockname_matches,
 	  .not_v1 = "socket-names extension: v1 gives no local address of a connected socket" },
+	{ .name = "connect_unbound_sockets_answered_names_match_dom0",
+	  .run_guest = g_connect_unbound_names,
+	  .run_dom0 = d_connect_unbound_names,
+	  .not_v1 = "socket-names extension: v1 gives no local address of a connected socket" },
 	/* guest servers */
 	{ .name = "guest_listen_accept_dom0_client",
 	  .run_guest = g_listen_accept, .run_dom0 = d_listen_accept },

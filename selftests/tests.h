@@ -31,6 +31,8 @@ int d_accept_nb_close(struct tctx *t);
 int g_getsockname(struct tctx *t);
 int g_sockname_matches(struct tctx *t);
 int d_sockname_matches(struct tctx *t);
+int g_connect_unbound_names(struct tctx *t);
+int d_connect_unbound_names(struct tctx *t);
 int d_send_then_wait_close(struct tctx *t);
 int g_close_unread(struct tctx *t);
 int g_close_blocked_recv(struct tctx *t);

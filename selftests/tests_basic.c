@@ -538,3 +538,79 @@ int d_sockname_matches(struct tctx *t)
 	close(fd);
 	return rc;
 }
+
+/*
+ * Sockets never bound, connected one after the other: every connect is
+ * answered (POLLOUT, SO_ERROR 0) within SYNC_MS, and getsockname() gives
+ * 127.0.0.1 and the port dom0's accepted socket sees as its peer.  The
+ * frontend sends such a socket's CONNECT with no BIND before it when the
+ * backend reports the local name (socket-names), and with one when it
+ * cannot (v1); both must hold.
+ */
+#define UNBOUND_CONNECTS 32
+
+int g_connect_unbound_names(struct tctx *t)
+{
+	struct sockaddr_in to = lo_addr(t->port_d), a;
+	socklen_t len;
+	uint64_t port;
+	int i, fd, r;
+
+	if (ctl_wait("listening", NULL, SYNC_MS))
+		return T_FAIL;
+	for (i = 0; i < UNBOUND_CONNECTS; i++) {
+		fd = socket(opt.family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		CHECK(fd >= 0, "socket %d: %s", i, errname(errno));
+		r = connect(fd, (struct sockaddr *)&to, sizeof(to));
+		CHECK(!r || errno == EINPROGRESS, "connect %d: %s", i,
+		      errname(errno));
+		r = wait_fd(fd, POLLOUT, SYNC_MS);
+		CHECK(r > 0 && (r & POLLOUT),
+		      "connect %d of a never-bound socket not answered in %d s (revents %#x)",
+		      i, SYNC_MS / 1000, r);
+		r = get_so_error(fd);
+		CHECK(r == 0, "connect %d: SO_ERROR %s", i,
+		      errname(r < 0 ? -r : r));
+		len = sizeof(a);
+		CHECK(!getsockname(fd, (struct sockaddr *)&a, &len),
+		      "getsockname %d: %s", i, errname(errno));
+		if (ctl_wait("port", &port, SYNC_MS))
+			return T_FAIL;
+		CHECK(a.sin_family == AF_INET &&
+		      a.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+		      ntohs(a.sin_port) == port,
+		      "connect %d: guest getsockname %s:%d, dom0 sees the peer at 127.0.0.1:%llu",
+		      i, inet_ntoa(a.sin_addr), ntohs(a.sin_port),
+		      (unsigned long long)port);
+		close(fd);
+	}
+	return ctl_signal("done", 0);
+}
+
+int d_connect_unbound_names(struct tctx *t)
+{
+	int lfd = listen_on(0, INADDR_LOOPBACK, t->port_d, 16), fd, i;
+	struct sockaddr_in a;
+	socklen_t len;
+
+	CHECK(lfd >= 0, "listen: %s", errname(errno));
+	if (ctl_signal("listening", 0))
+		goto fail;
+	for (i = 0; i < UNBOUND_CONNECTS; i++) {
+		fd = accept_timeout(lfd, SYNC_MS);
+		if (fd < 0) {
+			fail("accept %d: %s", i, errname(errno));
+			goto fail;
+		}
+		len = sizeof(a);
+		getpeername(fd, (struct sockaddr *)&a, &len);
+		close(fd);
+		if (ctl_signal("port", ntohs(a.sin_port)))
+			goto fail;
+	}
+	close(lfd);
+	return ctl_wait("done", NULL, SYNC_MS);
+fail:
+	close(lfd);
+	return T_FAIL;
+}

@@ -508,21 +508,22 @@ static int connect_order(struct tctx *t, int want, int *fds, int *n)
 {
 	struct sockaddr_in a = lo_addr(t->port_d);
 	struct ring_fig b, f;
-	int fd = test_socket(), r, i;
+	int fd = test_socket(), r, e, i;
 
 	CHECK(fd >= 0, "socket: %s", errname(errno));
 	ring_fig(&b);
 	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	e = errno;
 	ring_fig(&f);
 	if (!want) {
-		CHECK(r && errno == ENOBUFS,
+		CHECK(r && e == ENOBUFS,
 		      "connect with no grant free: %s, want ENOBUFS",
-		      r ? errname(errno) : "connected");
+		      r ? errname(e) : "connected");
 		close(fd);
 		return T_PASS;
 	}
 	CHECK(!r, "connect with %d grants free: %s", (1 << want) + 1,
-	      errname(errno));
+	      errname(e));
 	fds[(*n)++] = fd;
 	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		CHECK(f.order[i] - b.order[i] == (i == want),

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -640,13 +641,16 @@ long long read_stat(const char *path, const char *name)
 	return -1;
 }
 
+/* Keeps errno: callers read counters between a call and its errno check. */
 const char *front_stats(void)
 {
 	struct stat st;
+	int e = errno;
+	bool loopback = !stat("/sys/module/pvcalls_loopback", &st);
 
-	if (!stat("/sys/module/pvcalls_loopback", &st))
-		return "/sys/kernel/debug/pvcalls-loopback/stats";
-	return "/sys/kernel/debug/xen-pvcalls-front/stats";
+	errno = e;
+	return loopback ? "/sys/kernel/debug/pvcalls-loopback/stats" :
+			  "/sys/kernel/debug/xen-pvcalls-front/stats";
 }
 
 long long front_rings(int order)

@@ -33,16 +33,6 @@ EXPECT_NOTIFY=$(sed -n 's/.*pvcalls_expect_notify=\([^ ]*\).*/\1/p' /proc/cmdlin
 
 echo "@@@ guest up: scenario $SCENARIO, kernel $(uname -r)"
 
-n=0
-tap() {	# tap OK|FAIL name [reason]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
-
 # Waits up to $CONNECT_WAIT s (by the clock) for the frontend's xenbus
 # state to be 4.
 connected() {

@@ -1,7 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0
-# Sourced by both /init scripts of the test bed (busybox sh): dom0's
-# (testbed/dom0-init.sh) and the guest's (testbed/guest-init.sh).
-# testbed/mkimage.sh puts it in /bed/ of both images.
+# Sourced by the /init scripts of the test bed (busybox sh): dom0's
+# (testbed/dom0-init.sh), the guest's (testbed/guest-init.sh) and the
+# loopback VM's (testbed/loopback-init.sh).  testbed/mkimage.sh and
+# testbed/loopback-vm.sh put it in /bed/.
+
+# A numbered result line, for the guests and the loopback VM.
+n=0
+tap() {	# tap OK|FAIL name [reason]
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		echo "ok $n $2"
+	else
+		echo "not ok $n $2${3:+ # $3}"
+	fi
+}
 
 # kmemleak, present in make check-debug's kernel only: a scan, then a
 # result line counting the suspected leaks allocated through PV Calls

@@ -21,16 +21,6 @@ arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 ARGS=$(arg pvcalls_args | tr : ' ')
 ONLY=$(arg pvcalls_only | tr : ,)
 
-n=0
-tap() {	# tap OK|FAIL name [reason]
-	n=$((n + 1))
-	if [ "$1" = OK ]; then
-		echo "ok $n $2"
-	else
-		echo "not ok $n $2${3:+ # $3}"
-	fi
-}
-
 finish() {
 	kmemleak_check tap
 	echo "@@@ kernel log"

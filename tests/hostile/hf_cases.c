@@ -755,6 +755,8 @@ static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 	struct pvc_request req[3];
 	unsigned int i, j, ok = 0, delay;
 	const char *why = NULL;
+	char buf[80];
+	int ret;
 
 	hf_closer_h = h;
 	for (i = 0; i < HF_RACE_CYCLES; i++) {
@@ -793,8 +795,12 @@ static void hf_case_teardown_race(struct hf *h, struct hf_dring *e,
 			why = "no reconnect";
 			break;
 		}
-		if (hf_simple(h, 7, ID_A) != -EOPNOTSUPP) {
-			why = "no answer after reconnecting";
+		ret = hf_simple(h, 7, ID_A);
+		if (ret != -EOPNOTSUPP) {
+			snprintf(buf, sizeof(buf),
+				 "answer %d after reconnecting, backend %s",
+				 ret, xenbus_strstate(xenbus_read_driver_state(h->dev->otherend)));
+			why = buf;
 			break;
 		}
 		ok++;
@@ -848,7 +854,8 @@ static void hf_case_state_flood(struct hf *h)
 	unsigned int i, done = 0;
 	int err = 0;
 
-	xenbus_switch_state(h->dev, XenbusStateClosing);
+	/* straight to Closed: our otherend_changed answers nothing now */
+	xenbus_switch_state(h->dev, XenbusStateClosed);
 	if (!hf_wait_backend(h, XenbusStateClosed, HF_ANSWER_MS * 2)) {
 		hf_tap(h, false, "xenbus state written 10000 times", "no Closed");
 		return;

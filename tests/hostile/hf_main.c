@@ -171,8 +171,19 @@ static void hf_backend_changed(struct xenbus_device *dev,
 		break;
 	case XenbusStateClosing:
 	case XenbusStateClosed:
-		/* expected after the overflow case; the rings stay ours */
-		if (dev->state != XenbusStateClosed)
+		/*
+		 * The backend closing on a connected frontend (the overflow
+		 * case): answer Closed; the rings stay ours.  In any other
+		 * state the cases run the disconnect themselves
+		 * (hf_reconnect), and this callback may be a late one: @state
+		 * was read before the case went on to Initialised, and
+		 * answering it now would close the new session.  So only
+		 * Connected, and the backend's state read again after it.
+		 */
+		if (dev->state != XenbusStateConnected)
+			break;
+		state = xenbus_read_driver_state(dev->otherend);
+		if (state == XenbusStateClosing || state == XenbusStateClosed)
 			xenbus_frontend_closed(dev);
 		break;
 	default:

@@ -59,6 +59,9 @@ GARGS=$(arg pvcalls_gargs | tr : ' ')
 # several times slower, so the bed's own fixed waits are multiplied by N.
 SLOW=$(arg pvcalls_slow)
 SLOW=${SLOW:-1}
+# pvcalls_kargs=k=v:k=v: kernel arguments every guest gets too (run.sh's
+# SLOW_KARGS for the debug kernel)
+KARGS=$(arg pvcalls_kargs | tr : ' ')
 BED_GUEST_TIMEOUT=$((300 * SLOW))	# the bed's own short guests (hold, lifecycle)
 PVCALLS_RUN_TIMEOUT=$((420 * SLOW))	# the pvcalls-run guest (its own waits: 300 s)
 DATA_GUEST_TIMEOUT=$((420 * SLOW))	# the notify-mitigation interop guests (data tests)
@@ -262,7 +265,7 @@ kernel = "/guest/vmlinuz"
 ramdisk = "$g_ramdisk"
 memory = ${G_MEMORY:-256}
 vcpus = 2
-extra = "console=hvc0 loglevel=5 pvcalls_scenario=$2 pvcalls_slow=$SLOW ${G_ARGS:-}"
+extra = "console=hvc0 loglevel=5 ${KARGS:+$KARGS }pvcalls_scenario=$2 pvcalls_slow=$SLOW ${G_ARGS:-}"
 pvcalls = [ "backend=0" ]
 on_poweroff = "destroy"
 on_reboot = "${G_ON_REBOOT:-destroy}"

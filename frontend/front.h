@@ -21,7 +21,7 @@
  *     negotiates @info and connects the command ring; Connected sets
  *     @up; Closing, Closed or remove take it down (pvc_front_down()).
  *     It holds the command ring, the socket table and the workqueues.
- *   pvct_sock: one per family socket, and one per child of an ACCEPT.
+ *   pvcalls_tsock: one per family socket, and one per child of an ACCEPT.
  *     Named on the wire by @id (table index and a generation), never a
  *     pointer.  @ref counts one reference for its life, dropped when
  *     the release completes, plus one per command in flight and per
@@ -31,7 +31,7 @@
  *     transport another from ->set_owner() until ->released(), which it
  *     calls once, after its last upcall, when the backend has answered
  *     RELEASE (or the device is gone).  Each struct sock pins the module
- *     (pvc_proto.owner), so the module cannot go while a socket exists.
+ *     (pvcalls_proto.owner), so the module cannot go while a socket exists.
  *   pvc_dring: a connected (or connecting, or accepted) socket's data
  *     ring, granted to the backend.  Freed only once the backend has let
  *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
@@ -43,7 +43,7 @@
  *     socket, an ACCEPT's child and ring) stays allocated until then.
  *
  * States
- *   pvct_sock.state (one operation at a time, op_ret -EINPROGRESS while
+ *   pvcalls_tsock.state (one operation at a time, op_ret -EINPROGRESS while
  *   it runs; a failure goes back to prev_state):
  *     NEW/BOUND -> CONNECTING -> CONNECTED
  *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
@@ -81,10 +81,10 @@
  *
  * Locking order (outer first)
  *   family socket lock -> xarray lock (pvc_front.socks) -> listener's
- *   pvct_sock.lock -> child's pvct_sock.lock (spin_lock_nested) ->
+ *   pvcalls_tsock.lock -> child's pvcalls_tsock.lock (spin_lock_nested) ->
  *   pvc_dring.arm_lock
- *   pvct_sock.lock and arm_lock are taken in hard irq, so with
- *   interrupts off.  The event upcall is made under pvct_sock.lock (so
+ *   pvcalls_tsock.lock and arm_lock are taken in hard irq, so with
+ *   interrupts off.  The event upcall is made under pvcalls_tsock.lock (so
  *   release cannot race with it): it only wakes the socket's wait
  *   queue.  The command ring lock, pvct_release_lock and pvc_front.lock
  *   (a mutex: pvc_dev_get()) are taken alone, with no spinlock held;
@@ -384,7 +384,7 @@ enum pvct_lstate {
  */
 struct pvct_listener {
 	enum pvct_lstate state;
-	struct pvct_sock *child;
+	struct pvcalls_tsock *child;
 	int err;		/* failed poll/accept, reported once */
 	struct work_struct poll_work;
 };
@@ -414,7 +414,7 @@ struct pvct_listener {
  *    only;
  *  - @ring: its own rules (struct pvc_dring).
  */
-struct pvct_sock {
+struct pvcalls_tsock {
 	struct kref ref;	/* one per outstanding command + one for life */
 	u64 id;			/* wire id: opaque handle */
 	u32 xa_id;
@@ -449,16 +449,16 @@ struct pvct_sock {
 	struct pvct_listener l;	/* listening sockets */
 };
 
-struct pvct_sock *pvct_alloc(void);
-void pvct_put(struct pvct_sock *t);
-void pvct_event(struct pvct_sock *t, unsigned int ev, int err);
-int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
+struct pvcalls_tsock *pvct_alloc(void);
+void pvct_put(struct pvcalls_tsock *t);
+void pvct_event(struct pvcalls_tsock *t, unsigned int ev, int err);
+int pvct_submit(struct pvcalls_tsock *t, struct pvc_request *req, pvc_cmd_cb cb,
 		bool may_sleep, u32 *req_id);
-void pvct_destroy(struct pvct_sock *t);
-void pvct_destroy_async(struct pvct_sock *t);
-int pvct_ring_setup(struct pvct_sock *t);
+void pvct_destroy(struct pvcalls_tsock *t);
+void pvct_destroy_async(struct pvcalls_tsock *t);
+int pvct_ring_setup(struct pvcalls_tsock *t);
 bool pvct_socket_names(void);
-void pvct_names_read_locked(struct pvct_sock *t);
+void pvct_names_read_locked(struct pvcalls_tsock *t);
 struct seq_file;
 int pvct_show_sockets(struct seq_file *m, void *unused);
 
@@ -467,14 +467,15 @@ int pvct_show_sockets(struct seq_file *m, void *unused);
  * core's functions above; the core reaches it only through these.
  */
 struct pvct_listen_ops {
-	void (*init)(struct pvct_sock *t);	/* new socket, no lock */
+	void (*init)(struct pvcalls_tsock *t);	/* new socket, no lock */
 	/* the transport ops ->accept() and ->accept_busy() */
-	int (*accept)(struct pvct_sock *t, bool nonblock,
-		      struct pvct_sock **child);
-	bool (*accept_busy)(struct pvct_sock *t);
-	__poll_t (*poll)(struct pvct_sock *t);	/* ->poll() when listening */
-	void (*close)(struct pvct_sock *t);	/* close started */
-	void (*released)(struct pvct_sock *t);	/* RELEASE answered */
+	int (*accept)(struct pvcalls_tsock *t, bool nonblock,
+		      struct pvcalls_tsock **child);
+	bool (*accept_busy)(struct pvcalls_tsock *t);
+	/* ->poll() when listening */
+	__poll_t (*poll)(struct pvcalls_tsock *t);
+	void (*close)(struct pvcalls_tsock *t);	/* close started */
+	void (*released)(struct pvcalls_tsock *t);	/* RELEASE answered */
 };
 
 extern const struct pvct_listen_ops pvct_listen_ops;

@@ -43,7 +43,7 @@ enum lt_state {
 	LT_LISTENING,
 };
 
-struct pvct_sock {
+struct pvcalls_tsock {
 	struct socket *sock;	/* the kernel TCP socket */
 	spinlock_t lock;	/* the fields below; taken in softirq */
 	enum lt_state state;
@@ -61,21 +61,21 @@ static atomic_t lt_sockets = ATOMIC_INIT(0);
 static struct dentry *lt_debugfs;
 
 /* Tell the owner, if there is one yet. */
-static void lt_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+static void lt_event_locked(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	lockdep_assert_held(&t->lock);
 	if (t->up)
 		t->up->event(t->owner, ev, err);
 }
 
-static void lt_event(struct pvct_sock *t, unsigned int ev, int err)
+static void lt_event(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	spin_lock_bh(&t->lock);
 	lt_event_locked(t, ev, err);
 	spin_unlock_bh(&t->lock);
 }
 
-static enum lt_state lt_state(struct pvct_sock *t)
+static enum lt_state lt_state(struct pvcalls_tsock *t)
 {
 	enum lt_state state;
 
@@ -89,9 +89,9 @@ static enum lt_state lt_state(struct pvct_sock *t)
  * Connect finished (established, or closed by a refusal, a timeout or
  * an ICMP error), or a connection changed state (FIN, reset).
  */
-static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
+static void lt_state_changed(struct pvcalls_tsock *t, struct sock *sk)
 {
-	unsigned int ev = PVCT_EV_RX | PVCT_EV_TX;
+	unsigned int ev = PVCALLS_EV_RX | PVCALLS_EV_TX;
 	int state = READ_ONCE(sk->sk_state), err = 0;
 
 	spin_lock_bh(&t->lock);
@@ -100,7 +100,7 @@ static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
 			spin_unlock_bh(&t->lock);
 			return;
 		}
-		ev |= PVCT_EV_STATE;
+		ev |= PVCALLS_EV_STATE;
 		if (state == TCP_CLOSE) {
 			/* read and clear, as connect() would: SO_ERROR */
 			err = sock_error(sk) ?: -ECONNREFUSED;
@@ -124,14 +124,14 @@ static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
  * has none (SK_USER_DATA_NOCOPY keeps its listener's from being cloned
  * into it).  Under sk_callback_lock.
  */
-static struct pvct_sock *lt_of(struct sock *sk)
+static struct pvcalls_tsock *lt_of(struct sock *sk)
 {
 	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
 }
 
 static void lt_sk_state_change(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = lt_of(sk);
@@ -143,12 +143,12 @@ static void lt_sk_state_change(struct sock *sk)
 /* Data, or a connection for a listener. */
 static void lt_sk_data_ready(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = lt_of(sk);
 	if (t)
-		lt_event(t, PVCT_EV_RX, 0);
+		lt_event(t, PVCALLS_EV_RX, 0);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -158,13 +158,13 @@ static void lt_sk_data_ready(struct sock *sk)
  */
 static void lt_sk_write_space(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = lt_of(sk);
 	if (t && sk->sk_socket && sk_stream_is_writeable(sk)) {
 		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		lt_event(t, PVCT_EV_TX, 0);
+		lt_event(t, PVCALLS_EV_TX, 0);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -174,12 +174,12 @@ static void lt_sk_write_space(struct sock *sk)
  * listener of an accepted connection, which inherited the listener's
  * callbacks (ours): the originals are the listener's.
  */
-static struct pvct_sock *lt_attach(struct socket *sock,
-				   struct pvct_sock *parent,
-				   enum lt_state state)
+static struct pvcalls_tsock *lt_attach(struct socket *sock,
+				       struct pvcalls_tsock *parent,
+				       enum lt_state state)
 {
 	struct sock *sk = sock->sk;
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
@@ -206,10 +206,10 @@ static struct pvct_sock *lt_attach(struct socket *sock,
 	return t;
 }
 
-static struct pvct_sock *lt_create(void)
+static struct pvcalls_tsock *lt_create(void)
 {
 	struct socket *sock;
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	int ret;
 
 	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
@@ -224,7 +224,7 @@ static struct pvct_sock *lt_create(void)
 	return t;
 }
 
-static void lt_set_owner(struct pvct_sock *t, void *owner,
+static void lt_set_owner(struct pvcalls_tsock *t, void *owner,
 			 const struct pvcalls_upcalls *up)
 {
 	spin_lock_bh(&t->lock);
@@ -238,7 +238,7 @@ static void lt_set_owner(struct pvct_sock *t, void *owner,
  * socket is closed as close() closes a TCP socket (queued data is still
  * sent, unread data resets the connection, a listener's port is free).
  */
-static void lt_release(struct pvct_sock *t)
+static void lt_release(struct pvcalls_tsock *t)
 {
 	struct sock *sk = t->sock->sk;
 	const struct pvcalls_upcalls *up;
@@ -264,7 +264,7 @@ static void lt_release(struct pvct_sock *t)
 	kfree(t);
 }
 
-static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
+static int lt_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
 		      unsigned int ring_bytes)
 {
 	struct socket *sock = t->sock;
@@ -308,7 +308,7 @@ static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	return ret;
 }
 
-static int lt_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
+static int lt_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
 {
 	int ret;
 
@@ -321,7 +321,7 @@ static int lt_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int lt_listen(struct pvct_sock *t, int backlog,
+static int lt_listen(struct pvcalls_tsock *t, int backlog,
 		     unsigned int ring_bytes)
 {
 	enum lt_state state = lt_state(t);
@@ -340,7 +340,7 @@ static int lt_listen(struct pvct_sock *t, int backlog,
 }
 
 /* The kernel socket knows both names: they replace the family's idea. */
-static void lt_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void lt_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -348,7 +348,7 @@ static void lt_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static void lt_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void lt_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -356,7 +356,7 @@ static void lt_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static int lt_op_result(struct pvct_sock *t)
+static int lt_op_result(struct pvcalls_tsock *t)
 {
 	int ret;
 
@@ -366,11 +366,11 @@ static int lt_op_result(struct pvct_sock *t)
 	return ret;
 }
 
-static int lt_accept(struct pvct_sock *t, bool nonblock,
-		     struct pvct_sock **child)
+static int lt_accept(struct pvcalls_tsock *t, bool nonblock,
+		     struct pvcalls_tsock **child)
 {
 	struct socket *newsock;
-	struct pvct_sock *c;
+	struct pvcalls_tsock *c;
 	int ret;
 
 	if (lt_state(t) != LT_LISTENING)
@@ -390,7 +390,7 @@ static int lt_accept(struct pvct_sock *t, bool nonblock,
 }
 
 /* A blocking accept waits while no connection is queued. */
-static bool lt_accept_busy(struct pvct_sock *t)
+static bool lt_accept_busy(struct pvcalls_tsock *t)
 {
 	return lt_state(t) == LT_LISTENING &&
 		reqsk_queue_empty(&inet_csk(t->sock->sk)->icsk_accept_queue);
@@ -403,7 +403,7 @@ static bool lt_accept_busy(struct pvct_sock *t)
  * sk_write_space follows when there is; sk_data_ready comes with every
  * arrival.
  */
-static __poll_t lt_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
+static __poll_t lt_poll(struct pvcalls_tsock *t, int rcvlowat, __poll_t events)
 {
 	struct socket *sock = t->sock;
 	enum lt_state state = lt_state(t);
@@ -422,7 +422,7 @@ static __poll_t lt_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 }
 
 /* Arm sk_write_space even if there is room now. */
-static __poll_t lt_watch(struct pvct_sock *t, __poll_t events)
+static __poll_t lt_watch(struct pvcalls_tsock *t, __poll_t events)
 {
 	if (lt_state(t) != LT_CONNECTED)
 		return 0;
@@ -437,7 +437,7 @@ static __poll_t lt_watch(struct pvct_sock *t, __poll_t events)
  * One nonblocking call of the kernel socket on at most @len bytes of
  * the family's @msg (its iterator moves on by what was copied).
  */
-static ssize_t lt_xfer(struct pvct_sock *t, struct msghdr *msg, size_t len,
+static ssize_t lt_xfer(struct pvcalls_tsock *t, struct msghdr *msg, size_t len,
 		       bool out, int flags)
 {
 	size_t count = iov_iter_count(&msg->msg_iter);
@@ -459,19 +459,19 @@ static ssize_t lt_xfer(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
-static ssize_t lt_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
+static ssize_t lt_send(struct pvcalls_tsock *t, struct msghdr *msg, size_t len)
 {
 	return lt_xfer(t, msg, len, true, 0);
 }
 
-static ssize_t lt_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
+static ssize_t lt_recv(struct pvcalls_tsock *t, struct msghdr *msg, size_t len,
 		       bool peek)
 {
 	return lt_xfer(t, msg, len, false, peek ? MSG_PEEK : 0);
 }
 
 /* As TCP's SIOCINQ and SIOCOUTQ. */
-static void lt_queued(struct pvct_sock *t, int *inq, int *outq)
+static void lt_queued(struct pvcalls_tsock *t, int *inq, int *outq)
 {
 	struct sock *sk = t->sock->sk;
 
@@ -503,7 +503,7 @@ const struct pvcalls_transport_ops pvcalls_loopback_transport = {
 	.recv = lt_recv,
 	.queued = lt_queued,
 };
-EXPORT_SYMBOL_GPL(pvcalls_loopback_transport);	/* af_pvcalls.c, pvc_family_claim() */
+EXPORT_SYMBOL_GPL(pvcalls_loopback_transport);	/* pvcalls_family_claim() */
 
 /* debugfs "stats": the sockets held, which the selftests check for 0. */
 static int lt_stats_show(struct seq_file *m, void *v)

@@ -96,7 +96,7 @@ static bool pvct_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
  * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, issued after it wrote the names.
  * The names are only ever reported back to the user, never trusted.
  */
-void pvct_names_read_locked(struct pvct_sock *t)
+void pvct_names_read_locked(struct pvcalls_tsock *t)
 {
 	struct sockaddr_in local, peer;
 
@@ -110,9 +110,9 @@ void pvct_names_read_locked(struct pvct_sock *t)
 	t->names_known = true;
 }
 
-struct pvct_sock *pvct_alloc(void)
+struct pvcalls_tsock *pvct_alloc(void)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	int ret;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
@@ -141,27 +141,27 @@ struct pvct_sock *pvct_alloc(void)
 
 static void pvct_free(struct kref *ref)
 {
-	struct pvct_sock *t = container_of(ref, struct pvct_sock, ref);
+	struct pvcalls_tsock *t = container_of(ref, struct pvcalls_tsock, ref);
 
 	xa_erase(&pvc_front.socks, t->xa_id);
 	atomic_dec(&pvc_stats.sockets);
 	kfree(t);
 }
 
-void pvct_put(struct pvct_sock *t)
+void pvct_put(struct pvcalls_tsock *t)
 {
 	kref_put(&t->ref, pvct_free);
 }
 
 /* Tell the owner; under @lock so that release cannot race with it. */
-static void pvct_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+static void pvct_event_locked(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	lockdep_assert_held(&t->lock);
 	if (t->up)
 		t->up->event(t->owner, ev, err);
 }
 
-void pvct_event(struct pvct_sock *t, unsigned int ev, int err)
+void pvct_event(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	unsigned long flags;
 
@@ -171,7 +171,7 @@ void pvct_event(struct pvct_sock *t, unsigned int ev, int err)
 }
 
 /* Submit a command holding a reference for its callback. */
-int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
+int pvct_submit(struct pvcalls_tsock *t, struct pvc_request *req, pvc_cmd_cb cb,
 		bool may_sleep, u32 *req_id)
 {
 	int ret;
@@ -185,16 +185,16 @@ int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
 
 static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 {
-	struct pvct_sock *t = arg;
+	struct pvcalls_tsock *t = arg;
 	unsigned int ev = 0;
 	bool rx, tx, err_seen = t->err_seen;
 	int err = 0;
 
 	pvc_dring_events(&t->ring, &rx, &tx);
 	if (rx)
-		ev |= PVCT_EV_RX;
+		ev |= PVCALLS_EV_RX;
 	if (tx) {
-		ev |= PVCT_EV_TX;
+		ev |= PVCALLS_EV_TX;
 		wake_up(&t->drain_wq);
 	}
 	if (rx && !err_seen) {
@@ -211,7 +211,7 @@ static irqreturn_t pvct_data_interrupt(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-int pvct_ring_setup(struct pvct_sock *t)
+int pvct_ring_setup(struct pvcalls_tsock *t)
 {
 	struct pvc_dring_conf conf = { .def_order = pvc_ring_order_param };
 	struct pvc_dev_info info;
@@ -234,7 +234,7 @@ int pvct_ring_setup(struct pvct_sock *t)
 }
 
 /* Give the ring back unless someone else already did. */
-static void pvct_ring_put(struct pvct_sock *t)
+static void pvct_ring_put(struct pvcalls_tsock *t)
 {
 	bool had;
 
@@ -247,7 +247,7 @@ static void pvct_ring_put(struct pvct_sock *t)
 }
 
 /* The operation in flight failed: back to @prev_state, report @err. */
-static void pvct_op_failed(struct pvct_sock *t, int err)
+static void pvct_op_failed(struct pvcalls_tsock *t, int err)
 {
 	bool connecting;
 
@@ -266,7 +266,8 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 	 * Together with op_ret, so that a caller seeing the failure also
 	 * sees SO_ERROR; only connect reports through SO_ERROR.
 	 */
-	pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, connecting ? err : 0);
+	pvct_event_locked(t, PVCALLS_EV_STATE | PVCALLS_EV_TX,
+			  connecting ? err : 0);
 	spin_unlock_irq(&t->lock);
 	if (connecting)
 		pvct_ring_put(t);
@@ -287,7 +288,7 @@ static void pvct_op_failed(struct pvct_sock *t, int err)
 
 static atomic_t pvct_next_port = ATOMIC_INIT(0);
 
-static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
+static void pvct_autobind_req(struct pvcalls_tsock *t, struct pvc_request *req)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	u32 span = PVCT_EPHEMERAL_HIGH - PVCT_EPHEMERAL_LOW + 1;
@@ -311,7 +312,7 @@ static void pvct_autobind_req(struct pvct_sock *t, struct pvc_request *req)
 }
 
 /* The autobind BIND answered @ret: try another port, or connect. */
-static void pvct_autobind_done(struct pvct_sock *t, int ret)
+static void pvct_autobind_done(struct pvcalls_tsock *t, int ret)
 {
 	struct pvc_request req;
 
@@ -340,7 +341,7 @@ static void pvct_autobind_done(struct pvct_sock *t, int ret)
 
 static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx;
+	struct pvcalls_tsock *t = ctx;
 	int ret = pvc_ret(rsp);
 	bool names = !ret && pvct_socket_names();
 
@@ -369,7 +370,7 @@ static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 			break;
 		}
 		t->op_ret = 0;
-		pvct_event_locked(t, PVCT_EV_STATE | PVCT_EV_TX, 0);
+		pvct_event_locked(t, PVCALLS_EV_STATE | PVCALLS_EV_TX, 0);
 		spin_unlock_irq(&t->lock);
 	}
 	pvct_put(t);
@@ -377,8 +378,8 @@ static void pvct_op_done(void *ctx, const struct pvc_response *rsp)
 
 static void pvct_submit_work(struct work_struct *work)
 {
-	struct pvct_sock *t = container_of(work, struct pvct_sock,
-					   submit_work);
+	struct pvcalls_tsock *t = container_of(work, struct pvcalls_tsock,
+					       submit_work);
 	bool releasing;
 	int ret;
 
@@ -394,7 +395,7 @@ static void pvct_submit_work(struct work_struct *work)
 
 static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx;
+	struct pvcalls_tsock *t = ctx;
 	int ret = pvc_ret(rsp);
 
 	if (ret) {
@@ -411,7 +412,7 @@ static void pvct_socket_done(void *ctx, const struct pvc_response *rsp)
  * Start @req (connect/bind/listen) in state @busy, creating the backend
  * socket first if needed.  Called with no lock held.
  */
-static int pvct_start(struct pvct_sock *t, struct pvc_request *req)
+static int pvct_start(struct pvcalls_tsock *t, struct pvc_request *req)
 {
 	struct pvc_request sreq;
 	bool first;
@@ -441,7 +442,7 @@ static int pvct_start(struct pvct_sock *t, struct pvc_request *req)
 }
 
 /* Move to @busy from an allowed state; returns 0 or the errno. */
-static int pvct_enter(struct pvct_sock *t, enum pvct_state busy)
+static int pvct_enter(struct pvcalls_tsock *t, enum pvct_state busy)
 {
 	int ret = 0;
 
@@ -472,7 +473,7 @@ static int pvct_enter(struct pvct_sock *t, enum pvct_state busy)
 	return ret;
 }
 
-static void pvct_leave(struct pvct_sock *t, int err)
+static void pvct_leave(struct pvcalls_tsock *t, int err)
 {
 	spin_lock_irq(&t->lock);
 	t->state = t->prev_state;
@@ -480,7 +481,7 @@ static void pvct_leave(struct pvct_sock *t, int err)
 	spin_unlock_irq(&t->lock);
 }
 
-static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
+static int pvct_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
 			unsigned int ring_bytes)
 {
 	struct pvc_request req;
@@ -525,7 +526,7 @@ static int pvct_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	return ret;
 }
 
-static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
+static int pvct_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
 {
 	struct pvc_request req;
 	int ret;
@@ -544,7 +545,7 @@ static int pvct_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int pvct_listen(struct pvct_sock *t, int backlog,
+static int pvct_listen(struct pvcalls_tsock *t, int backlog,
 		       unsigned int ring_bytes)
 {
 	struct pvc_request req;
@@ -574,7 +575,7 @@ static int pvct_listen(struct pvct_sock *t, int backlog,
  * backend reported (socket-names) when it did, else with the port of the
  * autobind or of a bind to port 0.
  */
-static void pvct_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void pvct_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	__be16 port = READ_ONCE(t->local_port);
 	unsigned long flags;
@@ -590,7 +591,7 @@ static void pvct_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 }
 
 /* The peer's name, if the backend reported it (socket-names). */
-static void pvct_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void pvct_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	unsigned long flags;
 
@@ -600,7 +601,7 @@ static void pvct_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 	spin_unlock_irqrestore(&t->lock, flags);
 }
 
-static int pvct_op_result(struct pvct_sock *t)
+static int pvct_op_result(struct pvcalls_tsock *t)
 {
 	int ret;
 
@@ -610,12 +611,12 @@ static int pvct_op_result(struct pvct_sock *t)
 	return ret;
 }
 
-static struct pvct_sock *pvct_create(void)
+static struct pvcalls_tsock *pvct_create(void)
 {
 	return pvct_alloc() ?: ERR_PTR(-ENOMEM);
 }
 
-static void pvct_set_owner(struct pvct_sock *t, void *owner,
+static void pvct_set_owner(struct pvcalls_tsock *t, void *owner,
 			   const struct pvcalls_upcalls *up)
 {
 	spin_lock_irq(&t->lock);
@@ -626,7 +627,7 @@ static void pvct_set_owner(struct pvct_sock *t, void *owner,
 
 static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx;
+	struct pvcalls_tsock *t = ctx;
 	const struct pvcalls_upcalls *up;
 	void *owner;
 
@@ -653,14 +654,14 @@ static void pvct_release_done(void *ctx, const struct pvc_response *rsp)
  * a waiter that re-armed an event index found that others may have
  * missed their event (dataring.c, pvc_dring_arm_in()).
  */
-static void pvct_wake(struct pvct_sock *t, unsigned int wake)
+static void pvct_wake(struct pvcalls_tsock *t, unsigned int wake)
 {
 	unsigned int ev = 0;
 
 	if (wake & PVC_DRING_WAKE_IN)
-		ev |= PVCT_EV_RX;
+		ev |= PVCALLS_EV_RX;
 	if (wake & PVC_DRING_WAKE_OUT) {
-		ev |= PVCT_EV_TX;
+		ev |= PVCALLS_EV_TX;
 		wake_up(&t->drain_wq);
 	}
 	if (ev)
@@ -668,7 +669,7 @@ static void pvct_wake(struct pvct_sock *t, unsigned int wake)
 }
 
 /* Bytes still in out[] that the backend can take. */
-static bool pvct_out_pending(struct pvct_sock *t)
+static bool pvct_out_pending(struct pvcalls_tsock *t)
 {
 	unsigned int wake = 0;
 	bool pending = false;
@@ -682,7 +683,7 @@ static bool pvct_out_pending(struct pvct_sock *t)
 }
 
 /* Finish @t's release here, with its command's reference. */
-static void pvct_release_local(struct pvct_sock *t)
+static void pvct_release_local(struct pvcalls_tsock *t)
 {
 	struct pvc_response rsp = { .ret = -ENETDOWN };
 
@@ -690,7 +691,7 @@ static void pvct_release_local(struct pvct_sock *t)
 }
 
 /* Queue @t's RELEASE with the command's reference; -EAGAIN: no slot. */
-static int pvct_submit_release(struct pvct_sock *t)
+static int pvct_submit_release(struct pvcalls_tsock *t)
 {
 	struct pvc_request req;
 
@@ -704,7 +705,7 @@ static int pvct_submit_release(struct pvct_sock *t)
  * Tell the backend to release @t, holding a reference for the command.
  * Never waits for a slot: without one the release waits on the list.
  */
-static void pvct_send_release(struct pvct_sock *t)
+static void pvct_send_release(struct pvcalls_tsock *t)
 {
 	int ret;
 
@@ -731,13 +732,14 @@ static void pvct_send_release(struct pvct_sock *t)
 
 static void pvct_retry_work(struct work_struct *work)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	int ret;
 
 	for (;;) {
 		spin_lock(&pvct_release_lock);
 		t = list_first_entry_or_null(&pvct_release_list,
-					     struct pvct_sock, release_entry);
+					     struct pvcalls_tsock,
+					     release_entry);
 		if (t)
 			list_del_init(&t->release_entry);
 		spin_unlock(&pvct_release_lock);
@@ -768,7 +770,7 @@ static void pvct_release_kick(void)
 }
 
 /* Close: also used for accepted children nobody took. */
-void pvct_destroy(struct pvct_sock *t)
+void pvct_destroy(struct pvcalls_tsock *t)
 {
 	bool sent, holds_port;
 
@@ -815,11 +817,11 @@ void pvct_destroy(struct pvct_sock *t)
 
 static void pvct_release_work(struct work_struct *work)
 {
-	pvct_destroy(container_of(work, struct pvct_sock, release_work));
+	pvct_destroy(container_of(work, struct pvcalls_tsock, release_work));
 }
 
 /* Close from a command callback, which must not wait for a ring slot. */
-void pvct_destroy_async(struct pvct_sock *t)
+void pvct_destroy_async(struct pvcalls_tsock *t)
 {
 	queue_work(pvc_front.sock_wq, &t->release_work);
 }
@@ -827,7 +829,7 @@ void pvct_destroy_async(struct pvct_sock *t)
 /* The device went down: every socket is dead with @err. */
 static void pvct_kill_all(int err)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	unsigned long idx;
 
 	xa_lock(&pvc_front.socks);
@@ -836,8 +838,8 @@ static void pvct_kill_all(int err)
 		t->dead = true;
 		t->dead_err = err;
 		if (t->up)
-			t->up->event(t->owner,
-				     PVCT_EV_RX | PVCT_EV_TX | PVCT_EV_STATE, 0);
+			t->up->event(t->owner, PVCALLS_EV_RX | PVCALLS_EV_TX |
+				     PVCALLS_EV_STATE, 0);
 		spin_unlock_irq(&t->lock);
 		wake_up(&t->drain_wq);
 	}
@@ -851,7 +853,7 @@ static void pvct_kill_all(int err)
  */
 int pvct_show_sockets(struct seq_file *m, void *unused)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	unsigned long idx;
 
 	xa_lock(&pvc_front.socks);
@@ -874,7 +876,7 @@ int pvct_show_sockets(struct seq_file *m, void *unused)
  * 0 when the data ring may be used; *@dead is then 0 or the error the
  * socket died of (device gone, protocol error).
  */
-static int pvct_usable(struct pvct_sock *t, int *dead)
+static int pvct_usable(struct pvcalls_tsock *t, int *dead)
 {
 	int ret = 0;
 
@@ -886,7 +888,7 @@ static int pvct_usable(struct pvct_sock *t, int *dead)
 	return ret;
 }
 
-static void pvct_protocol_error(struct pvct_sock *t)
+static void pvct_protocol_error(struct pvcalls_tsock *t)
 {
 	spin_lock_irq(&t->lock);
 	if (!t->dead) {
@@ -898,7 +900,8 @@ static void pvct_protocol_error(struct pvct_sock *t)
 	spin_unlock_irq(&t->lock);
 }
 
-static ssize_t pvct_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
+static ssize_t pvct_send(struct pvcalls_tsock *t, struct msghdr *msg,
+			 size_t len)
 {
 	ssize_t ret;
 	int dead;
@@ -917,8 +920,8 @@ static ssize_t pvct_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
 	return ret;
 }
 
-static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
-			 bool peek)
+static ssize_t pvct_recv(struct pvcalls_tsock *t, struct msghdr *msg,
+			 size_t len, bool peek)
 {
 	ssize_t ret;
 	int dead;
@@ -941,7 +944,7 @@ static ssize_t pvct_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
-static void pvct_queued(struct pvct_sock *t, int *inq, int *outq)
+static void pvct_queued(struct pvcalls_tsock *t, int *inq, int *outq)
 {
 	u32 in, out;
 	int dead;
@@ -959,7 +962,8 @@ static void pvct_queued(struct pvct_sock *t, int *inq, int *outq)
 	*outq = out;
 }
 
-static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
+static __poll_t pvct_poll(struct pvcalls_tsock *t, int rcvlowat,
+			  __poll_t events)
 {
 	enum pvct_state state;
 	unsigned int wake;
@@ -987,7 +991,7 @@ static __poll_t pvct_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 	return mask;
 }
 
-static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
+static __poll_t pvct_watch(struct pvcalls_tsock *t, __poll_t events)
 {
 	unsigned int wake;
 	__poll_t mask;
@@ -1000,13 +1004,13 @@ static __poll_t pvct_watch(struct pvct_sock *t, __poll_t events)
 	return mask;
 }
 
-static int pvct_accept(struct pvct_sock *t, bool nonblock,
-		       struct pvct_sock **child)
+static int pvct_accept(struct pvcalls_tsock *t, bool nonblock,
+		       struct pvcalls_tsock **child)
 {
 	return pvct_lops->accept(t, nonblock, child);
 }
 
-static bool pvct_accept_busy(struct pvct_sock *t)
+static bool pvct_accept_busy(struct pvcalls_tsock *t)
 {
 	return pvct_lops->accept_busy(t);
 }
@@ -1041,4 +1045,4 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.recv = pvct_recv,
 	.queued = pvct_queued,
 };
-EXPORT_SYMBOL_GPL(pvcalls_xen_transport);	/* af_pvcalls.c, pvc_family_claim() */
+EXPORT_SYMBOL_GPL(pvcalls_xen_transport);	/* pvcalls_family_claim() */

@@ -27,7 +27,7 @@
 
 static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx;
+	struct pvcalls_tsock *t = ctx;
 
 	spin_lock_irq(&t->lock);
 	if (t->l.state == PVCT_L_POLLING) {
@@ -41,13 +41,13 @@ static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
 		}
 	}
 	spin_unlock_irq(&t->lock);
-	pvct_event(t, PVCT_EV_RX, 0);
+	pvct_event(t, PVCALLS_EV_RX, 0);
 	pvct_put(t);
 }
 
 static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx, *drop = NULL, *c;
+	struct pvcalls_tsock *t = ctx, *drop = NULL, *c;
 	bool names = !rsp->ret && pvct_socket_names();
 
 	spin_lock_irq(&t->lock);
@@ -76,12 +76,12 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	spin_unlock_irq(&t->lock);
 	if (drop)
 		pvct_destroy_async(drop);
-	pvct_event(t, PVCT_EV_RX, 0);
+	pvct_event(t, PVCALLS_EV_RX, 0);
 	pvct_put(t);
 }
 
 /* Send POLL for @t, now in POLLING; back to IDLE if it cannot go out. */
-static int pvct_send_poll(struct pvct_sock *t, bool may_sleep)
+static int pvct_send_poll(struct pvcalls_tsock *t, bool may_sleep)
 {
 	struct pvc_request req;
 	int ret;
@@ -99,7 +99,8 @@ static int pvct_send_poll(struct pvct_sock *t, bool may_sleep)
 
 static void pvct_poll_work(struct work_struct *work)
 {
-	struct pvct_sock *t = container_of(work, struct pvct_sock, l.poll_work);
+	struct pvcalls_tsock *t = container_of(work, struct pvcalls_tsock,
+					       l.poll_work);
 	bool go;
 	int ret;
 
@@ -113,23 +114,23 @@ static void pvct_poll_work(struct work_struct *work)
 		ret = pvct_send_poll(t, true);
 		/* no slot for a while: a poller asks again, and kicks us */
 		if (ret == -ETIMEDOUT)
-			pvct_event(t, PVCT_EV_RX, 0);
+			pvct_event(t, PVCALLS_EV_RX, 0);
 	}
 	pvct_put(t);
 }
 
 /* Ask for readiness in the background; never sleeps. */
-static void pvct_kick_poll(struct pvct_sock *t)
+static void pvct_kick_poll(struct pvcalls_tsock *t)
 {
 	kref_get(&t->ref);
 	if (!queue_work(pvc_front.sock_wq, &t->l.poll_work))
 		pvct_put(t);	/* already queued: not the last reference */
 }
 
-static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
+static int pvct_start_accept(struct pvcalls_tsock *t, enum pvct_lstate was)
 {
 	struct pvc_request req;
-	struct pvct_sock *c;
+	struct pvcalls_tsock *c;
 	int ret;
 
 	pvc_req_init(&req, PVC_CMD_ACCEPT);
@@ -168,8 +169,8 @@ fail:
 	return ret;
 }
 
-static int pvct_accept(struct pvct_sock *t, bool nonblock,
-		       struct pvct_sock **child)
+static int pvct_accept(struct pvcalls_tsock *t, bool nonblock,
+		       struct pvcalls_tsock **child)
 {
 	enum pvct_lstate was;
 	int ret;
@@ -221,7 +222,7 @@ static int pvct_accept(struct pvct_sock *t, bool nonblock,
 	return -EINVAL;
 }
 
-static bool pvct_accept_busy(struct pvct_sock *t)
+static bool pvct_accept_busy(struct pvcalls_tsock *t)
 {
 	bool busy;
 
@@ -232,7 +233,7 @@ static bool pvct_accept_busy(struct pvct_sock *t)
 	return busy;
 }
 
-static __poll_t pvct_listen_poll(struct pvct_sock *t)
+static __poll_t pvct_listen_poll(struct pvcalls_tsock *t)
 {
 	__poll_t mask = 0;
 	bool kick = false;
@@ -259,9 +260,9 @@ static __poll_t pvct_listen_poll(struct pvct_sock *t)
  * accepted child nobody took.  An accept or poll still outstanding keeps
  * its child until it is answered (pvct_accept_done()).
  */
-static void pvct_listen_release(struct pvct_sock *t)
+static void pvct_listen_release(struct pvcalls_tsock *t)
 {
-	struct pvct_sock *c = NULL;
+	struct pvcalls_tsock *c = NULL;
 
 	spin_lock_irq(&t->lock);
 	if (t->l.state == PVCT_L_DONE) {
@@ -274,7 +275,7 @@ static void pvct_listen_release(struct pvct_sock *t)
 		pvct_destroy_async(c);
 }
 
-static void pvct_listen_init(struct pvct_sock *t)
+static void pvct_listen_init(struct pvcalls_tsock *t)
 {
 	INIT_WORK(&t->l.poll_work, pvct_poll_work);
 }
@@ -285,7 +286,7 @@ static void pvct_listen_init(struct pvct_sock *t)
  * sends is harmless: the backend answers it, with ECONNABORTED before
  * our RELEASE or ENOENT after it.
  */
-static void pvct_listen_close(struct pvct_sock *t)
+static void pvct_listen_close(struct pvcalls_tsock *t)
 {
 	if (cancel_work(&t->l.poll_work))
 		pvct_put(t);

@@ -227,7 +227,7 @@ void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx)
 	/* only what changed: a flood of empty events finds nothing */
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
 	*tx = out_cons != d->seen_out_cons || out_error != d->seen_out_error;
-	/* read by the arming code, see pvcf_dring_arm_in() */
+	/* read by the arming code, see pvcf_dring_arm() */
 	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
 	WRITE_ONCE(d->seen_out_cons, out_cons);
@@ -497,82 +497,65 @@ static __poll_t pvcf_dring_mask(struct pvcf_dring *d, int rcvlowat,
 }
 
 /*
- * Arm in_prod_event at the next byte ("Several waiters on one side":
- * need = avail + 1, i.e. in_prod + 1 from a fresh read, under @arm_lock).
- * Returns true when in_prod has reached what was armed before: a
- * backend update that reached that index may have read the new one and
- * not signalled, so every waiter for input must look again.  Unless our
- * interrupt handler has already seen in_prod there: then the event was
- * received and the handler wakes (or has woken) every waiter, so a wake
- * from here would only be a spurious edge for epoll.
+ * Arm the event index of direction @dir at the next byte, under
+ * @arm_lock ("Several waiters on one side"): PVCF_DRING_WAKE_IN arms
+ * in_prod_event at in_prod + 1 (need = avail + 1, from a fresh read),
+ * PVCF_DRING_WAKE_OUT arms out_cons_event at out_cons + 1 (space 1).
+ * Returns @dir when the backend's index has reached what was armed
+ * before: a backend update that reached that index may have read the
+ * new one and not signalled, so every waiter of that direction must look
+ * again.  Unless our interrupt handler has already seen the index there:
+ * then the event was received and the handler wakes (or has woken) every
+ * waiter, so a wake from here would only be a spurious edge for epoll.
+ * Else 0.
  *
- * If in_prod_event already holds the index (in_prod has not moved since
- * this side armed it last), the store and the barrier are skipped: that
- * arming's barrier came before its unlock of @arm_lock, so the caller's
- * re-check, after our lock, is ordered after it as if we had just armed
- * ("Consumer: wait for data").  A blocked reader would otherwise arm
- * three times per wait (its watch, then each check of its wait).
+ * If the event index already holds the value (the backend's index has
+ * not moved since this side armed it last), the store and the barrier
+ * are skipped: that arming's barrier came before its unlock of
+ * @arm_lock, so the caller's re-check, after our lock, is ordered after
+ * it as if we had just armed ("Consumer: wait for data").  A blocked
+ * reader would otherwise arm three times per wait (its watch, then each
+ * check of its wait).
  */
-static bool pvcf_dring_arm_in(struct pvcf_dring *d)
+static unsigned int pvcf_dring_arm(struct pvcf_dring *d, unsigned int dir)
 {
 	struct pvc_indexes *intf = d->intf;
+	bool in = dir == PVCF_DRING_WAKE_IN;
+	/* the backend's index, and the event index armed for it */
+	u32 *peer = in ? &intf->in_prod : &intf->out_cons;
+	u32 *event = in ? &intf->in_prod_event : &intf->out_cons_event;
+	u32 *seen = in ? &d->seen_in_prod : &d->seen_out_cons;
+	u32 *armed = in ? &d->in_armed : &d->out_armed;
+	bool *was_armed = in ? &d->in_was_armed : &d->out_was_armed;
 	unsigned long flags;
+	u32 idx, val;
 	bool wake;
-	u32 prod, val;
 
 	spin_lock_irqsave(&d->arm_lock, flags);
-	prod = READ_ONCE(intf->in_prod);
-	val = pvc_notify_prod_event(prod, 1, d->size);
-	if (d->in_was_armed && d->in_armed == val) {
+	idx = READ_ONCE(*peer);
+	/* out: space >= 1 once out_cons passes out_prod - size + 1 */
+	val = in ? pvc_notify_prod_event(idx, 1, d->size) :
+		   pvc_notify_cons_event(idx + d->size, 1, d->size);
+	if (*was_armed && *armed == val) {
 		spin_unlock_irqrestore(&d->arm_lock, flags);
-		return false;	/* not reached: no wake due either */
+		return 0;	/* not reached: no wake due either */
 	}
-	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed) &&
-	       !pvc_notify_reached(READ_ONCE(d->seen_in_prod), d->in_armed);
-	d->in_armed = val;
-	d->in_was_armed = true;
-	WRITE_ONCE(intf->in_prod_event, d->in_armed);
+	wake = *was_armed && pvc_notify_reached(idx, *armed) &&
+	       !pvc_notify_reached(READ_ONCE(*seen), *armed);
+	*armed = val;
+	*was_armed = true;
+	WRITE_ONCE(*event, val);
 	/*
-	 * in_prod_event before the re-reading of in_error and in_prod that
-	 * follows (C2): pairs with the backend's virt_mb() between moving
-	 * in_prod and reading in_prod_event (P1).
+	 * The event index before the caller re-reads the backend's index
+	 * and error: in_prod_event (C2) pairs with the backend's virt_mb()
+	 * between moving in_prod and reading in_prod_event (P1);
+	 * out_cons_event (P2) with its virt_mb() between moving out_cons
+	 * and reading out_cons_event (C1).
 	 */
 	virt_mb();
 	spin_unlock_irqrestore(&d->arm_lock, flags);
 	atomic64_inc(&pvcf_stats.notify.data_event_waits);
-	return wake;
-}
-
-/* The same for space in out[]: out_cons_event = out_cons + 1 (want 1). */
-static bool pvcf_dring_arm_out(struct pvcf_dring *d)
-{
-	struct pvc_indexes *intf = d->intf;
-	unsigned long flags;
-	bool wake;
-	u32 cons, val;
-
-	spin_lock_irqsave(&d->arm_lock, flags);
-	cons = READ_ONCE(intf->out_cons);
-	/* space >= 1 once out_cons passes out_prod - size + 1 */
-	val = pvc_notify_cons_event(cons + d->size, 1, d->size);
-	if (d->out_was_armed && d->out_armed == val) {
-		spin_unlock_irqrestore(&d->arm_lock, flags);
-		return false;
-	}
-	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed) &&
-	       !pvc_notify_reached(READ_ONCE(d->seen_out_cons), d->out_armed);
-	d->out_armed = val;
-	d->out_was_armed = true;
-	WRITE_ONCE(intf->out_cons_event, d->out_armed);
-	/*
-	 * out_cons_event before re-reading out_cons and out_error (P2):
-	 * pairs with the backend's virt_mb() between moving out_cons and
-	 * reading out_cons_event (C1).
-	 */
-	virt_mb();
-	spin_unlock_irqrestore(&d->arm_lock, flags);
-	atomic64_inc(&pvcf_stats.notify.data_event_waits);
-	return wake;
+	return wake ? dir : 0;
 }
 
 /* Has the backend's index reached what this side armed last? */
@@ -593,7 +576,7 @@ static bool pvcf_dring_in_reached(struct pvcf_dring *d)
  * ready.  Only the directions in @events (EPOLLIN, EPOLLOUT) are armed:
  * a sender waiting for space needs no event for input.  *@wake gets
  * PVCF_DRING_WAKE_IN/OUT when the caller must wake every waiter of that
- * direction (see pvcf_dring_arm_in()); the caller's own wait then ends
+ * direction (see pvcf_dring_arm()); the caller's own wait then ends
  * too and it asks again.
  */
 __poll_t pvcf_dring_poll(struct pvcf_dring *d, int rcvlowat, __poll_t events,
@@ -613,11 +596,10 @@ __poll_t pvcf_dring_poll(struct pvcf_dring *d, int rcvlowat, __poll_t events,
 	tx_wait = tx_wait && (events & (EPOLLOUT | EPOLLWRNORM));
 	if (!rx_wait && !tx_wait)
 		return mask;
-	if (tx_wait && pvcf_dring_arm_out(d))
-		*wake |= PVCF_DRING_WAKE_OUT;
+	if (tx_wait)
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	for (round = 0; rx_wait; round++) {
-		if (pvcf_dring_arm_in(d))
-			*wake |= PVCF_DRING_WAKE_IN;
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_IN);
 		mask = pvcf_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 		/*
 		 * Bytes that came in while we armed, too few for @rcvlowat,
@@ -648,10 +630,10 @@ __poll_t pvcf_dring_watch(struct pvcf_dring *d, __poll_t events,
 	bool rx_wait, tx_wait;
 
 	*wake = 0;
-	if (d->notify && (events & EPOLLIN) && pvcf_dring_arm_in(d))
-		*wake |= PVCF_DRING_WAKE_IN;
-	if (d->notify && (events & EPOLLOUT) && pvcf_dring_arm_out(d))
-		*wake |= PVCF_DRING_WAKE_OUT;
+	if (d->notify && (events & EPOLLIN))
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_IN);
+	if (d->notify && (events & EPOLLOUT))
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	return pvcf_dring_mask(d, 1, &rx_wait, &tx_wait);
 }
 
@@ -670,8 +652,7 @@ bool pvcf_dring_out_pending(struct pvcf_dring *d, unsigned int *wake)
 		return false;
 	if (!d->notify)
 		return true;
-	if (pvcf_dring_arm_out(d))
-		*wake = PVCF_DRING_WAKE_OUT;
+	*wake = pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	return !READ_ONCE(intf->out_error) &&
 	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
 }

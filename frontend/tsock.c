@@ -654,7 +654,7 @@ static void pvcf_release_done(void *ctx, const struct pvc_response *rsp)
 /*
  * Wake every waiter of the directions in @wake (PVCF_DRING_WAKE_IN/OUT):
  * a waiter that re-armed an event index found that others may have
- * missed their event (dataring.c, pvcf_dring_arm_in()).
+ * missed their event (dataring.c, pvcf_dring_arm()).
  */
 static void pvcf_wake(struct pvcalls_tsock *t, unsigned int wake)
 {

@@ -415,8 +415,7 @@ static int pvcalls_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		release_sock(sk);
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvcalls_op_done(ps),
-							timeo);
+							pvcalls_op_done(ps), timeo);
 		lock_sock(sk);
 		pvcalls_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {

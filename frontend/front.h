@@ -3,8 +3,15 @@
  * Internals of the Xen transport of the PV Calls frontend, and the
  * implementation notes of the whole frontend.
  *
+ * Names (Documentation/structure.rst): pvcalls_ for the socket family
+ * and its interface to the transports (af_pvcalls.c, transport.h), pvcf_
+ * for this Xen transport, pvcl_ for the loopback transport (loopback.c),
+ * and pvc_ only for the wire code shared with the backend
+ * (include/xen-pvcalls/).
+ *
  * Layers (each file calls only those below it; upcalls go through
- * function pointers registered at module init by main.c's pvcf_module_init())
+ * function pointers registered at module init by main.c's
+ * pvcf_module_init())
  *   af_pvcalls.c     the socket family; reaches the transport only
  *                    through pvcalls_transport_ops (transport.h); also
  *                    linked, with loopback.c, into pvcalls-loopback
@@ -21,17 +28,19 @@
  *     negotiates @info and connects the command ring; Connected sets
  *     @up; Closing, Closed or remove take it down (pvcf_front_down()).
  *     It holds the command ring, the socket table and the workqueues.
- *   pvcalls_tsock: one per family socket, and one per child of an ACCEPT.
- *     Named on the wire by @id (table index and a generation), never a
- *     pointer.  @ref counts one reference for its life, dropped when
- *     the release completes, plus one per command in flight and per
- *     queued submit or poll work (@release_work runs before the release
- *     completes, under the life reference).
+ *   struct pvcalls_tsock, this transport's definition of transport.h's
+ *     transport socket: one per family socket, and one per child of an
+ *     ACCEPT.  Named on the wire by @id (table index and a
+ *     generation), never a pointer.  @ref counts one reference for its
+ *     life, dropped when the release completes, plus one per command in
+ *     flight and per queued submit or poll work (@release_work runs
+ *     before the release completes, under the life reference).
  *   The family's struct sock: the family holds one sock reference, the
  *     transport another from ->set_owner() until ->released(), which it
  *     calls once, after its last upcall, when the backend has answered
  *     RELEASE (or the device is gone).  Each struct sock pins the module
- *     (pvcalls_proto.owner), so the module cannot go while a socket exists.
+ *     (pvcalls_proto.owner), so the module cannot go while a socket
+ *     exists.
  *   pvcf_dring: a connected (or connecting, or accepted) socket's data
  *     ring, granted to the backend.  Freed only once the backend has let
  *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
@@ -43,8 +52,8 @@
  *     socket, an ACCEPT's child and ring) stays allocated until then.
  *
  * States
- *   pvcalls_tsock.state (one operation at a time, op_ret -EINPROGRESS while
- *   it runs; a failure goes back to prev_state):
+ *   pvcalls_tsock.state (one operation at a time, op_ret -EINPROGRESS
+ *   while it runs; a failure goes back to prev_state):
  *     NEW/BOUND -> CONNECTING -> CONNECTED
  *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
  *     an accepted child: NEW -> CONNECTED when its ACCEPT is answered
@@ -81,11 +90,11 @@
  *
  * Locking order (outer first)
  *   family socket lock -> xarray lock (pvcf_front.socks) -> listener's
- *   pvcalls_tsock.lock -> child's pvcalls_tsock.lock (spin_lock_nested) ->
- *   pvcf_dring.arm_lock
+ *   pvcalls_tsock.lock -> child's pvcalls_tsock.lock
+ *   (spin_lock_nested) -> pvcf_dring.arm_lock
  *   pvcalls_tsock.lock and arm_lock are taken in hard irq, so with
- *   interrupts off.  The event upcall is made under pvcalls_tsock.lock (so
- *   release cannot race with it): it only wakes the socket's wait
+ *   interrupts off.  The event upcall is made under pvcalls_tsock.lock
+ *   (so release cannot race with it): it only wakes the socket's wait
  *   queue.  The command ring lock, pvcf_release_lock and pvcf_front.lock
  *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
  *   commands are submitted with no lock held, since a submitter may
@@ -258,7 +267,7 @@ struct pvcf_front_upcalls {
 };
 
 /*
- * The device (see the notes at the top of tsock.c): one per domain, and
+ * The device (see the notes at the top of this file): one per domain, and
  * one object for the module's life, since sockets and their work come
  * and go independently of the xenbus device; probe attaches that.
  */

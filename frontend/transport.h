@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one interface between the PV Calls socket family (af_pvcalls.c) and
- * its transport (the Xen command ring and data rings).  The family never
- * touches Xen; the transport never touches struct socket.  A fake
- * transport implementing these ops is enough to exercise the family.
+ * its transports: the Xen one (the command ring and data rings: tsock.c
+ * and the files below it) and the loopback one (this kernel's TCP:
+ * loopback.c).  The family never touches Xen; a transport never touches
+ * struct socket.
  *
- * A transport socket (struct pvcalls_tsock) is opaque to the family.  Its
- * owner is the family's struct sock: the transport calls the upcalls
- * with that pointer until it calls ->released(), after which it never
- * touches the owner again.  The family keeps the owner alive (a sock
- * reference) until ->released() runs.
+ * A transport socket (struct pvcalls_tsock) is opaque to the family:
+ * each transport defines it, the Xen one in front.h, the loopback one in
+ * loopback.c.  Its owner is the family's struct sock: the transport
+ * calls the upcalls with that pointer until it calls ->released(), after
+ * which it never touches the owner again.  The family keeps the owner
+ * alive (a sock reference) until ->released() runs.
  *
  * Return conventions: 0 or a negative errno; -EINPROGRESS means "an
  * operation is in flight, wait for an upcall and ask again".

@@ -3,15 +3,15 @@
  * The PV Calls socket family: TCP-like stream sockets whose calls are
  * carried out by a transport (pvcalls_transport_ops, transport.h).
  *
- * Sockets and states.  struct pvc_sock embeds the struct sock; ->t is
+ * Sockets and states.  struct pvcalls_sock embeds the struct sock; ->t is
  * its transport socket.  sock->state and sk->sk_state follow inet:
  *   SS_UNCONNECTED/TCP_CLOSE     new, or after a failed connect
  *   SS_CONNECTING/TCP_SYN_SENT   connect in flight
  *   SS_CONNECTED/TCP_ESTABLISHED connected or accepted
  *   SS_UNCONNECTED/TCP_LISTEN    listening
  * A connect finishing in the background moves TCP_SYN_SENT on only when
- * a caller holding the socket lock looks (pvc_sync_state()); poll()
- * derives the same answer without the lock (pvc_state()).
+ * a caller holding the socket lock looks (pvcalls_sync_state()); poll()
+ * derives the same answer without the lock (pvcalls_state()).
  *
  * Locking, references and execution contexts: the implementation notes
  * at the top of front.h, written with the Xen transport's; the family's
@@ -44,7 +44,7 @@
  *    with no effect; TCP_INFO gives the state and zero counters;
  *    SO_LINGER, SO_KEEPALIVE are stored by the generic code only.
  *    SO_SNDBUF and SO_RCVBUF set before connect() or listen() size the
- *    data ring (pvc_ring_bytes()), up to what the backend offers.
+ *    data ring (pvcalls_ring_bytes()), up to what the backend offers.
  *  - getsockname() gives the bound address; after connect() of an
  *    unbound socket, the address and port the transport bound it to
  *    before connecting (v1 reports no local address): 127.0.0.1 for a
@@ -70,13 +70,13 @@
 #include "transport.h"
 
 /* Longest a nonblocking accept waits for an answer it knows is coming. */
-#define PVC_NB_ACCEPT_WAIT	(5 * HZ)
+#define PVCALLS_NB_ACCEPT_WAIT	(5 * HZ)
 /* Longest bind/listen wait for the backend. */
-#define PVC_OP_TIMEOUT		(30 * HZ)
+#define PVCALLS_OP_TIMEOUT		(30 * HZ)
 
-struct pvc_sock {
-	struct sock sk;		/* first: sk_alloc() allocates pvc_sock */
-	struct pvct_sock *t;
+struct pvcalls_sock {
+	struct sock sk;		/* first: sk_alloc() allocates it all */
+	struct pvcalls_tsock *t;
 	struct sockaddr_in local, peer;
 	bool op_pending;	/* an interrupted bind/listen still runs */
 	int tcp_nodelay, tcp_cork;
@@ -84,44 +84,44 @@ struct pvc_sock {
 
 static const struct pvcalls_transport_ops *tops;
 
-static inline struct pvc_sock *pvc_sk(struct sock *sk)
+static inline struct pvcalls_sock *pvcalls_sk(struct sock *sk)
 {
-	return container_of(sk, struct pvc_sock, sk);
+	return container_of(sk, struct pvcalls_sock, sk);
 }
 
-static const struct proto_ops pvc_ops;
+static const struct proto_ops pvcalls_stream_ops;
 
-static bool pvc_allow_netns;
-module_param_named(allow_netns, pvc_allow_netns, bool, 0644);
+static bool pvcalls_allow_netns;
+module_param_named(allow_netns, pvcalls_allow_netns, bool, 0644);
 MODULE_PARM_DESC(allow_netns,
 		 "Allow sockets in network namespaces other than the initial one (default 0: socket() there fails with EAFNOSUPPORT)");
 
-static int pvc_group = -1;
-module_param_named(group, pvc_group, int, 0644);
+static int pvcalls_group = -1;
+module_param_named(group, pvcalls_group, int, 0644);
 MODULE_PARM_DESC(group,
 		 "Only members of this group (GID in the initial user namespace) may create sockets, others get EACCES (default -1: everyone)");
 
 /* May the caller have a socket of the family in @net? */
-static int pvc_may_create(struct net *net, int kern)
+static int pvcalls_may_create(struct net *net, int kern)
 {
-	int gid = READ_ONCE(pvc_group);
+	int gid = READ_ONCE(pvcalls_group);
 
-	if (!net_eq(net, &init_net) && !READ_ONCE(pvc_allow_netns))
+	if (!net_eq(net, &init_net) && !READ_ONCE(pvcalls_allow_netns))
 		return -EAFNOSUPPORT;
 	if (!kern && gid >= 0 && !in_group_p(make_kgid(&init_user_ns, gid)))
 		return -EACCES;
 	return 0;
 }
 
-static struct proto pvc_proto = {
+static struct proto pvcalls_proto = {
 	.name = "PVCALLS",
 	.owner = THIS_MODULE,
-	.obj_size = sizeof(struct pvc_sock),
+	.obj_size = sizeof(struct pvcalls_sock),
 };
 
-static struct net_proto_family pvc_family_ops;
+static struct net_proto_family pvcalls_family_ops;
 
-static void pvc_wake(struct sock *sk, __poll_t mask)
+static void pvcalls_wake(struct sock *sk, __poll_t mask)
 {
 	struct socket_wq *wq;
 
@@ -132,7 +132,7 @@ static void pvc_wake(struct sock *sk, __poll_t mask)
 	rcu_read_unlock();
 }
 
-static void pvc_up_event(void *owner, unsigned int ev, int err)
+static void pvcalls_up_event(void *owner, unsigned int ev, int err)
 {
 	struct sock *sk = owner;
 	__poll_t mask = 0;
@@ -140,72 +140,73 @@ static void pvc_up_event(void *owner, unsigned int ev, int err)
 	/* Only a failed connect passes @err: it is what SO_ERROR gives. */
 	if (err)
 		WRITE_ONCE(sk->sk_err, -err);
-	if (ev & PVCT_EV_RX)
+	if (ev & PVCALLS_EV_RX)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (ev & PVCT_EV_TX)
+	if (ev & PVCALLS_EV_TX)
 		mask |= EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
-	if (ev & PVCT_EV_STATE)
+	if (ev & PVCALLS_EV_STATE)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM |
 			EPOLLERR | EPOLLHUP | EPOLLRDHUP;
-	pvc_wake(sk, mask);
+	pvcalls_wake(sk, mask);
 }
 
-static void pvc_up_released(void *owner)
+static void pvcalls_up_released(void *owner)
 {
 	sock_put(owner);
 }
 
-static const struct pvcalls_upcalls pvc_upcalls = {
-	.event = pvc_up_event,
-	.released = pvc_up_released,
+static const struct pvcalls_upcalls pvcalls_sock_upcalls = {
+	.event = pvcalls_up_event,
+	.released = pvcalls_up_released,
 };
 
 /* Effective state, without the socket lock. */
-static int pvc_state(struct sock *sk)
+static int pvcalls_state(struct sock *sk)
 {
 	int state = READ_ONCE(sk->sk_state);
 	int r;
 
 	if (state != TCP_SYN_SENT)
 		return state;
-	r = tops->op_result(pvc_sk(sk)->t);
+	r = tops->op_result(pvcalls_sk(sk)->t);
 	if (r == -EINPROGRESS)
 		return state;
 	return r ? TCP_CLOSE : TCP_ESTABLISHED;
 }
 
 /* Under lock_sock: make a finished background connect visible. */
-static void pvc_sync_state(struct sock *sk)
+static void pvcalls_sync_state(struct sock *sk)
 {
-	WRITE_ONCE(sk->sk_state, pvc_state(sk));
+	WRITE_ONCE(sk->sk_state, pvcalls_state(sk));
 }
 
-static struct sock *pvc_sk_alloc(struct net *net, struct socket *sock,
-				 struct pvct_sock *t, int kern)
+static struct sock *pvcalls_sk_alloc(struct net *net, struct socket *sock,
+				     struct pvcalls_tsock *t, int kern)
 {
 	struct sock *sk;
 
-	sk = sk_alloc(net, pvc_family_ops.family, GFP_KERNEL, &pvc_proto, kern);
+	sk = sk_alloc(net, pvcalls_family_ops.family, GFP_KERNEL,
+		      &pvcalls_proto, kern);
 	if (!sk)
 		return NULL;
 	sock_init_data(sock, sk);
-	sock->ops = &pvc_ops;
+	sock->ops = &pvcalls_stream_ops;
 	sk->sk_protocol = IPPROTO_TCP;
-	pvc_sk(sk)->t = t;
-	pvc_sk(sk)->local.sin_family = AF_INET;
-	pvc_sk(sk)->peer.sin_family = AF_INET;
+	pvcalls_sk(sk)->t = t;
+	pvcalls_sk(sk)->local.sin_family = AF_INET;
+	pvcalls_sk(sk)->peer.sin_family = AF_INET;
 	sock_hold(sk);		/* the transport's, until ->released() */
-	tops->set_owner(t, sk, &pvc_upcalls);
+	tops->set_owner(t, sk, &pvcalls_sock_upcalls);
 	return sk;
 }
 
-static int pvc_create(struct net *net, struct socket *sock, int protocol,
-		      int kern)
+static int pvcalls_create(struct net *net, struct socket *sock, int protocol,
+			  int kern)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	int err;
 
-	err = pvc_may_create(net, kern);
+	err = pvcalls_may_create(net, kern);
 	if (err)
 		return err;
 	if (sock->type != SOCK_STREAM)
@@ -216,14 +217,14 @@ static int pvc_create(struct net *net, struct socket *sock, int protocol,
 	t = tops->create();
 	if (IS_ERR(t))
 		return PTR_ERR(t);
-	if (!pvc_sk_alloc(net, sock, t, kern)) {
+	if (!pvcalls_sk_alloc(net, sock, t, kern)) {
 		tops->release(t);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
-static int pvc_release(struct socket *sock)
+static int pvcalls_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
@@ -235,15 +236,15 @@ static int pvc_release(struct socket *sock)
 	sk->sk_state_change(sk);	/* wake anyone left */
 	sock_orphan(sk);
 	release_sock(sk);
-	tops->release(pvc_sk(sk)->t);
+	tops->release(pvcalls_sk(sk)->t);
 	sock->sk = NULL;
 	sock_put(sk);
 	return 0;
 }
 
 /* The user's address, checked as TCP does, into @sin (sin_zero cleared). */
-static int pvc_get_addr(const struct sockaddr *addr, int len,
-			struct sockaddr_in *sin)
+static int pvcalls_get_addr(const struct sockaddr *addr, int len,
+			    struct sockaddr_in *sin)
 {
 	if (len < (int)sizeof(struct sockaddr_in))
 		return -EINVAL;
@@ -254,14 +255,14 @@ static int pvc_get_addr(const struct sockaddr *addr, int len,
 	return 0;
 }
 
-static bool pvc_op_done(struct pvc_sock *ps)
+static bool pvcalls_op_done(struct pvcalls_sock *ps)
 {
 	return tops->op_result(ps->t) != -EINPROGRESS;
 }
 
-static bool pvc_accept_ready(struct sock *sk)
+static bool pvcalls_accept_ready(struct sock *sk)
 {
-	return !tops->accept_busy(pvc_sk(sk)->t) ||
+	return !tops->accept_busy(pvcalls_sk(sk)->t) ||
 		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
 }
 
@@ -269,15 +270,15 @@ static bool pvc_accept_ready(struct sock *sk)
  * Wait for the transport's bind/listen; called and returns with the
  * socket lock held.
  */
-static int pvc_wait_op(struct sock *sk)
+static int pvcalls_wait_op(struct sock *sk)
 {
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	long left;
 
 	release_sock(sk);
 	left = wait_event_interruptible_timeout(*sk_sleep(sk),
-						pvc_op_done(ps),
-						PVC_OP_TIMEOUT);
+						pvcalls_op_done(ps),
+						PVCALLS_OP_TIMEOUT);
 	lock_sock(sk);
 	if (left < 0) {
 		ps->op_pending = true;
@@ -291,14 +292,14 @@ static int pvc_wait_op(struct sock *sk)
 	return tops->op_result(ps->t);
 }
 
-static int pvc_bind(struct socket *sock, struct sockaddr *addr, int len)
+static int pvcalls_bind(struct socket *sock, struct sockaddr *addr, int len)
 {
 	struct sock *sk = sock->sk;
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	struct sockaddr_in sin;
 	int err;
 
-	err = pvc_get_addr(addr, len, &sin);
+	err = pvcalls_get_addr(addr, len, &sin);
 	if (err)
 		return err;
 	/* As inet_bind(): a privileged port needs the capability. */
@@ -315,7 +316,7 @@ static int pvc_bind(struct socket *sock, struct sockaddr *addr, int len)
 		if (err)
 			goto out;
 	}
-	err = pvc_wait_op(sk);
+	err = pvcalls_wait_op(sk);
 	if (!err)
 		ps->local = sin;
 out:
@@ -329,7 +330,7 @@ out:
  * neither was set: it sizes the data ring, as a TCP socket's buffers
  * bound what it has in flight.  Under lock_sock().
  */
-static unsigned int pvc_ring_bytes(const struct sock *sk)
+static unsigned int pvcalls_ring_bytes(const struct sock *sk)
 {
 	unsigned int bytes = 0;
 
@@ -340,10 +341,10 @@ static unsigned int pvc_ring_bytes(const struct sock *sk)
 	return bytes;
 }
 
-static int pvc_listen(struct socket *sock, int backlog)
+static int pvcalls_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	int err = -EINVAL;
 
 	lock_sock(sk);
@@ -352,11 +353,11 @@ static int pvc_listen(struct socket *sock, int backlog)
 	if (sk->sk_state != TCP_CLOSE && sk->sk_state != TCP_LISTEN)
 		goto out;
 	if (!ps->op_pending) {
-		err = tops->listen(ps->t, backlog, pvc_ring_bytes(sk));
+		err = tops->listen(ps->t, backlog, pvcalls_ring_bytes(sk));
 		if (err)
 			goto out;
 	}
-	err = pvc_wait_op(sk);
+	err = pvcalls_wait_op(sk);
 	if (!err) {
 		sk->sk_max_ack_backlog = backlog;
 		sk->sk_state = TCP_LISTEN;
@@ -366,21 +367,21 @@ out:
 	return err;
 }
 
-static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
-		       int flags)
+static int pvcalls_connect(struct socket *sock, struct sockaddr *addr, int len,
+			   int flags)
 {
 	struct sock *sk = sock->sk;
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	struct sockaddr_in sin;
 	long timeo, left;
 	int err;
 
-	err = pvc_get_addr(addr, len, &sin);
+	err = pvcalls_get_addr(addr, len, &sin);
 	if (err)
 		return err;
 
 	lock_sock(sk);
-	pvc_sync_state(sk);
+	pvcalls_sync_state(sk);
 	switch (sock->state) {
 	case SS_CONNECTED:
 		err = -EISCONN;
@@ -393,7 +394,7 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 		if (sk->sk_state != TCP_CLOSE || ps->op_pending)
 			goto out;
 		WRITE_ONCE(sk->sk_err, 0);
-		err = tops->connect(ps->t, &sin, pvc_ring_bytes(sk));
+		err = tops->connect(ps->t, &sin, pvcalls_ring_bytes(sk));
 		if (err)
 			goto out;
 		ps->peer = sin;
@@ -414,9 +415,9 @@ static int pvc_connect(struct socket *sock, struct sockaddr *addr, int len,
 			goto out;
 		release_sock(sk);
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_op_done(ps), timeo);
+							pvcalls_op_done(ps), timeo);
 		lock_sock(sk);
-		pvc_sync_state(sk);
+		pvcalls_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {
 			err = left < 0 ? sock_intr_errno(timeo) : -EINPROGRESS;
 			goto out;
@@ -435,13 +436,13 @@ out:
 	return err;
 }
 
-static int pvc_accept(struct socket *sock, struct socket *newsock, int flags,
-		      bool kern)
+static int pvcalls_accept(struct socket *sock, struct socket *newsock,
+			  int flags, bool kern)
 {
 	struct sock *sk = sock->sk, *newsk;
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	bool nonblock = flags & O_NONBLOCK;
-	struct pvct_sock *child;
+	struct pvcalls_tsock *child;
 	long timeo, wait, left;
 	int err;
 
@@ -455,13 +456,13 @@ static int pvc_accept(struct socket *sock, struct socket *newsock, int flags,
 		err = tops->accept(ps->t, nonblock, &child);
 		if (err != -EINPROGRESS)
 			break;
-		wait = nonblock ? PVC_NB_ACCEPT_WAIT : timeo;
+		wait = nonblock ? PVCALLS_NB_ACCEPT_WAIT : timeo;
 		err = -EAGAIN;
 		if (!wait)
 			goto out;
 		release_sock(sk);
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_accept_ready(sk),
+							pvcalls_accept_ready(sk),
 							wait);
 		lock_sock(sk);
 		if (left < 0) {
@@ -476,13 +477,13 @@ static int pvc_accept(struct socket *sock, struct socket *newsock, int flags,
 	if (err)
 		goto out;
 
-	newsk = pvc_sk_alloc(sock_net(sk), newsock, child, kern);
+	newsk = pvcalls_sk_alloc(sock_net(sk), newsock, child, kern);
 	if (!newsk) {
 		tops->release(child);
 		err = -ENOMEM;
 		goto out;
 	}
-	pvc_sk(newsk)->local = ps->local;
+	pvcalls_sk(newsk)->local = ps->local;
 	newsk->sk_state = TCP_ESTABLISHED;
 	newsock->state = SS_CONNECTED;
 out:
@@ -490,15 +491,15 @@ out:
 	return err;
 }
 
-static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
+static int pvcalls_getname(struct socket *sock, struct sockaddr *addr, int peer)
 {
 	struct sock *sk = sock->sk;
-	struct pvc_sock *ps = pvc_sk(sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
 	int err = sizeof(*sin);
 
 	lock_sock(sk);
-	pvc_sync_state(sk);
+	pvcalls_sync_state(sk);
 	if (peer) {
 		if (sk->sk_state != TCP_ESTABLISHED)
 			err = -ENOTCONN;
@@ -514,16 +515,16 @@ static int pvc_getname(struct socket *sock, struct sockaddr *addr, int peer)
 	return err;
 }
 
-static __poll_t pvc_poll(struct file *file, struct socket *sock,
-			 poll_table *wait)
+static __poll_t pvcalls_poll(struct file *file, struct socket *sock,
+			     poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	struct pvct_sock *t = pvc_sk(sk)->t;
+	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
 	int state, shutdown;
 	__poll_t mask = 0, tmask;
 
 	sock_poll_wait(file, sock, wait);
-	state = pvc_state(sk);
+	state = pvcalls_state(sk);
 	shutdown = READ_ONCE(sk->sk_shutdown);
 
 	if (READ_ONCE(sk->sk_err))
@@ -556,15 +557,15 @@ static __poll_t pvc_poll(struct file *file, struct socket *sock,
 }
 
 /* Not connecting and not connected: a waiting caller must look again. */
-static bool pvc_gone(struct sock *sk)
+static bool pvcalls_gone(struct sock *sk)
 {
-	int state = pvc_state(sk);
+	int state = pvcalls_state(sk);
 
 	return state != TCP_SYN_SENT && state != TCP_ESTABLISHED;
 }
 
 /* Is anyone (a blocked call, poll, an epoll registration) on the queue? */
-static bool pvc_has_waiters(struct sock *sk)
+static bool pvcalls_has_waiters(struct sock *sk)
 {
 	struct socket_wq *wq;
 	bool ret;
@@ -576,20 +577,20 @@ static bool pvc_has_waiters(struct sock *sk)
 	return ret;
 }
 
-static bool pvc_tx_ready(struct sock *sk)
+static bool pvcalls_tx_ready(struct sock *sk)
 {
-	return (tops->poll(pvc_sk(sk)->t, 1, EPOLLOUT) &
+	return (tops->poll(pvcalls_sk(sk)->t, 1, EPOLLOUT) &
 		(EPOLLOUT | EPOLLERR)) ||
-		READ_ONCE(sk->sk_err) || pvc_gone(sk) ||
+		READ_ONCE(sk->sk_err) || pvcalls_gone(sk) ||
 		(READ_ONCE(sk->sk_shutdown) & SEND_SHUTDOWN);
 }
 
-static bool pvc_rx_ready(struct sock *sk, int target)
+static bool pvcalls_rx_ready(struct sock *sk, int target)
 {
-	return (tops->poll(pvc_sk(sk)->t, target, EPOLLIN) &
+	return (tops->poll(pvcalls_sk(sk)->t, target, EPOLLIN) &
 		(EPOLLIN | EPOLLERR | EPOLLHUP)) ||
 		READ_ONCE(sk->sk_err) ||
-		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvc_gone(sk);
+		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN) || pvcalls_gone(sk);
 }
 
 /*
@@ -600,14 +601,14 @@ static bool pvc_rx_ready(struct sock *sk, int target)
  * Returns 0 to try again, -EAGAIN when no time is left, or the errno of
  * an interrupting signal.
  */
-static int pvc_wait_ready(struct sock *sk, __poll_t dir, int target,
-			  bool *watched, long *timeo)
+static int pvcalls_wait_ready(struct sock *sk, __poll_t dir, int target,
+			      bool *watched, long *timeo)
 {
 	long left;
 
 	if (!*watched) {
 		*watched = true;
-		if (tops->watch(pvc_sk(sk)->t, dir) &
+		if (tops->watch(pvcalls_sk(sk)->t, dir) &
 		    (dir | EPOLLERR | EPOLLHUP))
 			return 0;
 	}
@@ -615,11 +616,11 @@ static int pvc_wait_ready(struct sock *sk, __poll_t dir, int target,
 		return -EAGAIN;
 	if (dir == EPOLLIN)
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_rx_ready(sk, target),
+							pvcalls_rx_ready(sk, target),
 							*timeo);
 	else
 		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvc_tx_ready(sk),
+							pvcalls_tx_ready(sk),
 							*timeo);
 	if (left < 0)
 		return sock_intr_errno(*timeo);
@@ -629,10 +630,10 @@ static int pvc_wait_ready(struct sock *sk, __poll_t dir, int target,
 	return 0;
 }
 
-static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
+static int pvcalls_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
-	struct pvct_sock *t = pvc_sk(sk)->t;
+	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
 	int flags = msg->msg_flags;
 	size_t sent = 0;
 	bool watched = false;
@@ -650,7 +651,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		}
 		if (!len) {
 			/* A zero-byte send only reports the state. */
-			if (pvc_state(sk) != TCP_ESTABLISHED)
+			if (pvcalls_state(sk) != TCP_ESTABLISHED)
 				err = -EPIPE;
 			break;
 		}
@@ -659,7 +660,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 			sent += n;
 			continue;
 		}
-		if (n == -ENOTCONN && pvc_state(sk) == TCP_SYN_SENT)
+		if (n == -ENOTCONN && pvcalls_state(sk) == TCP_SYN_SENT)
 			n = -EAGAIN;	/* wait for the connection */
 		else if (n == -ENOTCONN)
 			n = -EPIPE;
@@ -672,7 +673,7 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 		 * after a send hit the limit; an edge-triggered epoll
 		 * waiter relies on it.
 		 */
-		err = pvc_wait_ready(sk, EPOLLOUT, 1, &watched, &timeo);
+		err = pvcalls_wait_ready(sk, EPOLLOUT, 1, &watched, &timeo);
 		if (err)
 			break;
 	}
@@ -683,11 +684,11 @@ static int pvc_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 	return err;
 }
 
-static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
-		       int flags)
+static int pvcalls_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
+			   int flags)
 {
 	struct sock *sk = sock->sk;
-	struct pvct_sock *t = pvc_sk(sk)->t;
+	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
 	bool peek = flags & MSG_PEEK, watched = false;
 	size_t copied = 0;
 	long timeo;
@@ -696,7 +697,7 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 
 	if (flags & MSG_OOB)
 		return -EINVAL;
-	if (pvc_state(sk) == TCP_LISTEN)
+	if (pvcalls_state(sk) == TCP_LISTEN)
 		return -ENOTCONN;
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
@@ -710,7 +711,7 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		}
 		if (!n)
 			break;		/* end of file */
-		if (n == -ENOTCONN && pvc_state(sk) == TCP_SYN_SENT)
+		if (n == -ENOTCONN && pvcalls_state(sk) == TCP_SYN_SENT)
 			n = -EAGAIN;
 		if (n != -EAGAIN) {
 			err = n;
@@ -719,8 +720,8 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 		if (READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN)
 			break;
 		/* Empty: ask for an event at the next arrival (see below). */
-		err = pvc_wait_ready(sk, EPOLLIN, target - copied, &watched,
-				     &timeo);
+		err = pvcalls_wait_ready(sk, EPOLLIN, target - copied, &watched,
+					 &timeo);
 		if (err)
 			break;
 	}
@@ -730,12 +731,12 @@ static int pvc_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	 * So if anyone waits on this socket (an edge-triggered epoll
 	 * registration waits without asking again), ask for the next one.
 	 */
-	if (copied && !peek && pvc_has_waiters(sk))
+	if (copied && !peek && pvcalls_has_waiters(sk))
 		tops->watch(t, EPOLLIN);
 	return copied ?: err;
 }
 
-static int pvc_shutdown(struct socket *sock, int how)
+static int pvcalls_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;
@@ -745,7 +746,7 @@ static int pvc_shutdown(struct socket *sock, int how)
 	if (how < RCV_SHUTDOWN || how > SHUTDOWN_MASK)
 		return -EINVAL;
 	lock_sock(sk);
-	pvc_sync_state(sk);
+	pvcalls_sync_state(sk);
 	if (sk->sk_state != TCP_ESTABLISHED && sk->sk_state != TCP_LISTEN)
 		err = -ENOTCONN;
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
@@ -761,8 +762,8 @@ static int pvc_shutdown(struct socket *sock, int how)
  * answers as SIOCOUTQ.  Anything else goes on to the generic socket
  * ioctls.
  */
-static int pvc_ioctl(struct socket *sock, unsigned int cmd,
-		     unsigned long arg)
+static int pvcalls_ioctl(struct socket *sock, unsigned int cmd,
+			 unsigned long arg)
 {
 	struct sock *sk = sock->sk;
 	int inq, outq;
@@ -775,16 +776,16 @@ static int pvc_ioctl(struct socket *sock, unsigned int cmd,
 	default:
 		return -ENOIOCTLCMD;
 	}
-	if (pvc_state(sk) == TCP_LISTEN)
+	if (pvcalls_state(sk) == TCP_LISTEN)
 		return -EINVAL;
-	tops->queued(pvc_sk(sk)->t, &inq, &outq);
+	tops->queued(pvcalls_sk(sk)->t, &inq, &outq);
 	return put_user(cmd == SIOCINQ ? inq : outq, (int __user *)arg);
 }
 
-static int pvc_setsockopt(struct socket *sock, int level, int optname,
-			  sockptr_t optval, unsigned int optlen)
+static int pvcalls_setsockopt(struct socket *sock, int level, int optname,
+			      sockptr_t optval, unsigned int optlen)
 {
-	struct pvc_sock *ps = pvc_sk(sock->sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sock->sk);
 	int val;
 
 	if (level != SOL_TCP)
@@ -815,10 +816,10 @@ static int pvc_setsockopt(struct socket *sock, int level, int optname,
 	}
 }
 
-static int pvc_getsockopt(struct socket *sock, int level, int optname,
-			  char __user *optval, int __user *optlen)
+static int pvcalls_getsockopt(struct socket *sock, int level, int optname,
+			      char __user *optval, int __user *optlen)
 {
-	struct pvc_sock *ps = pvc_sk(sock->sk);
+	struct pvcalls_sock *ps = pvcalls_sk(sock->sk);
 	int len, val;
 
 	if (level != SOL_TCP)
@@ -833,7 +834,9 @@ static int pvc_getsockopt(struct socket *sock, int level, int optname,
 		 * v1 tells the guest nothing about dom0's TCP connection:
 		 * only the state is known, every counter reads 0.
 		 */
-		struct tcp_info info = { .tcpi_state = pvc_state(sock->sk) };
+		struct tcp_info info = {
+			.tcpi_state = pvcalls_state(sock->sk)
+		};
 
 		len = min_t(unsigned int, len, sizeof(info));
 		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
@@ -856,28 +859,28 @@ static int pvc_getsockopt(struct socket *sock, int level, int optname,
 	return 0;
 }
 
-static const struct proto_ops pvc_ops = {
+static const struct proto_ops pvcalls_stream_ops = {
 	.owner = THIS_MODULE,
-	.release = pvc_release,
-	.bind = pvc_bind,
-	.connect = pvc_connect,
+	.release = pvcalls_release,
+	.bind = pvcalls_bind,
+	.connect = pvcalls_connect,
 	.socketpair = sock_no_socketpair,
-	.accept = pvc_accept,
-	.getname = pvc_getname,
-	.poll = pvc_poll,
-	.ioctl = pvc_ioctl,
-	.listen = pvc_listen,
-	.shutdown = pvc_shutdown,
-	.setsockopt = pvc_setsockopt,
-	.getsockopt = pvc_getsockopt,
-	.sendmsg = pvc_sendmsg,
-	.recvmsg = pvc_recvmsg,
+	.accept = pvcalls_accept,
+	.getname = pvcalls_getname,
+	.poll = pvcalls_poll,
+	.ioctl = pvcalls_ioctl,
+	.listen = pvcalls_listen,
+	.shutdown = pvcalls_shutdown,
+	.setsockopt = pvcalls_setsockopt,
+	.getsockopt = pvcalls_getsockopt,
+	.sendmsg = pvcalls_sendmsg,
+	.recvmsg = pvcalls_recvmsg,
 	.mmap = sock_no_mmap,
 	.sendpage = sock_no_sendpage,
 };
 
-static struct net_proto_family pvc_family_ops = {
-	.create = pvc_create,
+static struct net_proto_family pvcalls_family_ops = {
+	.create = pvcalls_create,
 	.owner = THIS_MODULE,
 };
 
@@ -892,23 +895,23 @@ MODULE_PARM_DESC(family,
  * exports its transport ops under its own name: a module loading while
  * the other one's ops are there gets EBUSY.
  */
-static const char *const pvc_transports[] = {
+static const char *const pvcalls_transports[] = {
 	"pvcalls_xen_transport", "pvcalls_loopback_transport",
 };
 
-static int pvc_family_claim(const struct pvcalls_transport_ops *ops)
+static int pvcalls_family_claim(const struct pvcalls_transport_ops *ops)
 {
 	const void *other;
 	int i;
 
-	for (i = 0; i < ARRAY_SIZE(pvc_transports); i++) {
-		other = __symbol_get(pvc_transports[i]);
+	for (i = 0; i < ARRAY_SIZE(pvcalls_transports); i++) {
+		other = __symbol_get(pvcalls_transports[i]);
 		if (!other)
 			continue;
-		__symbol_put(pvc_transports[i]);
+		__symbol_put(pvcalls_transports[i]);
 		if (other != ops) {
 			pr_err("pvcalls: the family is already held by the module of %s\n",
-			       pvc_transports[i]);
+			       pvcalls_transports[i]);
 			return -EBUSY;
 		}
 	}
@@ -920,35 +923,35 @@ int pvcalls_family_init(const struct pvcalls_transport_ops *ops)
 	static const int candidates[] = { 19, 25, 13 };
 	int i, err;
 
-	err = pvc_family_claim(ops);
+	err = pvcalls_family_claim(ops);
 	if (err)
 		return err;
 	tops = ops;
-	err = proto_register(&pvc_proto, 1);
+	err = proto_register(&pvcalls_proto, 1);
 	if (err)
 		return err;
 	if (pvcalls_family) {
-		pvc_family_ops.family = pvcalls_family;
-		err = sock_register(&pvc_family_ops);
+		pvcalls_family_ops.family = pvcalls_family;
+		err = sock_register(&pvcalls_family_ops);
 	} else {
 		err = -EEXIST;
 		for (i = 0; i < ARRAY_SIZE(candidates) && err; i++) {
-			pvc_family_ops.family = candidates[i];
-			err = sock_register(&pvc_family_ops);
+			pvcalls_family_ops.family = candidates[i];
+			err = sock_register(&pvcalls_family_ops);
 		}
 	}
 	if (err) {
 		pr_err("pvcalls: cannot register a socket family (%d)\n", err);
-		proto_unregister(&pvc_proto);
+		proto_unregister(&pvcalls_proto);
 		return err;
 	}
-	pvcalls_family = pvc_family_ops.family;
+	pvcalls_family = pvcalls_family_ops.family;
 	pr_info("pvcalls: socket family %d\n", pvcalls_family);
 	return 0;
 }
 
 void pvcalls_family_exit(void)
 {
-	sock_unregister(pvc_family_ops.family);
-	proto_unregister(&pvc_proto);
+	sock_unregister(pvcalls_family_ops.family);
+	proto_unregister(&pvcalls_proto);
 }

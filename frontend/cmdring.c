@@ -21,9 +21,9 @@
  *
  * Sharing the slots.  ACCEPT and POLL are answered only when a
  * connection comes, CONNECT only when dom0's TCP connects or gives up:
- * each kind may hold at most PVC_MAX_LONG slots, so that whatever one
+ * each kind may hold at most PVCF_MAX_LONG slots, so that whatever one
  * user leaves blocked, SOCKET, BIND, LISTEN and RELEASE still find
- * slots.  The last PVC_RELEASE_RESERVE free slots are RELEASE's only:
+ * slots.  The last PVCF_RELEASE_RESERVE free slots are RELEASE's only:
  * close never waits behind other commands, and the backend answers a
  * listener's outstanding ACCEPT and POLL (ECONNABORTED) before its
  * RELEASE, so closing a listener frees their slots at once.  A command
@@ -39,51 +39,51 @@
 
 #include "front.h"
 
-#define PVC_SLOT_BITS	8
-#define PVC_SLOT_MASK	((1U << PVC_SLOT_BITS) - 1)
+#define PVCF_SLOT_BITS	8
+#define PVCF_SLOT_MASK	((1U << PVCF_SLOT_BITS) - 1)
 
 /* Slots only RELEASE may take, and the most each long-lived kind holds. */
-#define PVC_RELEASE_RESERVE	2
-#define PVC_MAX_LONG		12
-static_assert(PVC_RELEASE_RESERVE + 2 * PVC_MAX_LONG < PVC_NR_SLOTS);
+#define PVCF_RELEASE_RESERVE	2
+#define PVCF_MAX_LONG		12
+static_assert(PVCF_RELEASE_RESERVE + 2 * PVCF_MAX_LONG < PVCF_NR_SLOTS);
 
-static enum pvc_kind pvc_kind(u32 cmd)
+static enum pvcf_kind pvcf_kind(u32 cmd)
 {
 	switch (cmd) {
 	case PVC_CMD_RELEASE:
-		return PVC_KIND_RELEASE;
+		return PVCF_KIND_RELEASE;
 	case PVC_CMD_ACCEPT:
 	case PVC_CMD_POLL:
-		return PVC_KIND_PASSIVE;
+		return PVCF_KIND_PASSIVE;
 	case PVC_CMD_CONNECT:
-		return PVC_KIND_CONNECT;
+		return PVCF_KIND_CONNECT;
 	default:
-		return PVC_KIND_SHORT;
+		return PVCF_KIND_SHORT;
 	}
 }
 
 /* May a command of @kind take a slot now? */
-static bool pvc_slot_free_locked(struct pvc_cmdring *cr, enum pvc_kind kind)
+static bool pvcf_slot_free_locked(struct pvcf_cmdring *cr, enum pvcf_kind kind)
 {
-	unsigned int limit = PVC_NR_SLOTS;
+	unsigned int limit = PVCF_NR_SLOTS;
 
 	if (!cr->live || RING_FULL(&cr->ring))
 		return false;
-	if (kind != PVC_KIND_RELEASE)
-		limit -= PVC_RELEASE_RESERVE;
-	if ((kind == PVC_KIND_PASSIVE || kind == PVC_KIND_CONNECT) &&
-	    cr->nr_kind[kind] >= PVC_MAX_LONG)
+	if (kind != PVCF_KIND_RELEASE)
+		limit -= PVCF_RELEASE_RESERVE;
+	if ((kind == PVCF_KIND_PASSIVE || kind == PVCF_KIND_CONNECT) &&
+	    cr->nr_kind[kind] >= PVCF_MAX_LONG)
 		return false;
 	return cr->nr_busy < limit;
 }
 
-static bool pvc_slot_available(struct pvc_cmdring *cr, enum pvc_kind kind)
+static bool pvcf_slot_available(struct pvcf_cmdring *cr, enum pvcf_kind kind)
 {
 	unsigned long flags;
 	bool ok;
 
 	spin_lock_irqsave(&cr->lock, flags);
-	ok = !cr->live || pvc_slot_free_locked(cr, kind);
+	ok = !cr->live || pvcf_slot_free_locked(cr, kind);
 	spin_unlock_irqrestore(&cr->lock, flags);
 	return ok;
 }
@@ -93,10 +93,10 @@ static bool pvc_slot_available(struct pvc_cmdring *cr, enum pvc_kind kind)
  * Without @may_sleep, no slot for @req's kind gives -EAGAIN; with it,
  * we wait (interruptibly, bounded) for a slot.
  */
-int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
-		   pvc_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id)
+int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
+		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id)
 {
-	enum pvc_kind kind = pvc_kind(req->cmd);
+	enum pvcf_kind kind = pvcf_kind(req->cmd);
 	struct pvc_request *slotreq;
 	unsigned long flags;
 	unsigned int i;
@@ -109,31 +109,31 @@ int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
 			spin_unlock_irqrestore(&cr->lock, flags);
 			return -ENETDOWN;
 		}
-		if (pvc_slot_free_locked(cr, kind))
+		if (pvcf_slot_free_locked(cr, kind))
 			break;
 		spin_unlock_irqrestore(&cr->lock, flags);
 		if (!may_sleep)
 			return -EAGAIN;
 		left = wait_event_interruptible_timeout(cr->slot_wq,
-							pvc_slot_available(cr, kind),
-							PVC_CMD_TIMEOUT);
+							pvcf_slot_available(cr, kind),
+							PVCF_CMD_TIMEOUT);
 		if (left < 0)
 			return left;
 		if (!left)
 			return -ETIMEDOUT;
 	}
 
-	for (i = 0; i < PVC_NR_SLOTS; i++)
+	for (i = 0; i < PVCF_NR_SLOTS; i++)
 		if (!cr->slots[i].busy)
 			break;
 	cr->slots[i].busy = true;
-	cr->slots[i].gen = ++cr->gen & (U32_MAX >> PVC_SLOT_BITS);
+	cr->slots[i].gen = ++cr->gen & (U32_MAX >> PVCF_SLOT_BITS);
 	cr->slots[i].cmd = req->cmd;
 	cr->slots[i].cb = cb;
 	cr->slots[i].ctx = ctx;
 	cr->nr_busy++;
 	cr->nr_kind[kind]++;
-	req->req_id = i | cr->slots[i].gen << PVC_SLOT_BITS;
+	req->req_id = i | cr->slots[i].gen << PVCF_SLOT_BITS;
 	if (req_id)
 		*req_id = req->req_id;
 
@@ -145,21 +145,22 @@ int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
 	if (notify)
 		notify_remote_via_irq(cr->irq);
 	spin_unlock_irqrestore(&cr->lock, flags);
-	atomic64_inc(&pvc_stats.commands);
+	atomic64_inc(&pvcf_stats.commands);
 	return 0;
 }
 
 /* Look @req_id up and free its slot; the caller gets cb/ctx. */
-static bool pvc_slot_take_locked(struct pvc_cmdring *cr, u32 req_id, u32 cmd, bool check_cmd,
-				 pvc_cmd_cb *cb, void **ctx)
+static bool pvcf_slot_take_locked(struct pvcf_cmdring *cr, u32 req_id,
+				  u32 cmd, bool check_cmd,
+				  pvcf_cmd_cb *cb, void **ctx)
 {
-	u32 idx = req_id & PVC_SLOT_MASK;
-	struct pvc_slot *s;
+	u32 idx = req_id & PVCF_SLOT_MASK;
+	struct pvcf_slot *s;
 
-	if (idx >= PVC_NR_SLOTS)
+	if (idx >= PVCF_NR_SLOTS)
 		return false;
 	s = &cr->slots[idx];
-	if (!s->busy || s->gen != req_id >> PVC_SLOT_BITS)
+	if (!s->busy || s->gen != req_id >> PVCF_SLOT_BITS)
 		return false;
 	if (check_cmd && s->cmd != cmd)
 		return false;
@@ -169,7 +170,7 @@ static bool pvc_slot_take_locked(struct pvc_cmdring *cr, u32 req_id, u32 cmd, bo
 	s->cb = NULL;
 	s->ctx = NULL;
 	cr->nr_busy--;
-	cr->nr_kind[pvc_kind(s->cmd)]--;
+	cr->nr_kind[pvcf_kind(s->cmd)]--;
 	return true;
 }
 
@@ -177,7 +178,7 @@ static bool pvc_slot_take_locked(struct pvc_cmdring *cr, u32 req_id, u32 cmd, bo
  * Slots were freed: wake who waits for one, and tell the transport
  * (which retries the releases that found none).
  */
-static void pvc_slots_freed(struct pvc_cmdring *cr)
+static void pvcf_slots_freed(struct pvcf_cmdring *cr)
 {
 	wake_up(&cr->slot_wq);
 	if (cr->slots_freed)
@@ -189,32 +190,32 @@ static void pvc_slots_freed(struct pvc_cmdring *cr)
  * once, as if the backend had answered, so its owner stops waiting and
  * frees what it holds.  Process context.
  */
-static void pvc_cmd_fail_all(struct pvc_cmdring *cr, int err)
+static void pvcf_cmd_fail_all(struct pvcf_cmdring *cr, int err)
 {
 	struct pvc_response rsp = { .ret = err };
 	unsigned long flags;
 	unsigned int i;
-	pvc_cmd_cb cb;
+	pvcf_cmd_cb cb;
 	void *ctx;
 
-	for (i = 0; i < PVC_NR_SLOTS; i++) {
+	for (i = 0; i < PVCF_NR_SLOTS; i++) {
 		spin_lock_irqsave(&cr->lock, flags);
 		if (!cr->slots[i].busy) {
 			spin_unlock_irqrestore(&cr->lock, flags);
 			continue;
 		}
-		rsp.req_id = i | cr->slots[i].gen << PVC_SLOT_BITS;
+		rsp.req_id = i | cr->slots[i].gen << PVCF_SLOT_BITS;
 		rsp.cmd = cr->slots[i].cmd;
-		pvc_slot_take_locked(cr, rsp.req_id, rsp.cmd, true, &cb, &ctx);
+		pvcf_slot_take_locked(cr, rsp.req_id, rsp.cmd, true, &cb, &ctx);
 		spin_unlock_irqrestore(&cr->lock, flags);
 		cb(ctx, &rsp);
 	}
-	pvc_slots_freed(cr);
+	pvcf_slots_freed(cr);
 }
 
-static void pvc_cmd_work(struct work_struct *work)
+static void pvcf_cmd_work(struct work_struct *work)
 {
-	struct pvc_cmdring *cr = container_of(work, struct pvc_cmdring, work);
+	struct pvcf_cmdring *cr = container_of(work, struct pvcf_cmdring, work);
 	unsigned int n, i;
 	unsigned long flags;
 	RING_IDX prod, cons;
@@ -237,18 +238,18 @@ again:
 		/*
 		 * No answer can be trusted from now on: the commands in
 		 * flight fail with EIO instead of waiting for ever (new ones
-		 * get ENETDOWN from pvc_cmd_submit).
+		 * get ENETDOWN from pvcf_cmd_submit).
 		 */
-		pvc_cmd_fail_all(cr, -EIO);
+		pvcf_cmd_fail_all(cr, -EIO);
 		return;
 	}
 	for (cons = cr->ring.rsp_cons; cons != prod; cons++) {
-		struct pvc_done *d = &cr->done[n];
+		struct pvcf_done *d = &cr->done[n];
 
 		/* A private copy: the backend may rewrite the slot. */
 		RING_COPY_RESPONSE(&cr->ring, cons, &d->rsp);
-		if (pvc_slot_take_locked(cr, d->rsp.req_id, d->rsp.cmd, true,
-					 &d->cb, &d->ctx))
+		if (pvcf_slot_take_locked(cr, d->rsp.req_id, d->rsp.cmd, true,
+					  &d->cb, &d->ctx))
 			n++;
 		else
 			pr_warn_ratelimited("pvcalls: ignoring response with unknown req_id %#x cmd %u\n",
@@ -259,7 +260,7 @@ again:
 	spin_unlock_irqrestore(&cr->lock, flags);
 
 	if (n)
-		pvc_slots_freed(cr);
+		pvcf_slots_freed(cr);
 	for (i = 0; i < n; i++)
 		cr->done[i].cb(cr->done[i].ctx, &cr->done[i].rsp);
 	if (more)
@@ -273,9 +274,9 @@ again:
  * before the event that announced it gets here).  A ring found broken
  * makes every event spurious.
  */
-static irqreturn_t pvc_cmd_interrupt(int irq, void *dev_id)
+static irqreturn_t pvcf_cmd_interrupt(int irq, void *dev_id)
 {
-	struct pvc_cmdring *cr = dev_id;
+	struct pvcf_cmdring *cr = dev_id;
 	unsigned long flags;
 	bool worked;
 
@@ -286,13 +287,13 @@ static irqreturn_t pvc_cmd_interrupt(int irq, void *dev_id)
 	cr->eoi_cons = cr->ring.rsp_cons;
 	spin_unlock_irqrestore(&cr->lock, flags);
 	queue_work(cr->wq, &cr->work);
-	pvc_lateeoi(irq, worked);
+	pvcf_lateeoi(irq, worked);
 	return IRQ_HANDLED;
 }
 
 /* Allocate, grant and bind the command ring (device not live yet). */
-int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
-			grant_ref_t *ref, evtchn_port_t *port)
+int pvcf_cmdring_connect(struct pvcf_cmdring *cr, struct xenbus_device *dev,
+			 grant_ref_t *ref, evtchn_port_t *port)
 {
 	struct pvc_sring *sring;
 	int ret, irq;
@@ -305,7 +306,7 @@ int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
 	ret = xenbus_alloc_evtchn(dev, port);
 	if (ret)
 		goto err_ring;
-	irq = bind_evtchn_to_irqhandler_lateeoi(*port, pvc_cmd_interrupt, 0,
+	irq = bind_evtchn_to_irqhandler_lateeoi(*port, pvcf_cmd_interrupt, 0,
 						"pvcalls-front", cr);
 	if (irq < 0) {
 		xenbus_free_evtchn(dev, *port);
@@ -322,7 +323,7 @@ err_ring:
 	return ret;
 }
 
-void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live)
+void pvcf_cmdring_set_live(struct pvcf_cmdring *cr, bool live)
 {
 	unsigned long flags;
 
@@ -339,7 +340,7 @@ void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live)
  * flight with -ENETDOWN so that its owner frees what it holds.  Runs
  * in process context, not on the ring's workqueue.
  */
-void pvc_cmdring_disconnect(struct pvc_cmdring *cr, struct xenbus_device *dev)
+void pvcf_cmdring_disconnect(struct pvcf_cmdring *cr, struct xenbus_device *dev)
 {
 	unsigned long flags;
 
@@ -353,7 +354,7 @@ void pvc_cmdring_disconnect(struct pvc_cmdring *cr, struct xenbus_device *dev)
 		cr->irq = -1;
 	}
 	flush_work(&cr->work);
-	pvc_cmd_fail_all(cr, -ENETDOWN);
+	pvcf_cmd_fail_all(cr, -ENETDOWN);
 
 	if (cr->ring.sring) {
 		struct pvc_sring *sring = cr->ring.sring;
@@ -368,12 +369,12 @@ void pvc_cmdring_disconnect(struct pvc_cmdring *cr, struct xenbus_device *dev)
  * Before first use: responses are handled on @wq (ordered), and
  * @slots_freed (may be NULL) is told whenever slots free up.
  */
-void pvc_cmdring_init(struct pvc_cmdring *cr, struct workqueue_struct *wq,
-		      void (*slots_freed)(void))
+void pvcf_cmdring_init(struct pvcf_cmdring *cr, struct workqueue_struct *wq,
+		       void (*slots_freed)(void))
 {
 	spin_lock_init(&cr->lock);
 	init_waitqueue_head(&cr->slot_wq);
-	INIT_WORK(&cr->work, pvc_cmd_work);
+	INIT_WORK(&cr->work, pvcf_cmd_work);
 	cr->irq = -1;
 	cr->wq = wq;
 	cr->slots_freed = slots_freed;

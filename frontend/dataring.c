@@ -9,12 +9,12 @@
  * once per operation with READ_ONCE and checked with dring.h: an
  * impossible value makes the socket fail with EIO, never a wild copy.
  * The caller gives the backend's domain, the orders and the notify mode
- * (struct pvc_dring_conf), serialises senders and serialises receivers.
+ * (struct pvcf_dring_conf), serialises senders and serialises receivers.
  *
  * notify-mitigation (Documentation/notify-mitigation.rst), when the
  * caller says it is in force: we signal after moving out_prod or in_cons only
  * when the backend armed out_prod_event or in_cons_event for it
- * (notify.h decides), and before a waiter sleeps, pvc_dring_poll() arms
+ * (notify.h decides), and before a waiter sleeps, pvcf_dring_poll() arms
  * in_prod_event or out_cons_event at the next byte and re-checks.  This
  * side can have several waiters per direction (recv, poll, close's
  * drain), so it follows the spec's "Several waiters on one side".
@@ -38,7 +38,7 @@
  * Like xenbus_alloc_evtchn(), but a failure only fails this socket: the
  * xenbus helper would also mark the whole device fatal.
  */
-static int pvc_alloc_evtchn(domid_t domid, evtchn_port_t *port)
+static int pvcf_alloc_evtchn(domid_t domid, evtchn_port_t *port)
 {
 	struct evtchn_alloc_unbound alloc = {
 		.dom = DOMID_SELF,
@@ -52,14 +52,14 @@ static int pvc_alloc_evtchn(domid_t domid, evtchn_port_t *port)
 	return ret;
 }
 
-static void pvc_free_evtchn(evtchn_port_t port)
+static void pvcf_free_evtchn(evtchn_port_t port)
 {
 	struct evtchn_close close = { .port = port };
 
 	HYPERVISOR_event_channel_op(EVTCHNOP_close, &close);
 }
 
-static void pvc_dring_free_pages(struct pvc_dring *d, unsigned int nrefs)
+static void pvcf_dring_free_pages(struct pvcf_dring *d, unsigned int nrefs)
 {
 	unsigned int i;
 
@@ -87,8 +87,8 @@ static void pvc_dring_free_pages(struct pvc_dring *d, unsigned int nrefs)
  * The pages are virtually contiguous (vmalloc): the copies see one flat
  * ring, and a large ring needs no physically contiguous memory.
  */
-static int pvc_dring_grant(struct pvc_dring *d, unsigned int order,
-			   domid_t domid)
+static int pvcf_dring_grant(struct pvcf_dring *d, unsigned int order,
+			    domid_t domid)
 {
 	unsigned int i, n = 1U << order;
 	grant_ref_t head;
@@ -135,8 +135,8 @@ err:
  * orders when memory or grant references run short, and bind its event
  * channel.  Process context, no locks held (binding sleeps).
  */
-int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
-		    unsigned int ring_bytes, irq_handler_t handler, void *arg)
+int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
+		     unsigned int ring_bytes, irq_handler_t handler, void *arg)
 {
 	unsigned int order, want;
 	int ret;
@@ -159,27 +159,27 @@ int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
 				  conf->max_order);
 	order = want;
 	for (;;) {
-		ret = pvc_dring_grant(d, order, conf->domid);
+		ret = pvcf_dring_grant(d, order, conf->domid);
 		if (!ret)
 			break;
 		if (order == 1) {
-			pvc_dring_free_pages(d, 0);
-			atomic64_inc(&pvc_stats.ring_enobufs);
+			pvcf_dring_free_pages(d, 0);
+			atomic64_inc(&pvcf_stats.ring_enobufs);
 			return -ENOBUFS;
 		}
 		order--;
 	}
 	if (order < want)
-		atomic64_inc(&pvc_stats.ring_fallbacks);
+		atomic64_inc(&pvcf_stats.ring_fallbacks);
 
-	ret = pvc_alloc_evtchn(conf->domid, &d->port);
+	ret = pvcf_alloc_evtchn(conf->domid, &d->port);
 	if (ret == -ENOSPC) {
 		/*
 		 * The domain's event channels are all in use (xl's
 		 * max_event_channels, 1023 by default): like running out
 		 * of grants, a shortage of a resource, not of the device.
 		 */
-		atomic64_inc(&pvc_stats.evtchn_enobufs);
+		atomic64_inc(&pvcf_stats.evtchn_enobufs);
 		ret = -ENOBUFS;
 	}
 	if (ret)
@@ -187,37 +187,37 @@ int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
 	ret = bind_evtchn_to_irqhandler_lateeoi(d->port, handler, 0,
 						"pvcalls-data", arg);
 	if (ret < 0) {
-		pvc_free_evtchn(d->port);
+		pvcf_free_evtchn(d->port);
 		goto err;
 	}
 	d->irq = ret;
 	d->irq_arg = arg;
-	atomic_inc(&pvc_stats.rings[d->order]);
+	atomic_inc(&pvcf_stats.rings[d->order]);
 	return 0;
 
 err:
-	pvc_dring_free_pages(d, 1U << d->order);
+	pvcf_dring_free_pages(d, 1U << d->order);
 	return ret;
 }
 
 /* Unbind (waits for a running handler) and give back everything. */
-void pvc_dring_free(struct pvc_dring *d)
+void pvcf_dring_free(struct pvcf_dring *d)
 {
 	if (d->irq >= 0) {
 		unbind_from_irqhandler(d->irq, d->irq_arg);
-		/* counted in pvc_dring_alloc() once the irq was bound */
-		atomic_dec(&pvc_stats.rings[d->order]);
+		/* counted in pvcf_dring_alloc() once the irq was bound */
+		atomic_dec(&pvcf_stats.rings[d->order]);
 	}
 	d->irq = -1;
 	if (d->intf)
-		pvc_dring_free_pages(d, 1U << d->order);
+		pvcf_dring_free_pages(d, 1U << d->order);
 }
 
 /*
  * Which directions moved since the last interrupt.  Only called from
  * the socket's interrupt handler, so the seen_* fields need no lock.
  */
-void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
+void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx)
 {
 	u32 in_prod = READ_ONCE(d->intf->in_prod);
 	u32 out_cons = READ_ONCE(d->intf->out_cons);
@@ -227,13 +227,13 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
 	/* only what changed: a flood of empty events finds nothing */
 	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
 	*tx = out_cons != d->seen_out_cons || out_error != d->seen_out_error;
-	/* read by the arming code, see pvc_dring_arm_in() */
+	/* read by the arming code, see pvcf_dring_arm() */
 	WRITE_ONCE(d->seen_in_prod, in_prod);
 	d->seen_in_error = in_error;
 	WRITE_ONCE(d->seen_out_cons, out_cons);
 	d->seen_out_error = out_error;
 
-	atomic64_inc(&pvc_stats.notify.data_events_received);
+	atomic64_inc(&pvcf_stats.notify.data_events_received);
 	if (*rx)
 		WRITE_ONCE(d->st_in.events_received,
 			   d->st_in.events_received + 1);
@@ -248,27 +248,27 @@ void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx)
  * announced nothing, and Xen delays the channel's next event a little
  * more at each such EOI in a row.
  */
-void pvc_lateeoi(int irq, bool worked)
+void pvcf_lateeoi(int irq, bool worked)
 {
-	atomic64_inc(&pvc_stats.events);
+	atomic64_inc(&pvcf_stats.events);
 	if (!worked)
-		atomic64_inc(&pvc_stats.spurious_eois);
+		atomic64_inc(&pvcf_stats.spurious_eois);
 	xen_irq_lateeoi(irq, worked ? 0 : XEN_EOI_FLAG_SPURIOUS);
 }
 
 /* Send the socket's event after a transfer of direction @st. */
-static void pvc_dring_signal(struct pvc_dring *d, struct pvc_dir_stats *st)
+static void pvcf_dring_signal(struct pvcf_dring *d, struct pvc_dir_stats *st)
 {
 	notify_remote_via_irq(d->irq);
 	WRITE_ONCE(st->events_sent, st->events_sent + 1);
-	atomic64_inc(&pvc_stats.notify.data_events_sent);
+	atomic64_inc(&pvcf_stats.notify.data_events_sent);
 }
 
 /*
  * This side moved out_prod (@out) or in_cons from @old to @new: signal,
  * unless the extension is in force and the backend did not ask for it.
  */
-static void pvc_dring_moved(struct pvc_dring *d, bool out, u32 old, u32 new)
+static void pvcf_dring_moved(struct pvcf_dring *d, bool out, u32 old, u32 new)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 ev = 0;
@@ -289,9 +289,9 @@ static void pvc_dring_moved(struct pvc_dring *d, bool out, u32 old, u32 new)
 	sig = out ? pvc_notify_producer_must_signal(d->notify, old, new, ev) :
 		    pvc_notify_consumer_must_signal(d->notify, old, new, ev);
 	if (sig)
-		pvc_dring_signal(d, out ? &d->st_out : &d->st_in);
+		pvcf_dring_signal(d, out ? &d->st_out : &d->st_in);
 	else
-		atomic64_inc(&pvc_stats.notify.data_events_suppressed);
+		atomic64_inc(&pvcf_stats.notify.data_events_suppressed);
 }
 
 /*
@@ -310,7 +310,7 @@ static void pvc_dring_moved(struct pvc_dring *d, bool out, u32 old, u32 new)
  * takes any space it finds, so it sleeps only on a full ring, and the
  * reader must look again to learn more.
  */
-static void pvc_dring_looked(struct pvc_dring *d)
+static void pvcf_dring_looked(struct pvcf_dring *d)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 cons = READ_ONCE(d->in_cons);
@@ -319,11 +319,11 @@ static void pvc_dring_looked(struct pvc_dring *d)
 	    pvc_notify_reached(cons, READ_ONCE(intf->in_cons_event)) ||
 	    READ_ONCE(intf->in_prod) - cons >= d->size)
 		return;
-	pvc_dring_signal(d, &d->st_in);
+	pvcf_dring_signal(d, &d->st_in);
 }
 
-static int pvc_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
-			    struct msghdr *msg)
+static int pvcf_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
+			     struct msghdr *msg)
 {
 	struct pvc_ring_span s;
 	int i;
@@ -336,8 +336,8 @@ static int pvc_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
 	return 0;
 }
 
-static int pvc_copy_from_ring(const void *base, u32 size, u32 idx, u32 len,
-			      struct msghdr *msg)
+static int pvcf_copy_from_ring(const void *base, u32 size, u32 idx, u32 len,
+			       struct msghdr *msg)
 {
 	struct pvc_ring_span s;
 	int i;
@@ -350,7 +350,7 @@ static int pvc_copy_from_ring(const void *base, u32 size, u32 idx, u32 len,
 	return 0;
 }
 
-ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
+ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 prod, cons, space;
@@ -371,12 +371,12 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 		return -EIO;
 	if (!space) {
 		WRITE_ONCE(d->st_out.full, d->st_out.full + 1);
-		atomic64_inc(&pvc_stats.notify.ring_full);
+		atomic64_inc(&pvcf_stats.notify.ring_full);
 		return -EAGAIN;
 	}
 	if (len > space)
 		len = space;
-	if (pvc_copy_to_ring(d->data + d->size, d->size, prod, len, msg))
+	if (pvcf_copy_to_ring(d->data + d->size, d->size, prod, len, msg))
 		return -EFAULT;
 	/*
 	 * out[] before out_prod (PW).  Pairs with the backend's virt_rmb()
@@ -386,12 +386,12 @@ ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len)
 	WRITE_ONCE(d->out_prod, prod + len);
 	WRITE_ONCE(intf->out_prod, prod + len);
 	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
-	pvc_dring_moved(d, true, prod, prod + len);
+	pvcf_dring_moved(d, true, prod, prod + len);
 	return len;
 }
 
-ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
-		       bool peek)
+ssize_t pvcf_dring_recv(struct pvcf_dring *d, struct msghdr *msg, size_t len,
+			bool peek)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 prod, cons, avail;
@@ -414,7 +414,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	if (!avail) {
 		if (!err) {
 			WRITE_ONCE(d->st_in.empty, d->st_in.empty + 1);
-			atomic64_inc(&pvc_stats.notify.ring_empty);
+			atomic64_inc(&pvcf_stats.notify.ring_empty);
 			return -EAGAIN;
 		}
 		if (err == -ENOTCONN)
@@ -423,10 +423,10 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	}
 	if (len > avail)
 		len = avail;
-	if (pvc_copy_from_ring(d->data, d->size, cons, len, msg))
+	if (pvcf_copy_from_ring(d->data, d->size, cons, len, msg))
 		return -EFAULT;
 	if (peek) {
-		pvc_dring_looked(d);
+		pvcf_dring_looked(d);
 		return len;
 	}
 	/*
@@ -438,7 +438,7 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
 	WRITE_ONCE(d->in_cons, cons + len);
 	WRITE_ONCE(intf->in_cons, cons + len);
 	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
-	pvc_dring_moved(d, false, cons, cons + len);
+	pvcf_dring_moved(d, false, cons, cons + len);
 	return len;
 }
 
@@ -447,8 +447,8 @@ ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
  * the mask, and whether a waiter for input (fewer than @rcvlowat bytes,
  * no error) or for space (none, no error) would have to sleep.
  */
-static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
-			       bool *rx_wait, bool *tx_wait)
+static __poll_t pvcf_dring_mask(struct pvcf_dring *d, int rcvlowat,
+				bool *rx_wait, bool *tx_wait)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 in_prod, in_cons, out_prod, out_cons, avail, space;
@@ -458,7 +458,7 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
 	in_err = READ_ONCE(intf->in_error);
 	out_err = READ_ONCE(intf->out_error);
 	/*
-	 * Errors before indexes, as in pvc_dring_recv() (ER): pairs with
+	 * Errors before indexes, as in pvcf_dring_recv() (ER): pairs with
 	 * the backend's barrier between moving in_prod and setting
 	 * in_error (EW).
 	 */
@@ -497,93 +497,76 @@ static __poll_t pvc_dring_mask(struct pvc_dring *d, int rcvlowat,
 }
 
 /*
- * Arm in_prod_event at the next byte ("Several waiters on one side":
- * need = avail + 1, i.e. in_prod + 1 from a fresh read, under @arm_lock).
- * Returns true when in_prod has reached what was armed before: a
- * backend update that reached that index may have read the new one and
- * not signalled, so every waiter for input must look again.  Unless our
- * interrupt handler has already seen in_prod there: then the event was
- * received and the handler wakes (or has woken) every waiter, so a wake
- * from here would only be a spurious edge for epoll.
+ * Arm the event index of direction @dir at the next byte, under
+ * @arm_lock ("Several waiters on one side"): PVCF_DRING_WAKE_IN arms
+ * in_prod_event at in_prod + 1 (need = avail + 1, from a fresh read),
+ * PVCF_DRING_WAKE_OUT arms out_cons_event at out_cons + 1 (space 1).
+ * Returns @dir when the backend's index has reached what was armed
+ * before: a backend update that reached that index may have read the
+ * new one and not signalled, so every waiter of that direction must look
+ * again.  Unless our interrupt handler has already seen the index there:
+ * then the event was received and the handler wakes (or has woken) every
+ * waiter, so a wake from here would only be a spurious edge for epoll.
+ * Else 0.
  *
- * If in_prod_event already holds the index (in_prod has not moved since
- * this side armed it last), the store and the barrier are skipped: that
- * arming's barrier came before its unlock of @arm_lock, so the caller's
- * re-check, after our lock, is ordered after it as if we had just armed
- * ("Consumer: wait for data").  A blocked reader would otherwise arm
- * three times per wait (its watch, then each check of its wait).
+ * If the event index already holds the value (the backend's index has
+ * not moved since this side armed it last), the store and the barrier
+ * are skipped: that arming's barrier came before its unlock of
+ * @arm_lock, so the caller's re-check, after our lock, is ordered after
+ * it as if we had just armed ("Consumer: wait for data").  A blocked
+ * reader would otherwise arm three times per wait (its watch, then each
+ * check of its wait).
  */
-static bool pvc_dring_arm_in(struct pvc_dring *d)
+static unsigned int pvcf_dring_arm(struct pvcf_dring *d, unsigned int dir)
 {
 	struct pvc_indexes *intf = d->intf;
+	bool in = dir == PVCF_DRING_WAKE_IN;
+	/* the backend's index, and the event index armed for it */
+	u32 *peer = in ? &intf->in_prod : &intf->out_cons;
+	u32 *event = in ? &intf->in_prod_event : &intf->out_cons_event;
+	u32 *seen = in ? &d->seen_in_prod : &d->seen_out_cons;
+	u32 *armed = in ? &d->in_armed : &d->out_armed;
+	bool *was_armed = in ? &d->in_was_armed : &d->out_was_armed;
 	unsigned long flags;
+	u32 idx, val;
 	bool wake;
-	u32 prod, val;
 
 	spin_lock_irqsave(&d->arm_lock, flags);
-	prod = READ_ONCE(intf->in_prod);
-	val = pvc_notify_prod_event(prod, 1, d->size);
-	if (d->in_was_armed && d->in_armed == val) {
+	idx = READ_ONCE(*peer);
+	/* out: space >= 1 once out_cons passes out_prod - size + 1 */
+	val = in ? pvc_notify_prod_event(idx, 1, d->size) :
+		   pvc_notify_cons_event(idx + d->size, 1, d->size);
+	if (*was_armed && *armed == val) {
 		spin_unlock_irqrestore(&d->arm_lock, flags);
-		return false;	/* not reached: no wake due either */
+		return 0;	/* not reached: no wake due either */
 	}
-	wake = d->in_was_armed && pvc_notify_reached(prod, d->in_armed) &&
-	       !pvc_notify_reached(READ_ONCE(d->seen_in_prod), d->in_armed);
-	d->in_armed = val;
-	d->in_was_armed = true;
-	WRITE_ONCE(intf->in_prod_event, d->in_armed);
+	wake = *was_armed && pvc_notify_reached(idx, *armed) &&
+	       !pvc_notify_reached(READ_ONCE(*seen), *armed);
+	*armed = val;
+	*was_armed = true;
+	WRITE_ONCE(*event, val);
 	/*
-	 * in_prod_event before the re-reading of in_error and in_prod that
-	 * follows (C2): pairs with the backend's virt_mb() between moving
-	 * in_prod and reading in_prod_event (P1).
+	 * The event index before the caller re-reads the backend's index
+	 * and error: in_prod_event (C2) pairs with the backend's virt_mb()
+	 * between moving in_prod and reading in_prod_event (P1);
+	 * out_cons_event (P2) with its virt_mb() between moving out_cons
+	 * and reading out_cons_event (C1).
 	 */
 	virt_mb();
 	spin_unlock_irqrestore(&d->arm_lock, flags);
-	atomic64_inc(&pvc_stats.notify.data_event_waits);
-	return wake;
-}
-
-/* The same for space in out[]: out_cons_event = out_cons + 1 (want 1). */
-static bool pvc_dring_arm_out(struct pvc_dring *d)
-{
-	struct pvc_indexes *intf = d->intf;
-	unsigned long flags;
-	bool wake;
-	u32 cons, val;
-
-	spin_lock_irqsave(&d->arm_lock, flags);
-	cons = READ_ONCE(intf->out_cons);
-	/* space >= 1 once out_cons passes out_prod - size + 1 */
-	val = pvc_notify_cons_event(cons + d->size, 1, d->size);
-	if (d->out_was_armed && d->out_armed == val) {
-		spin_unlock_irqrestore(&d->arm_lock, flags);
-		return false;
-	}
-	wake = d->out_was_armed && pvc_notify_reached(cons, d->out_armed) &&
-	       !pvc_notify_reached(READ_ONCE(d->seen_out_cons), d->out_armed);
-	d->out_armed = val;
-	d->out_was_armed = true;
-	WRITE_ONCE(intf->out_cons_event, d->out_armed);
-	/*
-	 * out_cons_event before re-reading out_cons and out_error (P2):
-	 * pairs with the backend's virt_mb() between moving out_cons and
-	 * reading out_cons_event (C1).
-	 */
-	virt_mb();
-	spin_unlock_irqrestore(&d->arm_lock, flags);
-	atomic64_inc(&pvc_stats.notify.data_event_waits);
-	return wake;
+	atomic64_inc(&pvcf_stats.notify.data_event_waits);
+	return wake ? dir : 0;
 }
 
 /* Has the backend's index reached what this side armed last? */
-static bool pvc_dring_in_reached(struct pvc_dring *d)
+static bool pvcf_dring_in_reached(struct pvcf_dring *d)
 {
 	return pvc_notify_reached(READ_ONCE(d->intf->in_prod),
 				  READ_ONCE(d->in_armed));
 }
 
 /* Re-arming rounds of one poll before it lets the waiters look again. */
-#define PVC_ARM_ROUNDS	4
+#define PVCF_ARM_ROUNDS	4
 
 /*
  * Readiness for poll() and for every wait of the socket family (its
@@ -592,12 +575,12 @@ static bool pvc_dring_in_reached(struct pvc_dring *d)
  * before we say so, so the waiter cannot miss the event that makes it
  * ready.  Only the directions in @events (EPOLLIN, EPOLLOUT) are armed:
  * a sender waiting for space needs no event for input.  *@wake gets
- * PVC_DRING_WAKE_IN/OUT when the caller must wake every waiter of that
- * direction (see pvc_dring_arm_in()); the caller's own wait then ends
+ * PVCF_DRING_WAKE_IN/OUT when the caller must wake every waiter of that
+ * direction (see pvcf_dring_arm()); the caller's own wait then ends
  * too and it asks again.
  */
-__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
-			unsigned int *wake)
+__poll_t pvcf_dring_poll(struct pvcf_dring *d, int rcvlowat, __poll_t events,
+			 unsigned int *wake)
 {
 	bool rx_wait, tx_wait;
 	__poll_t mask;
@@ -605,20 +588,19 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 
 	*wake = 0;
 	if (events & (EPOLLIN | EPOLLRDNORM))
-		pvc_dring_looked(d);
-	mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+		pvcf_dring_looked(d);
+	mask = pvcf_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 	if (!d->notify || mask & EPOLLERR)
 		return mask;
 	rx_wait = rx_wait && (events & (EPOLLIN | EPOLLRDNORM));
 	tx_wait = tx_wait && (events & (EPOLLOUT | EPOLLWRNORM));
 	if (!rx_wait && !tx_wait)
 		return mask;
-	if (tx_wait && pvc_dring_arm_out(d))
-		*wake |= PVC_DRING_WAKE_OUT;
+	if (tx_wait)
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	for (round = 0; rx_wait; round++) {
-		if (pvc_dring_arm_in(d))
-			*wake |= PVC_DRING_WAKE_IN;
-		mask = pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_IN);
+		mask = pvcf_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 		/*
 		 * Bytes that came in while we armed, too few for @rcvlowat,
 		 * are past the armed index and will not be signalled: arm
@@ -626,33 +608,33 @@ __poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
 		 * in_prod gets a bounded number of rounds, then the waiters
 		 * look again.
 		 */
-		if (!rx_wait || mask & EPOLLERR || !pvc_dring_in_reached(d))
+		if (!rx_wait || mask & EPOLLERR || !pvcf_dring_in_reached(d))
 			return mask;
-		if (round == PVC_ARM_ROUNDS) {
-			*wake |= PVC_DRING_WAKE_IN;
+		if (round == PVCF_ARM_ROUNDS) {
+			*wake |= PVCF_DRING_WAKE_IN;
 			return mask;
 		}
 	}
-	return pvc_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
+	return pvcf_dring_mask(d, rcvlowat, &rx_wait, &tx_wait);
 }
 
 /*
  * Arm the directions in @events at the next byte whatever the ring holds
- * now, for waiters that will not ask pvc_dring_poll() before they sleep
+ * now, for waiters that will not ask pvcf_dring_poll() before they sleep
  * (edge-triggered epoll after a recv or a send).  Returns the readiness
- * read after arming; *@wake as for pvc_dring_poll().
+ * read after arming; *@wake as for pvcf_dring_poll().
  */
-__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
-			 unsigned int *wake)
+__poll_t pvcf_dring_watch(struct pvcf_dring *d, __poll_t events,
+			  unsigned int *wake)
 {
 	bool rx_wait, tx_wait;
 
 	*wake = 0;
-	if (d->notify && (events & EPOLLIN) && pvc_dring_arm_in(d))
-		*wake |= PVC_DRING_WAKE_IN;
-	if (d->notify && (events & EPOLLOUT) && pvc_dring_arm_out(d))
-		*wake |= PVC_DRING_WAKE_OUT;
-	return pvc_dring_mask(d, 1, &rx_wait, &tx_wait);
+	if (d->notify && (events & EPOLLIN))
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_IN);
+	if (d->notify && (events & EPOLLOUT))
+		*wake |= pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
+	return pvcf_dring_mask(d, 1, &rx_wait, &tx_wait);
 }
 
 /*
@@ -660,7 +642,7 @@ __poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
  * another waiter for space in out[]: with the extension it arms
  * out_cons_event before it says yes.
  */
-bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
+bool pvcf_dring_out_pending(struct pvcf_dring *d, unsigned int *wake)
 {
 	struct pvc_indexes *intf = d->intf;
 
@@ -670,8 +652,7 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
 		return false;
 	if (!d->notify)
 		return true;
-	if (pvc_dring_arm_out(d))
-		*wake = PVC_DRING_WAKE_OUT;
+	*wake = pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	return !READ_ONCE(intf->out_error) &&
 	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
 }
@@ -681,7 +662,7 @@ bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake)
  * yet (SIOCINQ, SIOCOUTQ), from one reading of the indexes.  -EIO on
  * indexes no backend can produce.
  */
-int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
+int pvcf_dring_queued(struct pvcf_dring *d, u32 *inq, u32 *outq)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 space;
@@ -692,6 +673,6 @@ int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq)
 			      READ_ONCE(intf->out_cons), d->size, &space))
 		return -EIO;
 	*outq = d->size - space;
-	pvc_dring_looked(d);
+	pvcf_dring_looked(d);
 	return 0;
 }

@@ -3,8 +3,15 @@
  * Internals of the Xen transport of the PV Calls frontend, and the
  * implementation notes of the whole frontend.
  *
+ * Names (Documentation/structure.rst): pvcalls_ for the socket family
+ * and its interface to the transports (af_pvcalls.c, transport.h), pvcf_
+ * for this Xen transport, pvcl_ for the loopback transport (loopback.c),
+ * and pvc_ only for the wire code shared with the backend
+ * (include/xen-pvcalls/).
+ *
  * Layers (each file calls only those below it; upcalls go through
- * function pointers registered at module init by main.c's pvc_init())
+ * function pointers registered at module init by main.c's
+ * pvcf_module_init())
  *   af_pvcalls.c     the socket family; reaches the transport only
  *                    through pvcalls_transport_ops (transport.h); also
  *                    linked, with loopback.c, into pvcalls-loopback
@@ -16,23 +23,25 @@
  *                    and the notify mode by its caller
  *
  * Objects and lifetimes
- *   pvc_front: the device, one per domain and one object for the
+ *   pvcf_front: the device, one per domain and one object for the
  *     module's life.  Probe attaches the xenbus device; InitWait
  *     negotiates @info and connects the command ring; Connected sets
- *     @up; Closing, Closed or remove take it down (pvc_front_down()).
+ *     @up; Closing, Closed or remove take it down (pvcf_front_down()).
  *     It holds the command ring, the socket table and the workqueues.
- *   pvct_sock: one per family socket, and one per child of an ACCEPT.
- *     Named on the wire by @id (table index and a generation), never a
- *     pointer.  @ref counts one reference for its life, dropped when
- *     the release completes, plus one per command in flight and per
- *     queued submit or poll work (@release_work runs before the release
- *     completes, under the life reference).
+ *   struct pvcalls_tsock, this transport's definition of transport.h's
+ *     transport socket: one per family socket, and one per child of an
+ *     ACCEPT.  Named on the wire by @id (table index and a
+ *     generation), never a pointer.  @ref counts one reference for its
+ *     life, dropped when the release completes, plus one per command in
+ *     flight and per queued submit or poll work (@release_work runs
+ *     before the release completes, under the life reference).
  *   The family's struct sock: the family holds one sock reference, the
  *     transport another from ->set_owner() until ->released(), which it
  *     calls once, after its last upcall, when the backend has answered
  *     RELEASE (or the device is gone).  Each struct sock pins the module
- *     (pvc_proto.owner), so the module cannot go while a socket exists.
- *   pvc_dring: a connected (or connecting, or accepted) socket's data
+ *     (pvcalls_proto.owner), so the module cannot go while a socket
+ *     exists.
+ *   pvcf_dring: a connected (or connecting, or accepted) socket's data
  *     ring, granted to the backend.  Freed only once the backend has let
  *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
  *     or the device gone) or never had it (its command never went out).
@@ -43,14 +52,14 @@
  *     socket, an ACCEPT's child and ring) stays allocated until then.
  *
  * States
- *   pvct_sock.state (one operation at a time, op_ret -EINPROGRESS while
- *   it runs; a failure goes back to prev_state):
+ *   pvcalls_tsock.state (one operation at a time, op_ret -EINPROGRESS
+ *   while it runs; a failure goes back to prev_state):
  *     NEW/BOUND -> CONNECTING -> CONNECTED
  *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
  *     an accepted child: NEW -> CONNECTED when its ACCEPT is answered
  *   The backend's socket is made lazily: the first operation sends
  *   SOCKET, then the operation itself (from @submit_work).
- *   pvct_listener.state: see tsock_listen.c.  dead: the device went
+ *   pvcf_listener.state: see tsock_listen.c.  dead: the device went
  *   down or the backend broke the data ring; it only ever gets set.
  *
  * Execution contexts
@@ -66,11 +75,11 @@
  *   Data ring interrupt (hard irq, lateeoi): reads the indexes, makes the
  *   event upcall, wakes @drain_wq.  Command ring interrupt: only queues
  *   the command work.
- *   pvc_front.wq (ordered): the command work, which runs every callback
+ *   pvcf_front.wq (ordered): the command work, which runs every callback
  *   of answered commands one at a time, in ring order, with no lock
  *   held; and the retry of releases that found no slot.  Callbacks may
  *   sleep but never wait for a command ring slot.
- *   pvc_front.sock_wq: work that may wait for a slot: @submit_work,
+ *   pvcf_front.sock_wq: work that may wait for a slot: @submit_work,
  *   @release_work (close's drain; a child nobody took), the listener's
  *   poll work.
  *   xenbus (xenwatch): probe, handshake, down.  Down stops the command
@@ -80,14 +89,14 @@
  *   that ENETDOWN run in xenwatch, after the command work has stopped.
  *
  * Locking order (outer first)
- *   family socket lock -> xarray lock (pvc_front.socks) -> listener's
- *   pvct_sock.lock -> child's pvct_sock.lock (spin_lock_nested) ->
- *   pvc_dring.arm_lock
- *   pvct_sock.lock and arm_lock are taken in hard irq, so with
- *   interrupts off.  The event upcall is made under pvct_sock.lock (so
- *   release cannot race with it): it only wakes the socket's wait
- *   queue.  The command ring lock, pvct_release_lock and pvc_front.lock
- *   (a mutex: pvc_dev_get()) are taken alone, with no spinlock held;
+ *   family socket lock -> xarray lock (pvcf_front.socks) -> listener's
+ *   pvcalls_tsock.lock -> child's pvcalls_tsock.lock
+ *   (spin_lock_nested) -> pvcf_dring.arm_lock
+ *   pvcalls_tsock.lock and arm_lock are taken in hard irq, so with
+ *   interrupts off.  The event upcall is made under pvcalls_tsock.lock
+ *   (so release cannot race with it): it only wakes the socket's wait
+ *   queue.  The command ring lock, pvcf_release_lock and pvcf_front.lock
+ *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
  *   commands are submitted with no lock held, since a submitter may
  *   wait for a slot.  tx_mutex and rx_mutex are held only around a copy
  *   to or from the ring and take no other lock.
@@ -114,12 +123,12 @@
 
 #include "transport.h"
 
-#define PVC_NR_SLOTS	__CONST_RING_SIZE(pvc, XEN_PAGE_SIZE)
+#define PVCF_NR_SLOTS	__CONST_RING_SIZE(pvc, XEN_PAGE_SIZE)
 /* How long a command may stay unanswered before a waiter gives up. */
-#define PVC_CMD_TIMEOUT	(30 * HZ)
+#define PVCF_CMD_TIMEOUT	(30 * HZ)
 
 /* Counters shown in debugfs (stats). */
-struct pvc_stats {
+struct pvcf_stats {
 	atomic_t sockets;
 	atomic64_t commands;
 	atomic64_t bytes_sent;
@@ -152,10 +161,10 @@ struct pvc_stats {
 	struct pvc_notify_stats notify;
 };
 
-extern struct pvc_stats pvc_stats;
-extern unsigned int pvc_ring_order_param;
-extern bool pvc_socket_names_param;
-extern bool pvc_notify_param;
+extern struct pvcf_stats pvcf_stats;
+extern unsigned int pvcf_ring_order_param;
+extern bool pvcf_socket_names_param;
+extern bool pvcf_notify_param;
 
 /* ---- command ring (cmdring.c) ---- */
 
@@ -166,7 +175,7 @@ extern bool pvc_notify_param;
  * goes away first.  Until then, whatever the command names (the socket,
  * an accepted child's ring and grants) stays allocated.
  */
-typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
+typedef void (*pvcf_cmd_cb)(void *ctx, const struct pvc_response *rsp);
 
 /*
  * Every request starts here: all 64 bytes go to the shared ring, the
@@ -175,44 +184,44 @@ typedef void (*pvc_cmd_cb)(void *ctx, const struct pvc_response *rsp);
  * clear padding).  Whole requests are copied with memcpy() for the same
  * reason.
  */
-static inline void pvc_req_init(struct pvc_request *req, u32 cmd)
+static inline void pvcf_req_init(struct pvc_request *req, u32 cmd)
 {
 	memset(req, 0, sizeof(*req));
 	req->cmd = cmd;
 }
 
 /* Kinds of command, for the caps on the slots each may hold (cmdring.c). */
-enum pvc_kind {
-	PVC_KIND_SHORT,		/* answered at once: SOCKET, BIND, LISTEN */
-	PVC_KIND_RELEASE,
-	PVC_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
-	PVC_KIND_CONNECT,	/* answered when dom0's connect ends */
-	PVC_NR_KINDS
+enum pvcf_kind {
+	PVCF_KIND_SHORT,	/* answered at once: SOCKET, BIND, LISTEN */
+	PVCF_KIND_RELEASE,
+	PVCF_KIND_PASSIVE,	/* ACCEPT, POLL: answered when a peer comes */
+	PVCF_KIND_CONNECT,	/* answered when dom0's connect ends */
+	PVCF_NR_KINDS
 };
 
-struct pvc_slot {
+struct pvcf_slot {
 	bool busy;
 	u32 gen;
 	u32 cmd;
-	pvc_cmd_cb cb;
+	pvcf_cmd_cb cb;
 	void *ctx;
 };
 
-struct pvc_done {
-	pvc_cmd_cb cb;
+struct pvcf_done {
+	pvcf_cmd_cb cb;
 	void *ctx;
 	struct pvc_response rsp;
 };
 
 /* The command ring; only cmdring.c looks inside. */
-struct pvc_cmdring {
+struct pvcf_cmdring {
 	spinlock_t lock;	/* ring producer, slots, counts, live, broken */
 	bool live;		/* ring set up: submissions allowed */
 	bool broken;		/* backend misbehaved on the ring */
 	struct pvc_front_ring ring;
-	struct pvc_slot slots[PVC_NR_SLOTS];
+	struct pvcf_slot slots[PVCF_NR_SLOTS];
 	unsigned int nr_busy;
-	unsigned int nr_kind[PVC_NR_KINDS];	/* busy slots per kind */
+	unsigned int nr_kind[PVCF_NR_KINDS];	/* busy slots per kind */
 	u32 gen;
 	wait_queue_head_t slot_wq;
 	int irq;
@@ -221,23 +230,23 @@ struct pvc_cmdring {
 	struct workqueue_struct *wq;	/* ordered: responses */
 	struct work_struct work;
 	void (*slots_freed)(void);	/* the transport's upcall */
-	struct pvc_done done[PVC_NR_SLOTS];	/* only the work uses it */
+	struct pvcf_done done[PVCF_NR_SLOTS];	/* only the work uses it */
 };
 
-void pvc_cmdring_init(struct pvc_cmdring *cr, struct workqueue_struct *wq,
-		      void (*slots_freed)(void));
-int pvc_cmd_submit(struct pvc_cmdring *cr, struct pvc_request *req,
-		   pvc_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
-int pvc_cmdring_connect(struct pvc_cmdring *cr, struct xenbus_device *dev,
-			grant_ref_t *ref, evtchn_port_t *port);
-void pvc_cmdring_set_live(struct pvc_cmdring *cr, bool live);
-void pvc_cmdring_disconnect(struct pvc_cmdring *cr,
-			    struct xenbus_device *dev);
+void pvcf_cmdring_init(struct pvcf_cmdring *cr, struct workqueue_struct *wq,
+		       void (*slots_freed)(void));
+int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
+		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
+int pvcf_cmdring_connect(struct pvcf_cmdring *cr, struct xenbus_device *dev,
+			 grant_ref_t *ref, evtchn_port_t *port);
+void pvcf_cmdring_set_live(struct pvcf_cmdring *cr, bool live);
+void pvcf_cmdring_disconnect(struct pvcf_cmdring *cr,
+			     struct xenbus_device *dev);
 
 /* ---- device (xenbus.c) ---- */
 
 /* Backend domain and ring order in use; valid while the device is up. */
-struct pvc_dev_info {
+struct pvcf_dev_info {
 	domid_t domid;
 	unsigned int max_order;
 	bool socket_names;	/* extension negotiated (pvcalls.rst) */
@@ -247,10 +256,10 @@ struct pvc_dev_info {
 
 /*
  * What the device reports up to the transport sockets, registered once
- * by tsock.c at module init (pvct_init()): the device and its command
+ * by tsock.c at module init (pvcf_tsock_init()): the device and its command
  * ring never call up by name.
  */
-struct pvc_front_upcalls {
+struct pvcf_front_upcalls {
 	/* The device went down: every socket is dead with @err. */
 	void (*down)(int err);
 	/* Command ring slots were freed, or the ring went away. */
@@ -258,16 +267,16 @@ struct pvc_front_upcalls {
 };
 
 /*
- * The device (see the notes at the top of tsock.c): one per domain, and
+ * The device (see the notes at the top of this file): one per domain, and
  * one object for the module's life, since sockets and their work come
  * and go independently of the xenbus device; probe attaches that.
  */
-struct pvc_front {
+struct pvcf_front {
 	struct mutex lock;		/* @xdev, @info, @up */
 	struct xenbus_device *xdev;
-	struct pvc_dev_info info;	/* negotiated at InitWait */
+	struct pvcf_dev_info info;	/* negotiated at InitWait */
 	bool up;			/* Connected, until it goes down */
-	struct pvc_cmdring cmd;
+	struct pvcf_cmdring cmd;
 	struct xarray socks;		/* transport sockets, by xa_id */
 	/*
 	 * @wq (ordered): command responses, and the retry of releases that
@@ -275,22 +284,22 @@ struct pvc_front {
 	 * work that may wait for a command ring slot, so never on @wq.
 	 */
 	struct workqueue_struct *wq, *sock_wq;
-	const struct pvc_front_upcalls *upcalls;
+	const struct pvcf_front_upcalls *upcalls;
 };
 
-extern struct pvc_front pvc_front;
+extern struct pvcf_front pvcf_front;
 
-int pvc_front_setup(void);
-void pvc_front_teardown(void);
-void pvc_front_register(const struct pvc_front_upcalls *up);
-int pvc_dev_get(struct pvc_dev_info *info);
-int pvc_dev_notify(void);
-int pvc_xenbus_init(void);
-void pvc_xenbus_exit(void);
+int pvcf_front_setup(void);
+void pvcf_front_teardown(void);
+void pvcf_front_register(const struct pvcf_front_upcalls *up);
+int pvcf_dev_get(struct pvcf_dev_info *info);
+int pvcf_dev_notify(void);
+int pvcf_xenbus_init(void);
+void pvcf_xenbus_exit(void);
 
 /* ---- data rings (dataring.c) ---- */
 
-struct pvc_dring {
+struct pvcf_dring {
 	struct pvc_indexes *intf;	/* indexes page, shared */
 	void *data;			/* in[] then out[], shared */
 	unsigned int order;
@@ -333,58 +342,58 @@ struct pvc_dring {
  * What a ring is made for, from its user: dataring.c reads no device
  * state and no module parameter.
  */
-struct pvc_dring_conf {
+struct pvcf_dring_conf {
 	domid_t domid;			/* the backend, grantee of the pages */
 	unsigned int def_order;		/* ring order for ring_bytes 0 */
 	unsigned int max_order;		/* the backend's max-page-order */
 	bool notify;			/* notify-mitigation negotiated */
 };
 
-/* *wake of pvc_dring_poll() and co: directions whose waiters to wake. */
-#define PVC_DRING_WAKE_IN	0x1
-#define PVC_DRING_WAKE_OUT	0x2
+/* *wake of pvcf_dring_poll() and co: directions whose waiters to wake. */
+#define PVCF_DRING_WAKE_IN	0x1
+#define PVCF_DRING_WAKE_OUT	0x2
 
-int pvc_dring_alloc(struct pvc_dring *d, const struct pvc_dring_conf *conf,
-		    unsigned int ring_bytes, irq_handler_t handler, void *arg);
-void pvc_dring_free(struct pvc_dring *d);
-void pvc_dring_events(struct pvc_dring *d, bool *rx, bool *tx);
-void pvc_lateeoi(int irq, bool worked);
-ssize_t pvc_dring_send(struct pvc_dring *d, struct msghdr *msg, size_t len);
-ssize_t pvc_dring_recv(struct pvc_dring *d, struct msghdr *msg, size_t len,
-		       bool peek);
-__poll_t pvc_dring_poll(struct pvc_dring *d, int rcvlowat, __poll_t events,
-			unsigned int *wake);
-__poll_t pvc_dring_watch(struct pvc_dring *d, __poll_t events,
+int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
+		     unsigned int ring_bytes, irq_handler_t handler, void *arg);
+void pvcf_dring_free(struct pvcf_dring *d);
+void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx);
+void pvcf_lateeoi(int irq, bool worked);
+ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len);
+ssize_t pvcf_dring_recv(struct pvcf_dring *d, struct msghdr *msg, size_t len,
+			bool peek);
+__poll_t pvcf_dring_poll(struct pvcf_dring *d, int rcvlowat, __poll_t events,
 			 unsigned int *wake);
-bool pvc_dring_out_pending(struct pvc_dring *d, unsigned int *wake);
-int pvc_dring_queued(struct pvc_dring *d, u32 *inq, u32 *outq);
+__poll_t pvcf_dring_watch(struct pvcf_dring *d, __poll_t events,
+			  unsigned int *wake);
+bool pvcf_dring_out_pending(struct pvcf_dring *d, unsigned int *wake);
+int pvcf_dring_queued(struct pvcf_dring *d, u32 *inq, u32 *outq);
 
 /* ---- transport sockets (tsock.c, tsock_listen.c) ---- */
 
-enum pvct_state {
-	PVCT_NEW,		/* nothing at the backend, or a failed connect */
-	PVCT_CONNECTING,
-	PVCT_CONNECTED,
-	PVCT_BINDING,
-	PVCT_BOUND,
-	PVCT_LISTENING,		/* listen in flight or done: see op_ret */
+enum pvcf_state {
+	PVCF_NEW,		/* nothing at the backend, or a failed connect */
+	PVCF_CONNECTING,
+	PVCF_CONNECTED,
+	PVCF_BINDING,
+	PVCF_BOUND,
+	PVCF_LISTENING,		/* listen in flight or done: see op_ret */
 };
 
-enum pvct_lstate {
-	PVCT_L_IDLE,		/* nothing outstanding */
-	PVCT_L_POLLING,		/* PVC_CMD_POLL in flight */
-	PVCT_L_READY,		/* the backend has a connection for us */
-	PVCT_L_ACCEPTING,	/* PVC_CMD_ACCEPT in flight for @child */
-	PVCT_L_DONE,		/* @child accepted, not yet taken */
+enum pvcf_lstate {
+	PVCF_L_IDLE,		/* nothing outstanding */
+	PVCF_L_POLLING,		/* PVC_CMD_POLL in flight */
+	PVCF_L_READY,		/* the backend has a connection for us */
+	PVCF_L_ACCEPTING,	/* PVC_CMD_ACCEPT in flight for @child */
+	PVCF_L_DONE,		/* @child accepted, not yet taken */
 };
 
 /*
  * A listening socket's part, only tsock_listen.c's; under the socket's
  * @lock except @poll_work.
  */
-struct pvct_listener {
-	enum pvct_lstate state;
-	struct pvct_sock *child;
+struct pvcf_listener {
+	enum pvcf_lstate state;
+	struct pvcalls_tsock *child;
 	int err;		/* failed poll/accept, reported once */
 	struct work_struct poll_work;
 };
@@ -397,7 +406,7 @@ struct pvct_listener {
  *  - @ring_bytes: under the family's socket lock (connect and listen
  *    write it, accept reads the listener's);
  *  - @connect_req, the autobind fields: used by the one operation in
- *    flight (pvct_enter() admits one at a time): written by its caller
+ *    flight (pvcf_enter() admits one at a time): written by its caller
  *    under the family's socket lock before its first command goes out,
  *    then only by the command callbacks and @submit_work of that
  *    operation, which run one after the other (each queued or
@@ -412,14 +421,14 @@ struct pvct_listener {
  *  - @drain_started: close only (the family's release, then
  *    @release_work, one after the other); @err_seen: the data interrupt
  *    only;
- *  - @ring: its own rules (struct pvc_dring).
+ *  - @ring: its own rules (struct pvcf_dring).
  */
-struct pvct_sock {
+struct pvcalls_tsock {
 	struct kref ref;	/* one per outstanding command + one for life */
 	u64 id;			/* wire id: opaque handle */
 	u32 xa_id;
 	spinlock_t lock;	/* see above; taken in hard irq */
-	enum pvct_state state, prev_state;
+	enum pvcf_state state, prev_state;
 	int op_ret;		/* -EINPROGRESS or result of the last op */
 	bool sock_sent;		/* PVC_CMD_SOCKET submitted */
 	bool releasing;		/* close started; no new commands */
@@ -444,40 +453,41 @@ struct pvct_sock {
 	struct list_head release_entry;	/* on the delayed releases' list */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
-	struct pvc_dring ring;
+	struct pvcf_dring ring;
 	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
-	struct pvct_listener l;	/* listening sockets */
+	struct pvcf_listener l;	/* listening sockets */
 };
 
-struct pvct_sock *pvct_alloc(void);
-void pvct_put(struct pvct_sock *t);
-void pvct_event(struct pvct_sock *t, unsigned int ev, int err);
-int pvct_submit(struct pvct_sock *t, struct pvc_request *req, pvc_cmd_cb cb,
-		bool may_sleep, u32 *req_id);
-void pvct_destroy(struct pvct_sock *t);
-void pvct_destroy_async(struct pvct_sock *t);
-int pvct_ring_setup(struct pvct_sock *t);
-bool pvct_socket_names(void);
-void pvct_names_read_locked(struct pvct_sock *t);
+struct pvcalls_tsock *pvcf_alloc(void);
+void pvcf_put(struct pvcalls_tsock *t);
+void pvcf_event(struct pvcalls_tsock *t, unsigned int ev, int err);
+int pvcf_submit(struct pvcalls_tsock *t, struct pvc_request *req,
+		pvcf_cmd_cb cb, bool may_sleep, u32 *req_id);
+void pvcf_destroy(struct pvcalls_tsock *t);
+void pvcf_destroy_async(struct pvcalls_tsock *t);
+int pvcf_ring_setup(struct pvcalls_tsock *t);
+bool pvcf_socket_names(void);
+void pvcf_names_read_locked(struct pvcalls_tsock *t);
 struct seq_file;
-int pvct_show_sockets(struct seq_file *m, void *unused);
+int pvcf_show_sockets(struct seq_file *m, void *unused);
 
 /*
  * The listener (tsock_listen.c) above the core (tsock.c): it calls the
  * core's functions above; the core reaches it only through these.
  */
-struct pvct_listen_ops {
-	void (*init)(struct pvct_sock *t);	/* new socket, no lock */
+struct pvcf_listen_ops {
+	void (*init)(struct pvcalls_tsock *t);	/* new socket, no lock */
 	/* the transport ops ->accept() and ->accept_busy() */
-	int (*accept)(struct pvct_sock *t, bool nonblock,
-		      struct pvct_sock **child);
-	bool (*accept_busy)(struct pvct_sock *t);
-	__poll_t (*poll)(struct pvct_sock *t);	/* ->poll() when listening */
-	void (*close)(struct pvct_sock *t);	/* close started */
-	void (*released)(struct pvct_sock *t);	/* RELEASE answered */
+	int (*accept)(struct pvcalls_tsock *t, bool nonblock,
+		      struct pvcalls_tsock **child);
+	bool (*accept_busy)(struct pvcalls_tsock *t);
+	/* ->poll() when listening */
+	__poll_t (*poll)(struct pvcalls_tsock *t);
+	void (*close)(struct pvcalls_tsock *t);	/* close started */
+	void (*released)(struct pvcalls_tsock *t);	/* RELEASE answered */
 };
 
-extern const struct pvct_listen_ops pvct_listen_ops;
-void pvct_init(const struct pvct_listen_ops *lops);
+extern const struct pvcf_listen_ops pvcf_listen_ops;
+void pvcf_tsock_init(const struct pvcf_listen_ops *lops);
 
 #endif /* PVCALLS_FRONT_H */

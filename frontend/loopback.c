@@ -36,17 +36,17 @@
 
 #include "transport.h"
 
-enum lt_state {
-	LT_NEW,			/* unconnected, or after a failed connect */
-	LT_CONNECTING,
-	LT_CONNECTED,		/* connected or accepted */
-	LT_LISTENING,
+enum pvcl_state {
+	PVCL_NEW,		/* unconnected, or after a failed connect */
+	PVCL_CONNECTING,
+	PVCL_CONNECTED,		/* connected or accepted */
+	PVCL_LISTENING,
 };
 
-struct pvct_sock {
+struct pvcalls_tsock {
 	struct socket *sock;	/* the kernel TCP socket */
 	spinlock_t lock;	/* the fields below; taken in softirq */
-	enum lt_state state;
+	enum pvcl_state state;
 	int op_ret;		/* -EINPROGRESS or the last op's result */
 	bool err_reported;	/* a connection's error went to SO_ERROR */
 	void *owner;
@@ -57,27 +57,27 @@ struct pvct_sock {
 	void (*orig_write_space)(struct sock *sk);
 };
 
-static atomic_t lt_sockets = ATOMIC_INIT(0);
-static struct dentry *lt_debugfs;
+static atomic_t pvcl_sockets = ATOMIC_INIT(0);
+static struct dentry *pvcl_debugfs;
 
 /* Tell the owner, if there is one yet. */
-static void lt_event_locked(struct pvct_sock *t, unsigned int ev, int err)
+static void pvcl_event_locked(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	lockdep_assert_held(&t->lock);
 	if (t->up)
 		t->up->event(t->owner, ev, err);
 }
 
-static void lt_event(struct pvct_sock *t, unsigned int ev, int err)
+static void pvcl_event(struct pvcalls_tsock *t, unsigned int ev, int err)
 {
 	spin_lock_bh(&t->lock);
-	lt_event_locked(t, ev, err);
+	pvcl_event_locked(t, ev, err);
 	spin_unlock_bh(&t->lock);
 }
 
-static enum lt_state lt_state(struct pvct_sock *t)
+static enum pvcl_state pvcl_state(struct pvcalls_tsock *t)
 {
-	enum lt_state state;
+	enum pvcl_state state;
 
 	spin_lock_bh(&t->lock);
 	state = t->state;
@@ -89,33 +89,33 @@ static enum lt_state lt_state(struct pvct_sock *t)
  * Connect finished (established, or closed by a refusal, a timeout or
  * an ICMP error), or a connection changed state (FIN, reset).
  */
-static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
+static void pvcl_state_changed(struct pvcalls_tsock *t, struct sock *sk)
 {
-	unsigned int ev = PVCT_EV_RX | PVCT_EV_TX;
+	unsigned int ev = PVCALLS_EV_RX | PVCALLS_EV_TX;
 	int state = READ_ONCE(sk->sk_state), err = 0;
 
 	spin_lock_bh(&t->lock);
-	if (t->state == LT_CONNECTING && t->op_ret == -EINPROGRESS) {
+	if (t->state == PVCL_CONNECTING && t->op_ret == -EINPROGRESS) {
 		if (state == TCP_SYN_SENT || state == TCP_SYN_RECV) {
 			spin_unlock_bh(&t->lock);
 			return;
 		}
-		ev |= PVCT_EV_STATE;
+		ev |= PVCALLS_EV_STATE;
 		if (state == TCP_CLOSE) {
 			/* read and clear, as connect() would: SO_ERROR */
 			err = sock_error(sk) ?: -ECONNREFUSED;
-			t->state = LT_NEW;
+			t->state = PVCL_NEW;
 			t->op_ret = err;
 		} else {
-			t->state = LT_CONNECTED;
+			t->state = PVCL_CONNECTED;
 			t->op_ret = 0;
 		}
-	} else if (t->state == LT_CONNECTED && !t->err_reported) {
+	} else if (t->state == PVCL_CONNECTED && !t->err_reported) {
 		/* a reset: what SO_ERROR gives, once; recv reports it too */
 		err = -READ_ONCE(sk->sk_err);
 		t->err_reported = err != 0;
 	}
-	lt_event_locked(t, ev, err);
+	pvcl_event_locked(t, ev, err);
 	spin_unlock_bh(&t->lock);
 }
 
@@ -124,31 +124,31 @@ static void lt_state_changed(struct pvct_sock *t, struct sock *sk)
  * has none (SK_USER_DATA_NOCOPY keeps its listener's from being cloned
  * into it).  Under sk_callback_lock.
  */
-static struct pvct_sock *lt_of(struct sock *sk)
+static struct pvcalls_tsock *pvcl_of(struct sock *sk)
 {
 	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
 }
 
-static void lt_sk_state_change(struct sock *sk)
+static void pvcl_sk_state_change(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = lt_of(sk);
+	t = pvcl_of(sk);
 	if (t)
-		lt_state_changed(t, sk);
+		pvcl_state_changed(t, sk);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
 /* Data, or a connection for a listener. */
-static void lt_sk_data_ready(struct sock *sk)
+static void pvcl_sk_data_ready(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = lt_of(sk);
+	t = pvcl_of(sk);
 	if (t)
-		lt_event(t, PVCT_EV_RX, 0);
+		pvcl_event(t, PVCALLS_EV_RX, 0);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
 
@@ -156,15 +156,15 @@ static void lt_sk_data_ready(struct sock *sk)
  * TCP calls this when acknowledged data freed space and a sender found
  * none (SOCK_NOSPACE): wake once there is enough to write.
  */
-static void lt_sk_write_space(struct sock *sk)
+static void pvcl_sk_write_space(struct sock *sk)
 {
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
-	t = lt_of(sk);
+	t = pvcl_of(sk);
 	if (t && sk->sk_socket && sk_stream_is_writeable(sk)) {
 		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		lt_event(t, PVCT_EV_TX, 0);
+		pvcl_event(t, PVCALLS_EV_TX, 0);
 	}
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -174,12 +174,12 @@ static void lt_sk_write_space(struct sock *sk)
  * listener of an accepted connection, which inherited the listener's
  * callbacks (ours): the originals are the listener's.
  */
-static struct pvct_sock *lt_attach(struct socket *sock,
-				   struct pvct_sock *parent,
-				   enum lt_state state)
+static struct pvcalls_tsock *pvcl_attach(struct socket *sock,
+					 struct pvcalls_tsock *parent,
+					 enum pvcl_state state)
 {
 	struct sock *sk = sock->sk;
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
@@ -198,25 +198,25 @@ static struct pvct_sock *lt_attach(struct socket *sock,
 		t->orig_write_space = sk->sk_write_space;
 	}
 	__rcu_assign_sk_user_data_with_flags(sk, t, SK_USER_DATA_NOCOPY);
-	sk->sk_state_change = lt_sk_state_change;
-	sk->sk_data_ready = lt_sk_data_ready;
-	sk->sk_write_space = lt_sk_write_space;
+	sk->sk_state_change = pvcl_sk_state_change;
+	sk->sk_data_ready = pvcl_sk_data_ready;
+	sk->sk_write_space = pvcl_sk_write_space;
 	write_unlock_bh(&sk->sk_callback_lock);
-	atomic_inc(&lt_sockets);
+	atomic_inc(&pvcl_sockets);
 	return t;
 }
 
-static struct pvct_sock *lt_create(void)
+static struct pvcalls_tsock *pvcl_create(void)
 {
 	struct socket *sock;
-	struct pvct_sock *t;
+	struct pvcalls_tsock *t;
 	int ret;
 
 	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
 			       &sock);
 	if (ret)
 		return ERR_PTR(ret);
-	t = lt_attach(sock, NULL, LT_NEW);
+	t = pvcl_attach(sock, NULL, PVCL_NEW);
 	if (!t) {
 		sock_release(sock);
 		return ERR_PTR(-ENOMEM);
@@ -224,8 +224,8 @@ static struct pvct_sock *lt_create(void)
 	return t;
 }
 
-static void lt_set_owner(struct pvct_sock *t, void *owner,
-			 const struct pvcalls_upcalls *up)
+static void pvcl_set_owner(struct pvcalls_tsock *t, void *owner,
+			   const struct pvcalls_upcalls *up)
 {
 	spin_lock_bh(&t->lock);
 	t->owner = owner;
@@ -238,7 +238,7 @@ static void lt_set_owner(struct pvct_sock *t, void *owner,
  * socket is closed as close() closes a TCP socket (queued data is still
  * sent, unread data resets the connection, a listener's port is free).
  */
-static void lt_release(struct pvct_sock *t)
+static void pvcl_release(struct pvcalls_tsock *t)
 {
 	struct sock *sk = t->sock->sk;
 	const struct pvcalls_upcalls *up;
@@ -260,20 +260,20 @@ static void lt_release(struct pvct_sock *t)
 	sock_release(t->sock);
 	if (up)
 		up->released(owner);
-	atomic_dec(&lt_sockets);
+	atomic_dec(&pvcl_sockets);
 	kfree(t);
 }
 
-static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
-		      unsigned int ring_bytes)
+static int pvcl_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
+			unsigned int ring_bytes)
 {
 	struct socket *sock = t->sock;
 	int ret = 0;
 
 	spin_lock_bh(&t->lock);
-	if (t->state == LT_CONNECTING)
+	if (t->state == PVCL_CONNECTING)
 		ret = -EALREADY;
-	else if (t->state != LT_NEW)
+	else if (t->state != PVCL_NEW)
 		ret = -EISCONN;
 	spin_unlock_bh(&t->lock);
 	if (ret)
@@ -290,7 +290,7 @@ static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 	release_sock(sock->sk);
 
 	spin_lock_bh(&t->lock);
-	t->state = LT_CONNECTING;
+	t->state = PVCL_CONNECTING;
 	t->op_ret = -EINPROGRESS;
 	t->err_reported = false;
 	spin_unlock_bh(&t->lock);
@@ -301,14 +301,14 @@ static int lt_connect(struct pvct_sock *t, const struct sockaddr_in *sin,
 		return 0;
 	spin_lock_bh(&t->lock);
 	if (t->op_ret == -EINPROGRESS) {
-		t->state = ret ? LT_NEW : LT_CONNECTED;
+		t->state = ret ? PVCL_NEW : PVCL_CONNECTED;
 		t->op_ret = ret;
 	}
 	spin_unlock_bh(&t->lock);
 	return ret;
 }
 
-static int lt_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
+static int pvcl_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
 {
 	int ret;
 
@@ -321,26 +321,26 @@ static int lt_bind(struct pvct_sock *t, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int lt_listen(struct pvct_sock *t, int backlog,
-		     unsigned int ring_bytes)
+static int pvcl_listen(struct pvcalls_tsock *t, int backlog,
+		       unsigned int ring_bytes)
 {
-	enum lt_state state = lt_state(t);
+	enum pvcl_state state = pvcl_state(t);
 	int ret;
 
-	if (state == LT_CONNECTING || state == LT_CONNECTED)
+	if (state == PVCL_CONNECTING || state == PVCL_CONNECTED)
 		return -EINVAL;
 	ret = kernel_listen(t->sock, backlog);
 	if (ret)
 		return ret;
 	spin_lock_bh(&t->lock);
-	t->state = LT_LISTENING;
+	t->state = PVCL_LISTENING;
 	t->op_ret = 0;
 	spin_unlock_bh(&t->lock);
 	return 0;
 }
 
 /* The kernel socket knows both names: they replace the family's idea. */
-static void lt_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void pvcl_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -348,7 +348,7 @@ static void lt_local_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static void lt_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
+static void pvcl_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -356,7 +356,7 @@ static void lt_peer_addr(struct pvct_sock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static int lt_op_result(struct pvct_sock *t)
+static int pvcl_op_result(struct pvcalls_tsock *t)
 {
 	int ret;
 
@@ -366,21 +366,21 @@ static int lt_op_result(struct pvct_sock *t)
 	return ret;
 }
 
-static int lt_accept(struct pvct_sock *t, bool nonblock,
-		     struct pvct_sock **child)
+static int pvcl_accept(struct pvcalls_tsock *t, bool nonblock,
+		       struct pvcalls_tsock **child)
 {
 	struct socket *newsock;
-	struct pvct_sock *c;
+	struct pvcalls_tsock *c;
 	int ret;
 
-	if (lt_state(t) != LT_LISTENING)
+	if (pvcl_state(t) != PVCL_LISTENING)
 		return -EINVAL;
 	ret = kernel_accept(t->sock, &newsock, O_NONBLOCK);
 	if (ret == -EAGAIN)
 		return nonblock ? -EAGAIN : -EINPROGRESS;
 	if (ret)
 		return ret;
-	c = lt_attach(newsock, t, LT_CONNECTED);
+	c = pvcl_attach(newsock, t, PVCL_CONNECTED);
 	if (!c) {
 		sock_release(newsock);
 		return -ENOMEM;
@@ -390,9 +390,9 @@ static int lt_accept(struct pvct_sock *t, bool nonblock,
 }
 
 /* A blocking accept waits while no connection is queued. */
-static bool lt_accept_busy(struct pvct_sock *t)
+static bool pvcl_accept_busy(struct pvcalls_tsock *t)
 {
-	return lt_state(t) == LT_LISTENING &&
+	return pvcl_state(t) == PVCL_LISTENING &&
 		reqsk_queue_empty(&inet_csk(t->sock->sk)->icsk_accept_queue);
 }
 
@@ -403,16 +403,17 @@ static bool lt_accept_busy(struct pvct_sock *t)
  * sk_write_space follows when there is; sk_data_ready comes with every
  * arrival.
  */
-static __poll_t lt_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
+static __poll_t pvcl_poll(struct pvcalls_tsock *t, int rcvlowat,
+			  __poll_t events)
 {
 	struct socket *sock = t->sock;
-	enum lt_state state = lt_state(t);
+	enum pvcl_state state = pvcl_state(t);
 	__poll_t mask;
 
-	if (state != LT_CONNECTED && state != LT_LISTENING)
+	if (state != PVCL_CONNECTED && state != PVCL_LISTENING)
 		return 0;
 	mask = sock->ops->poll(NULL, sock, NULL);
-	if (state == LT_LISTENING)
+	if (state == PVCL_LISTENING)
 		return mask & (EPOLLIN | EPOLLRDNORM);
 	if (rcvlowat > 1 && (mask & EPOLLIN) &&
 	    !(mask & (EPOLLERR | EPOLLRDHUP | EPOLLHUP)) &&
@@ -422,29 +423,29 @@ static __poll_t lt_poll(struct pvct_sock *t, int rcvlowat, __poll_t events)
 }
 
 /* Arm sk_write_space even if there is room now. */
-static __poll_t lt_watch(struct pvct_sock *t, __poll_t events)
+static __poll_t pvcl_watch(struct pvcalls_tsock *t, __poll_t events)
 {
-	if (lt_state(t) != LT_CONNECTED)
+	if (pvcl_state(t) != PVCL_CONNECTED)
 		return 0;
 	if (events & EPOLLOUT) {
 		set_bit(SOCK_NOSPACE, &t->sock->flags);
 		smp_mb__after_atomic();	/* flag before TCP's next look */
 	}
-	return lt_poll(t, 1, events);
+	return pvcl_poll(t, 1, events);
 }
 
 /*
  * One nonblocking call of the kernel socket on at most @len bytes of
  * the family's @msg (its iterator moves on by what was copied).
  */
-static ssize_t lt_xfer(struct pvct_sock *t, struct msghdr *msg, size_t len,
-		       bool out, int flags)
+static ssize_t pvcl_xfer(struct pvcalls_tsock *t, struct msghdr *msg,
+			 size_t len, bool out, int flags)
 {
 	size_t count = iov_iter_count(&msg->msg_iter);
 	unsigned int saved = msg->msg_flags;
 	ssize_t ret;
 
-	if (lt_state(t) != LT_CONNECTED)
+	if (pvcl_state(t) != PVCL_CONNECTED)
 		return -ENOTCONN;
 	len = min(len, count);
 	iov_iter_truncate(&msg->msg_iter, len);
@@ -459,25 +460,26 @@ static ssize_t lt_xfer(struct pvct_sock *t, struct msghdr *msg, size_t len,
 	return ret;
 }
 
-static ssize_t lt_send(struct pvct_sock *t, struct msghdr *msg, size_t len)
+static ssize_t pvcl_send(struct pvcalls_tsock *t, struct msghdr *msg,
+			 size_t len)
 {
-	return lt_xfer(t, msg, len, true, 0);
+	return pvcl_xfer(t, msg, len, true, 0);
 }
 
-static ssize_t lt_recv(struct pvct_sock *t, struct msghdr *msg, size_t len,
-		       bool peek)
+static ssize_t pvcl_recv(struct pvcalls_tsock *t, struct msghdr *msg,
+			 size_t len, bool peek)
 {
-	return lt_xfer(t, msg, len, false, peek ? MSG_PEEK : 0);
+	return pvcl_xfer(t, msg, len, false, peek ? MSG_PEEK : 0);
 }
 
 /* As TCP's SIOCINQ and SIOCOUTQ. */
-static void lt_queued(struct pvct_sock *t, int *inq, int *outq)
+static void pvcl_queued(struct pvcalls_tsock *t, int *inq, int *outq)
 {
 	struct sock *sk = t->sock->sk;
 
 	*inq = 0;
 	*outq = 0;
-	if (lt_state(t) != LT_CONNECTED)
+	if (pvcl_state(t) != PVCL_CONNECTED)
 		return;
 	lock_sock(sk);
 	*inq = tcp_inq(sk);
@@ -486,53 +488,54 @@ static void lt_queued(struct pvct_sock *t, int *inq, int *outq)
 }
 
 const struct pvcalls_transport_ops pvcalls_loopback_transport = {
-	.create = lt_create,
-	.set_owner = lt_set_owner,
-	.release = lt_release,
-	.connect = lt_connect,
-	.bind = lt_bind,
-	.listen = lt_listen,
-	.local_addr = lt_local_addr,
-	.peer_addr = lt_peer_addr,
-	.op_result = lt_op_result,
-	.accept = lt_accept,
-	.accept_busy = lt_accept_busy,
-	.poll = lt_poll,
-	.watch = lt_watch,
-	.send = lt_send,
-	.recv = lt_recv,
-	.queued = lt_queued,
+	.create = pvcl_create,
+	.set_owner = pvcl_set_owner,
+	.release = pvcl_release,
+	.connect = pvcl_connect,
+	.bind = pvcl_bind,
+	.listen = pvcl_listen,
+	.local_addr = pvcl_local_addr,
+	.peer_addr = pvcl_peer_addr,
+	.op_result = pvcl_op_result,
+	.accept = pvcl_accept,
+	.accept_busy = pvcl_accept_busy,
+	.poll = pvcl_poll,
+	.watch = pvcl_watch,
+	.send = pvcl_send,
+	.recv = pvcl_recv,
+	.queued = pvcl_queued,
 };
-EXPORT_SYMBOL_GPL(pvcalls_loopback_transport);	/* af_pvcalls.c, pvc_family_claim() */
+EXPORT_SYMBOL_GPL(pvcalls_loopback_transport);	/* pvcalls_family_claim() */
 
 /* debugfs "stats": the sockets held, which the selftests check for 0. */
-static int lt_stats_show(struct seq_file *m, void *v)
+static int pvcl_stats_show(struct seq_file *m, void *v)
 {
-	seq_printf(m, "sockets %d\n", atomic_read(&lt_sockets));
+	seq_printf(m, "sockets %d\n", atomic_read(&pvcl_sockets));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(lt_stats);
+DEFINE_SHOW_ATTRIBUTE(pvcl_stats);
 
-static int __init lt_init(void)
+static int __init pvcl_init(void)
 {
 	int ret;
 
 	ret = pvcalls_family_init(&pvcalls_loopback_transport);
 	if (ret)
 		return ret;
-	lt_debugfs = debugfs_create_dir("pvcalls-loopback", NULL);
-	debugfs_create_file("stats", 0444, lt_debugfs, NULL, &lt_stats_fops);
+	pvcl_debugfs = debugfs_create_dir("pvcalls-loopback", NULL);
+	debugfs_create_file("stats", 0444, pvcl_debugfs, NULL,
+			    &pvcl_stats_fops);
 	return 0;
 }
 
 /* Only reached with no socket left: each pins the module. */
-static void __exit lt_exit(void)
+static void __exit pvcl_exit(void)
 {
-	debugfs_remove_recursive(lt_debugfs);
+	debugfs_remove_recursive(pvcl_debugfs);
 	pvcalls_family_exit();
 }
 
-module_init(lt_init);
-module_exit(lt_exit);
+module_init(pvcl_init);
+module_exit(pvcl_exit);
 MODULE_DESCRIPTION("PV Calls socket family over this kernel's TCP (no Xen)");
 MODULE_LICENSE("GPL");

@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one interface between the PV Calls socket family (af_pvcalls.c) and
- * its transport (the Xen command ring and data rings).  The family never
- * touches Xen; the transport never touches struct socket.  A fake
- * transport implementing these ops is enough to exercise the family.
+ * its transports: the Xen one (the command ring and data rings: tsock.c
+ * and the files below it) and the loopback one (this kernel's TCP:
+ * loopback.c).  The family never touches Xen; a transport never touches
+ * struct socket.
  *
- * A transport socket (struct pvct_sock) is opaque to the family.  Its
- * owner is the family's struct sock: the transport calls the upcalls
- * with that pointer until it calls ->released(), after which it never
- * touches the owner again.  The family keeps the owner alive (a sock
- * reference) until ->released() runs.
+ * A transport socket (struct pvcalls_tsock) is opaque to the family:
+ * each transport defines it, the Xen one in front.h, the loopback one in
+ * loopback.c.  Its owner is the family's struct sock: the transport
+ * calls the upcalls with that pointer until it calls ->released(), after
+ * which it never touches the owner again.  The family keeps the owner
+ * alive (a sock reference) until ->released() runs.
  *
  * Return conventions: 0 or a negative errno; -EINPROGRESS means "an
  * operation is in flight, wait for an upcall and ask again".
@@ -22,12 +24,12 @@
 
 struct msghdr;
 struct sockaddr_in;
-struct pvct_sock;
+struct pvcalls_tsock;
 
 /* Events passed to pvcalls_upcalls.event(). */
-#define PVCT_EV_RX	0x1	/* new data, EOF, error or a connection */
-#define PVCT_EV_TX	0x2	/* space in the send ring */
-#define PVCT_EV_STATE	0x4	/* connect/bind/listen finished or failed */
+#define PVCALLS_EV_RX		0x1	/* data, EOF, error or a connection */
+#define PVCALLS_EV_TX		0x2	/* space in the send ring */
+#define PVCALLS_EV_STATE	0x4	/* connect/bind/listen ended */
 
 struct pvcalls_upcalls {
 	/*
@@ -42,12 +44,12 @@ struct pvcalls_upcalls {
 
 struct pvcalls_transport_ops {
 	/* New unconnected socket, no backend state yet; ERR_PTR on error. */
-	struct pvct_sock *(*create)(void);
+	struct pvcalls_tsock *(*create)(void);
 	/* Attach the family's socket; before it, no upcall is made. */
-	void (*set_owner)(struct pvct_sock *t, void *owner,
+	void (*set_owner)(struct pvcalls_tsock *t, void *owner,
 			  const struct pvcalls_upcalls *up);
 	/* Close: the transport frees everything, then calls ->released(). */
-	void (*release)(struct pvct_sock *t);
+	void (*release)(struct pvcalls_tsock *t);
 
 	/*
 	 * Start connect/bind/listen; completion is seen via op_result().
@@ -55,17 +57,17 @@ struct pvcalls_transport_ops {
 	 * SO_RCVBUF), which sizes the data ring of the connection, or of
 	 * each connection the listener accepts; 0 for the default.
 	 */
-	int (*connect)(struct pvct_sock *t, const struct sockaddr_in *sin,
+	int (*connect)(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
 		       unsigned int ring_bytes);
-	int (*bind)(struct pvct_sock *t, const struct sockaddr_in *sin);
-	int (*listen)(struct pvct_sock *t, int backlog,
+	int (*bind)(struct pvcalls_tsock *t, const struct sockaddr_in *sin);
+	int (*listen)(struct pvcalls_tsock *t, int backlog,
 		      unsigned int ring_bytes);
 	/* Local address and port of a connect, or 0 for unknown parts. */
-	void (*local_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
+	void (*local_addr)(struct pvcalls_tsock *t, struct sockaddr_in *sin);
 	/* Replace @sin with the peer's name where the transport knows it. */
-	void (*peer_addr)(struct pvct_sock *t, struct sockaddr_in *sin);
+	void (*peer_addr)(struct pvcalls_tsock *t, struct sockaddr_in *sin);
 	/* -EINPROGRESS while the last operation runs, then its result. */
-	int (*op_result)(struct pvct_sock *t);
+	int (*op_result)(struct pvcalls_tsock *t);
 
 	/*
 	 * Take an accepted connection.  @nonblock: only ask the backend
@@ -73,10 +75,10 @@ struct pvcalls_transport_ops {
 	 * Returns 0 and *@child, -EAGAIN (nothing yet), -EINPROGRESS (an
 	 * accept is in flight) or an error.
 	 */
-	int (*accept)(struct pvct_sock *t, bool nonblock,
-		      struct pvct_sock **child);
+	int (*accept)(struct pvcalls_tsock *t, bool nonblock,
+		      struct pvcalls_tsock **child);
 	/* True while accept() would return -EINPROGRESS. */
-	bool (*accept_busy)(struct pvct_sock *t);
+	bool (*accept_busy)(struct pvcalls_tsock *t);
 
 	/*
 	 * Readiness of a connected or listening socket: EPOLLIN,
@@ -87,7 +89,8 @@ struct pvcalls_transport_ops {
 	 * wait queue when that becomes true (call it after
 	 * prepare_to_wait() or poll_wait()).
 	 */
-	__poll_t (*poll)(struct pvct_sock *t, int rcvlowat, __poll_t events);
+	__poll_t (*poll)(struct pvcalls_tsock *t, int rcvlowat,
+			 __poll_t events);
 	/*
 	 * Like poll, but make sure the next arrival of input (EPOLLIN) or
 	 * of space (EPOLLOUT) wakes the wait queue even if it is ready
@@ -95,21 +98,22 @@ struct pvcalls_transport_ops {
 	 * (edge-triggered epoll after a recv, or after a send that found
 	 * no space).  Returns the readiness read afterwards.
 	 */
-	__poll_t (*watch)(struct pvct_sock *t, __poll_t events);
+	__poll_t (*watch)(struct pvcalls_tsock *t, __poll_t events);
 
 	/*
 	 * Copy to/from the data ring, never blocking.  send: bytes queued,
 	 * -EAGAIN when the ring is full, or an errno.  recv: bytes copied,
 	 * 0 at end of file, -EAGAIN when empty, or an errno.
 	 */
-	ssize_t (*send)(struct pvct_sock *t, struct msghdr *msg, size_t len);
-	ssize_t (*recv)(struct pvct_sock *t, struct msghdr *msg, size_t len,
+	ssize_t (*send)(struct pvcalls_tsock *t, struct msghdr *msg,
+			size_t len);
+	ssize_t (*recv)(struct pvcalls_tsock *t, struct msghdr *msg, size_t len,
 			bool peek);
 	/*
 	 * Bytes readable now and bytes sent that the peer has not taken
 	 * yet (SIOCINQ, SIOCOUTQ); both 0 unless connected.
 	 */
-	void (*queued)(struct pvct_sock *t, int *inq, int *outq);
+	void (*queued)(struct pvcalls_tsock *t, int *inq, int *outq);
 };
 
 /* The transports: xen-pvcalls-front's and pvcalls-loopback's (loopback.c). */

@@ -5,7 +5,7 @@
  * v1 lets at most one PVC_CMD_ACCEPT or PVC_CMD_POLL be outstanding on
  * a passive socket, and the backend answers an accept only once a
  * connection has arrived.  So a listener runs a small state machine
- * (enum pvct_lstate):
+ * (enum pvcf_lstate):
  *
  *   IDLE --poll()/nonblocking accept--> POLLING --answer--> READY
  *   IDLE or READY --accept--> ACCEPTING --answer--> DONE --taken--> IDLE
@@ -25,44 +25,44 @@
 
 #include "front.h"
 
-static void pvct_poll_done(void *ctx, const struct pvc_response *rsp)
+static void pvcf_poll_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx;
+	struct pvcalls_tsock *t = ctx;
 
 	spin_lock_irq(&t->lock);
-	if (t->l.state == PVCT_L_POLLING) {
+	if (t->l.state == PVCF_L_POLLING) {
 		if (!rsp->ret) {
-			t->l.state = PVCT_L_READY;
+			t->l.state = PVCF_L_READY;
 		} else {
-			t->l.state = PVCT_L_IDLE;
+			t->l.state = PVCF_L_IDLE;
 			if (!t->releasing)
 				t->l.err = rsp->ret < 0 && rsp->ret >= -MAX_ERRNO ?
 					rsp->ret : -EIO;
 		}
 	}
 	spin_unlock_irq(&t->lock);
-	pvct_event(t, PVCT_EV_RX, 0);
-	pvct_put(t);
+	pvcf_event(t, PVCALLS_EV_RX, 0);
+	pvcf_put(t);
 }
 
-static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
+static void pvcf_accept_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvct_sock *t = ctx, *drop = NULL, *c;
-	bool names = !rsp->ret && pvct_socket_names();
+	struct pvcalls_tsock *t = ctx, *drop = NULL, *c;
+	bool names = !rsp->ret && pvcf_socket_names();
 
 	spin_lock_irq(&t->lock);
 	c = t->l.child;
-	if (t->l.state == PVCT_L_ACCEPTING && c) {
+	if (t->l.state == PVCF_L_ACCEPTING && c) {
 		/* one lockdep class: listener then child (front.h) */
 		spin_lock_nested(&c->lock, SINGLE_DEPTH_NESTING);
 		if (!rsp->ret && !t->releasing) {
-			c->state = PVCT_CONNECTED;
+			c->state = PVCF_CONNECTED;
 			if (names)
-				pvct_names_read_locked(c);
-			t->l.state = PVCT_L_DONE;
+				pvcf_names_read_locked(c);
+			t->l.state = PVCF_L_DONE;
 		} else {
 			t->l.child = NULL;
-			t->l.state = PVCT_L_IDLE;
+			t->l.state = PVCF_L_IDLE;
 			drop = c;
 			/* a failed accept left nothing at the backend */
 			if (rsp->ret)
@@ -75,75 +75,76 @@ static void pvct_accept_done(void *ctx, const struct pvc_response *rsp)
 	}
 	spin_unlock_irq(&t->lock);
 	if (drop)
-		pvct_destroy_async(drop);
-	pvct_event(t, PVCT_EV_RX, 0);
-	pvct_put(t);
+		pvcf_destroy_async(drop);
+	pvcf_event(t, PVCALLS_EV_RX, 0);
+	pvcf_put(t);
 }
 
 /* Send POLL for @t, now in POLLING; back to IDLE if it cannot go out. */
-static int pvct_send_poll(struct pvct_sock *t, bool may_sleep)
+static int pvcf_send_poll(struct pvcalls_tsock *t, bool may_sleep)
 {
 	struct pvc_request req;
 	int ret;
 
-	pvc_req_init(&req, PVC_CMD_POLL);
+	pvcf_req_init(&req, PVC_CMD_POLL);
 	req.u.poll.id = t->id;
-	ret = pvct_submit(t, &req, pvct_poll_done, may_sleep, NULL);
+	ret = pvcf_submit(t, &req, pvcf_poll_done, may_sleep, NULL);
 	if (ret) {
 		spin_lock_irq(&t->lock);
-		t->l.state = PVCT_L_IDLE;
+		t->l.state = PVCF_L_IDLE;
 		spin_unlock_irq(&t->lock);
 	}
 	return ret;
 }
 
-static void pvct_poll_work(struct work_struct *work)
+static void pvcf_poll_work(struct work_struct *work)
 {
-	struct pvct_sock *t = container_of(work, struct pvct_sock, l.poll_work);
+	struct pvcalls_tsock *t = container_of(work, struct pvcalls_tsock,
+					       l.poll_work);
 	bool go;
 	int ret;
 
 	spin_lock_irq(&t->lock);
-	go = t->l.state == PVCT_L_IDLE && !t->releasing && !t->l.err &&
+	go = t->l.state == PVCF_L_IDLE && !t->releasing && !t->l.err &&
 		!t->dead;
 	if (go)
-		t->l.state = PVCT_L_POLLING;
+		t->l.state = PVCF_L_POLLING;
 	spin_unlock_irq(&t->lock);
 	if (go) {
-		ret = pvct_send_poll(t, true);
+		ret = pvcf_send_poll(t, true);
 		/* no slot for a while: a poller asks again, and kicks us */
 		if (ret == -ETIMEDOUT)
-			pvct_event(t, PVCT_EV_RX, 0);
+			pvcf_event(t, PVCALLS_EV_RX, 0);
 	}
-	pvct_put(t);
+	pvcf_put(t);
 }
 
 /* Ask for readiness in the background; never sleeps. */
-static void pvct_kick_poll(struct pvct_sock *t)
+static void pvcf_kick_poll(struct pvcalls_tsock *t)
 {
 	kref_get(&t->ref);
-	if (!queue_work(pvc_front.sock_wq, &t->l.poll_work))
-		pvct_put(t);	/* already queued: not the last reference */
+	if (!queue_work(pvcf_front.sock_wq, &t->l.poll_work))
+		pvcf_put(t);	/* already queued: not the last reference */
 }
 
-static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
+static int pvcf_start_accept(struct pvcalls_tsock *t, enum pvcf_lstate was)
 {
 	struct pvc_request req;
-	struct pvct_sock *c;
+	struct pvcalls_tsock *c;
 	int ret;
 
-	pvc_req_init(&req, PVC_CMD_ACCEPT);
-	c = pvct_alloc();
+	pvcf_req_init(&req, PVC_CMD_ACCEPT);
+	c = pvcf_alloc();
 	if (!c) {
 		ret = -ENOMEM;
 		goto fail;
 	}
 	c->ring_bytes = READ_ONCE(t->ring_bytes);
-	ret = pvct_ring_setup(c);
+	ret = pvcf_ring_setup(c);
 	if (ret)
 		goto fail_child;
 	c->sock_sent = true;	/* the backend creates it on accept */
-	c->state = PVCT_NEW;
+	c->state = PVCF_NEW;
 	req.u.accept.id = t->id;
 	req.u.accept.id_new = c->id;
 	req.u.accept.ref = c->ring.iref;
@@ -152,7 +153,7 @@ static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 	spin_lock_irq(&t->lock);
 	t->l.child = c;
 	spin_unlock_irq(&t->lock);
-	ret = pvct_submit(t, &req, pvct_accept_done, true, NULL);
+	ret = pvcf_submit(t, &req, pvcf_accept_done, true, NULL);
 	if (!ret)
 		return -EINPROGRESS;
 	spin_lock_irq(&t->lock);
@@ -160,7 +161,7 @@ static int pvct_start_accept(struct pvct_sock *t, enum pvct_lstate was)
 	spin_unlock_irq(&t->lock);
 	c->sock_sent = false;
 fail_child:
-	pvct_destroy(c);
+	pvcf_destroy(c);
 fail:
 	spin_lock_irq(&t->lock);
 	t->l.state = was;
@@ -168,14 +169,14 @@ fail:
 	return ret;
 }
 
-static int pvct_accept(struct pvct_sock *t, bool nonblock,
-		       struct pvct_sock **child)
+static int pvcf_accept(struct pvcalls_tsock *t, bool nonblock,
+		       struct pvcalls_tsock **child)
 {
-	enum pvct_lstate was;
+	enum pvcf_lstate was;
 	int ret;
 
 	spin_lock_irq(&t->lock);
-	if (t->state != PVCT_LISTENING || t->op_ret) {
+	if (t->state != PVCF_LISTENING || t->op_ret) {
 		spin_unlock_irq(&t->lock);
 		return -EINVAL;
 	}
@@ -185,19 +186,19 @@ static int pvct_accept(struct pvct_sock *t, bool nonblock,
 	}
 	was = t->l.state;
 	switch (was) {
-	case PVCT_L_DONE:
+	case PVCF_L_DONE:
 		*child = t->l.child;
 		t->l.child = NULL;
-		t->l.state = PVCT_L_IDLE;
+		t->l.state = PVCF_L_IDLE;
 		spin_unlock_irq(&t->lock);
 		return 0;
-	case PVCT_L_ACCEPTING:
+	case PVCF_L_ACCEPTING:
 		spin_unlock_irq(&t->lock);
 		return -EINPROGRESS;
-	case PVCT_L_POLLING:
+	case PVCF_L_POLLING:
 		spin_unlock_irq(&t->lock);
 		return nonblock ? -EAGAIN : -EINPROGRESS;
-	case PVCT_L_IDLE:
+	case PVCF_L_IDLE:
 		if (t->l.err) {
 			ret = t->l.err;
 			t->l.err = 0;
@@ -205,34 +206,34 @@ static int pvct_accept(struct pvct_sock *t, bool nonblock,
 			return ret;
 		}
 		if (nonblock) {
-			t->l.state = PVCT_L_POLLING;
+			t->l.state = PVCF_L_POLLING;
 			spin_unlock_irq(&t->lock);
 			/* no wait for a slot: poll() asks in the background */
-			ret = pvct_send_poll(t, false);
+			ret = pvcf_send_poll(t, false);
 			return ret ?: -EAGAIN;
 		}
 		fallthrough;
-	case PVCT_L_READY:
-		t->l.state = PVCT_L_ACCEPTING;
+	case PVCF_L_READY:
+		t->l.state = PVCF_L_ACCEPTING;
 		spin_unlock_irq(&t->lock);
-		return pvct_start_accept(t, was);
+		return pvcf_start_accept(t, was);
 	}
 	spin_unlock_irq(&t->lock);
 	return -EINVAL;
 }
 
-static bool pvct_accept_busy(struct pvct_sock *t)
+static bool pvcf_accept_busy(struct pvcalls_tsock *t)
 {
 	bool busy;
 
 	spin_lock_irq(&t->lock);
-	busy = !t->dead && (t->l.state == PVCT_L_ACCEPTING ||
-			    t->l.state == PVCT_L_POLLING);
+	busy = !t->dead && (t->l.state == PVCF_L_ACCEPTING ||
+			    t->l.state == PVCF_L_POLLING);
 	spin_unlock_irq(&t->lock);
 	return busy;
 }
 
-static __poll_t pvct_listen_poll(struct pvct_sock *t)
+static __poll_t pvcf_listen_poll(struct pvcalls_tsock *t)
 {
 	__poll_t mask = 0;
 	bool kick = false;
@@ -244,39 +245,39 @@ static __poll_t pvct_listen_poll(struct pvct_sock *t)
 		mask = 0;
 	else if (t->dead || t->l.err)
 		mask = EPOLLERR;
-	else if (t->l.state == PVCT_L_READY || t->l.state == PVCT_L_DONE)
+	else if (t->l.state == PVCF_L_READY || t->l.state == PVCF_L_DONE)
 		mask = EPOLLIN | EPOLLRDNORM;
-	else if (t->l.state == PVCT_L_IDLE && !t->releasing)
+	else if (t->l.state == PVCF_L_IDLE && !t->releasing)
 		kick = true;
 	spin_unlock_irqrestore(&t->lock, flags);
 	if (kick)
-		pvct_kick_poll(t);
+		pvcf_kick_poll(t);
 	return mask;
 }
 
 /*
  * The backend answered RELEASE for listener @t (or is gone): release an
  * accepted child nobody took.  An accept or poll still outstanding keeps
- * its child until it is answered (pvct_accept_done()).
+ * its child until it is answered (pvcf_accept_done()).
  */
-static void pvct_listen_release(struct pvct_sock *t)
+static void pvcf_listen_release(struct pvcalls_tsock *t)
 {
-	struct pvct_sock *c = NULL;
+	struct pvcalls_tsock *c = NULL;
 
 	spin_lock_irq(&t->lock);
-	if (t->l.state == PVCT_L_DONE) {
+	if (t->l.state == PVCF_L_DONE) {
 		c = t->l.child;
 		t->l.child = NULL;
-		t->l.state = PVCT_L_IDLE;
+		t->l.state = PVCF_L_IDLE;
 	}
 	spin_unlock_irq(&t->lock);
 	if (c)
-		pvct_destroy_async(c);
+		pvcf_destroy_async(c);
 }
 
-static void pvct_listen_init(struct pvct_sock *t)
+static void pvcf_listen_init(struct pvcalls_tsock *t)
 {
-	INIT_WORK(&t->l.poll_work, pvct_poll_work);
+	INIT_WORK(&t->l.poll_work, pvcf_poll_work);
 }
 
 /*
@@ -285,17 +286,17 @@ static void pvct_listen_init(struct pvct_sock *t)
  * sends is harmless: the backend answers it, with ECONNABORTED before
  * our RELEASE or ENOENT after it.
  */
-static void pvct_listen_close(struct pvct_sock *t)
+static void pvcf_listen_close(struct pvcalls_tsock *t)
 {
 	if (cancel_work(&t->l.poll_work))
-		pvct_put(t);
+		pvcf_put(t);
 }
 
-const struct pvct_listen_ops pvct_listen_ops = {
-	.init = pvct_listen_init,
-	.accept = pvct_accept,
-	.accept_busy = pvct_accept_busy,
-	.poll = pvct_listen_poll,
-	.close = pvct_listen_close,
-	.released = pvct_listen_release,
+const struct pvcf_listen_ops pvcf_listen_ops = {
+	.init = pvcf_listen_init,
+	.accept = pvcf_accept,
+	.accept_busy = pvcf_accept_busy,
+	.poll = pvcf_listen_poll,
+	.close = pvcf_listen_close,
+	.released = pvcf_listen_release,
 };

@@ -9,7 +9,7 @@
  *   backend Connected: the command ring goes live; we are Connected.
  * Any other answer is logged and the device is not connected.
  *
- * Teardown lives in pvc_front_down() only: it stops the command ring
+ * Teardown lives in pvcf_front_down() only: it stops the command ring
  * (finishing outstanding commands with -ENETDOWN) and marks every
  * socket dead.  Data rings stay allocated until their socket closes.
  */
@@ -21,59 +21,59 @@
 
 #include "front.h"
 
-struct pvc_front pvc_front = {
-	.lock = __MUTEX_INITIALIZER(pvc_front.lock),
-	.socks = XARRAY_INIT(pvc_front.socks, XA_FLAGS_ALLOC1),
+struct pvcf_front pvcf_front = {
+	.lock = __MUTEX_INITIALIZER(pvcf_front.lock),
+	.socks = XARRAY_INIT(pvcf_front.socks, XA_FLAGS_ALLOC1),
 };
 
 /*
- * At module init, after the transport registered (pvc_front_register())
+ * At module init, after the transport registered (pvcf_front_register())
  * and before any socket: the workqueues and the command ring.
  */
-int pvc_front_setup(void)
+int pvcf_front_setup(void)
 {
-	pvc_front.wq = alloc_ordered_workqueue("pvcalls-front",
-					       WQ_MEM_RECLAIM);
-	if (!pvc_front.wq)
+	pvcf_front.wq = alloc_ordered_workqueue("pvcalls-front",
+						WQ_MEM_RECLAIM);
+	if (!pvcf_front.wq)
 		return -ENOMEM;
-	pvc_front.sock_wq = alloc_workqueue("pvcalls-front-sock",
-					    WQ_MEM_RECLAIM, 0);
-	if (!pvc_front.sock_wq) {
-		destroy_workqueue(pvc_front.wq);
+	pvcf_front.sock_wq = alloc_workqueue("pvcalls-front-sock",
+					     WQ_MEM_RECLAIM, 0);
+	if (!pvcf_front.sock_wq) {
+		destroy_workqueue(pvcf_front.wq);
 		return -ENOMEM;
 	}
-	pvc_cmdring_init(&pvc_front.cmd, pvc_front.wq,
-			 pvc_front.upcalls->slots_freed);
+	pvcf_cmdring_init(&pvcf_front.cmd, pvcf_front.wq,
+			  pvcf_front.upcalls->slots_freed);
 	return 0;
 }
 
 /* Waits for work still running after the last socket went away. */
-void pvc_front_teardown(void)
+void pvcf_front_teardown(void)
 {
-	destroy_workqueue(pvc_front.sock_wq);
-	destroy_workqueue(pvc_front.wq);
+	destroy_workqueue(pvcf_front.sock_wq);
+	destroy_workqueue(pvcf_front.wq);
 }
 
-/* Once, at module init, before pvc_front_setup(). */
-void pvc_front_register(const struct pvc_front_upcalls *up)
+/* Once, at module init, before pvcf_front_setup(). */
+void pvcf_front_register(const struct pvcf_front_upcalls *up)
 {
-	pvc_front.upcalls = up;
+	pvcf_front.upcalls = up;
 }
 
-int pvc_dev_get(struct pvc_dev_info *info)
+int pvcf_dev_get(struct pvcf_dev_info *info)
 {
 	int ret = -ENETDOWN;
 
-	mutex_lock(&pvc_front.lock);
-	if (pvc_front.up) {
-		*info = pvc_front.info;
+	mutex_lock(&pvcf_front.lock);
+	if (pvcf_front.up) {
+		*info = pvcf_front.info;
 		ret = 0;
 	}
-	mutex_unlock(&pvc_front.lock);
+	mutex_unlock(&pvcf_front.lock);
 	return ret;
 }
 
-static bool pvc_versions_ok(const char *versions)
+static bool pvcf_versions_ok(const char *versions)
 {
 	char *copy, *p, *tok;
 	bool ok = false;
@@ -90,19 +90,19 @@ static bool pvc_versions_ok(const char *versions)
 }
 
 /* notify-mitigation in force on the device (debugfs): 1 or 0. */
-int pvc_dev_notify(void)
+int pvcf_dev_notify(void)
 {
 	int on;
 
-	mutex_lock(&pvc_front.lock);
-	on = pvc_front.up && pvc_front.info.notify;
-	mutex_unlock(&pvc_front.lock);
+	mutex_lock(&pvcf_front.lock);
+	on = pvcf_front.up && pvcf_front.info.notify;
+	mutex_unlock(&pvcf_front.lock);
 	return on;
 }
 
 /* Read and check the backend's keys; 0 or an errno, logged. */
-static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
-			    bool *names, bool *notify, bool *ext)
+static int pvcf_read_backend(struct xenbus_device *dev, unsigned int *order,
+			     bool *names, bool *notify, bool *ext)
 {
 	unsigned int calls;
 	char *versions;
@@ -114,7 +114,7 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 			dev->otherend, PVC_XS_VERSIONS);
 		return -EPROTO;
 	}
-	if (!pvc_versions_ok(versions)) {
+	if (!pvcf_versions_ok(versions)) {
 		dev_err(&dev->dev, "backend versions \"%s\" do not include 1\n",
 			versions);
 		ret = -EPROTO;
@@ -142,20 +142,20 @@ static int pvc_read_backend(struct xenbus_device *dev, unsigned int *order,
 	 */
 	*ext = xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NAMES) ||
 	       xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY);
-	*names = pvc_socket_names_param &&
+	*names = pvcf_socket_names_param &&
 		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
 	/*
 	 * notify-mitigation (Documentation/notify-mitigation.rst): the
 	 * backend offers it with exactly "1"; anything else, or our
 	 * parameter off, means plain v1.
 	 */
-	*notify = pvc_notify_param &&
+	*notify = pvcf_notify_param &&
 		  pvc_xs_is_one(dev->otherend, PVC_XS_FEATURE_NOTIFY);
 	return 0;
 }
 
-static int pvc_publish(struct xenbus_device *dev, grant_ref_t ref,
-		       evtchn_port_t port, bool names, bool notify)
+static int pvcf_publish(struct xenbus_device *dev, grant_ref_t ref,
+			evtchn_port_t port, bool names, bool notify)
 {
 	struct xenbus_transaction xbt;
 	int ret;
@@ -196,7 +196,7 @@ again:
 	return ret;
 }
 
-static void pvc_front_init(struct xenbus_device *dev)
+static void pvcf_front_init(struct xenbus_device *dev)
 {
 	unsigned int order;
 	evtchn_port_t port;
@@ -204,79 +204,81 @@ static void pvc_front_init(struct xenbus_device *dev)
 	bool names, notify, ext;
 	int ret;
 
-	ret = pvc_read_backend(dev, &order, &names, &notify, &ext);
+	ret = pvcf_read_backend(dev, &order, &names, &notify, &ext);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
 	}
-	ret = pvc_cmdring_connect(&pvc_front.cmd, dev, &ref, &port);
+	ret = pvcf_cmdring_connect(&pvcf_front.cmd, dev, &ref, &port);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "setting up the command ring");
 		return;
 	}
-	ret = pvc_publish(dev, ref, port, names, notify);
+	ret = pvcf_publish(dev, ref, port, names, notify);
 	if (ret) {
-		pvc_cmdring_disconnect(&pvc_front.cmd, dev);
+		pvcf_cmdring_disconnect(&pvcf_front.cmd, dev);
 		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
 		return;
 	}
-	mutex_lock(&pvc_front.lock);
-	pvc_front.info.domid = dev->otherend_id;
-	pvc_front.info.max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
-	pvc_front.info.socket_names = names;
-	pvc_front.info.notify = notify;
-	pvc_front.info.ext_offered = ext;
-	mutex_unlock(&pvc_front.lock);
+	mutex_lock(&pvcf_front.lock);
+	pvcf_front.info.domid = dev->otherend_id;
+	pvcf_front.info.max_order = min_t(unsigned int, order,
+					  PVC_MAX_RING_ORDER);
+	pvcf_front.info.socket_names = names;
+	pvcf_front.info.notify = notify;
+	pvcf_front.info.ext_offered = ext;
+	mutex_unlock(&pvcf_front.lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }
 
-static void pvc_front_connect(struct xenbus_device *dev)
+static void pvcf_front_connect(struct xenbus_device *dev)
 {
-	mutex_lock(&pvc_front.lock);
-	pvc_front.up = true;
-	mutex_unlock(&pvc_front.lock);
-	pvc_cmdring_set_live(&pvc_front.cmd, true);
+	mutex_lock(&pvcf_front.lock);
+	pvcf_front.up = true;
+	mutex_unlock(&pvcf_front.lock);
+	pvcf_cmdring_set_live(&pvcf_front.cmd, true);
 	xenbus_switch_state(dev, XenbusStateConnected);
 	dev_info(&dev->dev, "connected to backend domain %u, ring order %u, notify-mitigation %s\n",
-		 pvc_front.info.domid, min(pvc_ring_order_param, pvc_front.info.max_order),
-		 pvc_front.info.notify ? "on" : "off");
+		 pvcf_front.info.domid,
+		 min(pvcf_ring_order_param, pvcf_front.info.max_order),
+		 pvcf_front.info.notify ? "on" : "off");
 }
 
 /* The one place that takes the device down. */
-static void pvc_front_down(struct xenbus_device *dev)
+static void pvcf_front_down(struct xenbus_device *dev)
 {
-	mutex_lock(&pvc_front.lock);
-	pvc_front.up = false;
-	mutex_unlock(&pvc_front.lock);
-	pvc_cmdring_disconnect(&pvc_front.cmd, dev);
-	pvc_front.upcalls->down(-ENETDOWN);
+	mutex_lock(&pvcf_front.lock);
+	pvcf_front.up = false;
+	mutex_unlock(&pvcf_front.lock);
+	pvcf_cmdring_disconnect(&pvcf_front.cmd, dev);
+	pvcf_front.upcalls->down(-ENETDOWN);
 }
 
-static void pvc_backend_changed(struct xenbus_device *dev,
-				enum xenbus_state backend_state)
+static void pvcf_backend_changed(struct xenbus_device *dev,
+				 enum xenbus_state backend_state)
 {
 	switch (backend_state) {
 	case XenbusStateInitWait:
 		if (dev->state == XenbusStateInitialising)
-			pvc_front_init(dev);
+			pvcf_front_init(dev);
 		break;
 	case XenbusStateConnected:
 		if (dev->state == XenbusStateInitialising)
-			pvc_front_init(dev);
+			pvcf_front_init(dev);
 		if (dev->state == XenbusStateInitialised)
-			pvc_front_connect(dev);
+			pvcf_front_connect(dev);
 		break;
 	case XenbusStateClosed:
 		/*
 		 * Nothing to take down yet, and when we have just started
-		 * over (pvc_probe) the backend will answer Initialising.
+		 * over (pvcf_probe) the backend will answer Initialising.
 		 */
 		if (dev->state == XenbusStateClosed ||
 		    dev->state == XenbusStateInitialising)
 			break;
 		fallthrough;
 	case XenbusStateClosing:
-		pvc_front_down(dev);
+		pvcf_front_down(dev);
 		xenbus_frontend_closed(dev);
 		break;
 	default:
@@ -284,17 +286,17 @@ static void pvc_backend_changed(struct xenbus_device *dev,
 	}
 }
 
-static int pvc_probe(struct xenbus_device *dev,
-		     const struct xenbus_device_id *id)
+static int pvcf_probe(struct xenbus_device *dev,
+		      const struct xenbus_device_id *id)
 {
-	mutex_lock(&pvc_front.lock);
-	if (pvc_front.xdev) {
-		mutex_unlock(&pvc_front.lock);
+	mutex_lock(&pvcf_front.lock);
+	if (pvcf_front.xdev) {
+		mutex_unlock(&pvcf_front.lock);
 		dev_err(&dev->dev, "only one PV Calls device per domain\n");
 		return -EBUSY;
 	}
-	pvc_front.xdev = dev;
-	mutex_unlock(&pvc_front.lock);
+	pvcf_front.xdev = dev;
+	mutex_unlock(&pvcf_front.lock);
 	/*
 	 * A device unbound before (an unload of this module) was left
 	 * Closed: start over, so the backend offers itself again (it goes
@@ -302,43 +304,43 @@ static int pvc_probe(struct xenbus_device *dev,
 	 */
 	if (dev->state == XenbusStateClosed)
 		xenbus_switch_state(dev, XenbusStateInitialising);
-	/* The otherend watch calls pvc_backend_changed() with its state. */
+	/* The otherend watch calls pvcf_backend_changed() with its state. */
 	return 0;
 }
 
-static void pvc_remove(struct xenbus_device *dev)
+static void pvcf_remove(struct xenbus_device *dev)
 {
-	pvc_front_down(dev);
-	mutex_lock(&pvc_front.lock);
-	pvc_front.xdev = NULL;
-	mutex_unlock(&pvc_front.lock);
+	pvcf_front_down(dev);
+	mutex_lock(&pvcf_front.lock);
+	pvcf_front.xdev = NULL;
+	mutex_unlock(&pvcf_front.lock);
 }
 
-static const struct xenbus_device_id pvc_ids[] = {
+static const struct xenbus_device_id pvcf_ids[] = {
 	{ "pvcalls" },
 	{ "" }
 };
 
-static struct xenbus_driver pvc_driver = {
+static struct xenbus_driver pvcf_driver = {
 	.name = "pvcalls",
-	.ids = pvc_ids,
-	.probe = pvc_probe,
-	.remove = pvc_remove,
-	.otherend_changed = pvc_backend_changed,
+	.ids = pvcf_ids,
+	.probe = pvcf_probe,
+	.remove = pvcf_remove,
+	.otherend_changed = pvcf_backend_changed,
 	.not_essential = true,
 };
 
-int pvc_xenbus_init(void)
+int pvcf_xenbus_init(void)
 {
 	int ret;
 
-	ret = xenbus_register_frontend(&pvc_driver);
+	ret = xenbus_register_frontend(&pvcf_driver);
 	if (ret == -EBUSY)
 		pr_err("pvcalls: another PV Calls frontend (e.g. the in-tree pvcalls_front) already owns the pvcalls xenbus device\n");
 	return ret;
 }
 
-void pvc_xenbus_exit(void)
+void pvcf_xenbus_exit(void)
 {
-	xenbus_unregister_driver(&pvc_driver);
+	xenbus_unregister_driver(&pvcf_driver);
 }

@@ -252,7 +252,7 @@ loop:
 	 * for a whole message): it arms nothing and sleeps in no wait of
 	 * the frontend.  Each look signals the producer if it waits for
 	 * space (cons short of cons_event) and the ring is not full
-	 * (pvc_dring_looked()); then the reader looks again once prod
+	 * (pvcf_dring_looked()); then the reader looks again once prod
 	 * has moved from what it saw (looking more often learns nothing
 	 * more).
 	 */

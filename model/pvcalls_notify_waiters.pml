@@ -122,7 +122,7 @@ inline WAKE_ALL()
  * Arm prod_event and re-check; leaves in p and err what the re-check
  * read.  A task that finds prod_event already at the value it would
  * store (stored by either task, MB before that task let go of lk) skips
- * the store and the MB, not the re-check (pvc_dring_arm_in()).
+ * the store and the MB, not the re-check (pvcf_dring_arm()).
  * Called with onq[t] set.  The caller sleeps only if its own
  * condition is false and p has not reached the armed index (else it
  * goes round again: with "next byte", data that arrived while arming,

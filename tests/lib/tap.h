@@ -9,6 +9,7 @@
  *   ok N name # detail          tap_ok(name, "fmt", ...)
  *   not ok N name # why         tap_fail(name, "fmt", ...)
  *   ok N name # SKIP why        tap_skip(name, "fmt", ...)
+ *   either of the first three   tap_result(ok, ...), tap_check(ok, ...)
  *   # text                      tap_diag("fmt", ...)
  *   # WHO: P passed, F failed, S skipped      tap_done("WHO")
  *
@@ -37,6 +38,8 @@ void tap_ok(const char *name, const char *fmt, ...) TAP_PRINTF(2, 3);
 void tap_fail(const char *name, const char *fmt, ...) TAP_PRINTF(2, 3);
 /* A skipped case and why: "ok N name # SKIP why". */
 void tap_skip(const char *name, const char *fmt, ...) TAP_PRINTF(2, 3);
+/* tap_ok() or tap_fail() with the same detail; returns @ok. */
+int tap_result(int ok, const char *name, const char *fmt, ...) TAP_PRINTF(3, 4);
 /* tap_ok(@name) if @ok, else tap_fail(@name, @why...); returns @ok. */
 int tap_check(int ok, const char *name, const char *why, ...) TAP_PRINTF(3, 4);
 /* A comment line "# ...". */

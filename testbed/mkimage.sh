@@ -130,7 +130,8 @@ extras() {
 }
 
 # The bed's own guest helper: holds sockets open for the xl destroy check.
-gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
+gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c" \
+	"$TOP/selftests/sock.c"
 
 # The hostile frontend and backend (tests/hostile, test-only): in /bed/ of
 # the guest and dom0, outside /lib/modules, so nothing loads them but the

@@ -63,17 +63,24 @@ void tap_skip(const char *name, const char *fmt, ...)
 	tap_counts.skipped++;
 }
 
+/* ok or not ok with @fmt's detail, counted */
+static int tap_either(int ok, const char *name, const char *fmt, va_list ap)
+{
+	tap_line(ok, name, NULL, ok ? NULL : "failed", fmt, ap);
+	if (ok)
+		tap_counts.passed++;
+	else
+		tap_counts.failed++;
+	return ok;
+}
+
 int tap_result(int ok, const char *name, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	tap_line(ok, name, NULL, ok ? NULL : "failed", fmt, ap);
+	ok = tap_either(ok, name, fmt, ap);
 	va_end(ap);
-	if (ok)
-		tap_counts.passed++;
-	else
-		tap_counts.failed++;
 	return ok;
 }
 
@@ -82,12 +89,8 @@ int tap_check(int ok, const char *name, const char *why, ...)
 	va_list ap;
 
 	va_start(ap, why);
-	tap_line(ok, name, NULL, ok ? NULL : "failed", ok ? NULL : why, ap);
+	ok = tap_either(ok, name, ok ? NULL : why, ap);
 	va_end(ap);
-	if (ok)
-		tap_counts.passed++;
-	else
-		tap_counts.failed++;
 	return ok;
 }
 

@@ -19,6 +19,8 @@
 #ifndef PVC_TESTS_TAP_H
 #define PVC_TESTS_TAP_H
 
+#include <stddef.h>	/* NULL: no detail */
+
 #define TAP_PRINTF(a, b)	__attribute__((format(printf, a, b)))
 
 struct tap_counts {

@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <xen-pvcalls/dring.h>
+#include "sock.h"
 
 #define __printf(a, b)	__attribute__((format(printf, a, b)))
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -111,7 +112,6 @@ void sleep_ms(int ms);
 /* --- sockets (util.c) --- */
 int test_socket(void);		/* guest: socket of opt.family */
 int inet_socket(void);		/* dom0: AF_INET */
-struct sockaddr_in lo_addr(int port);
 struct sockaddr_in any_addr(int port);
 /* Connect a new socket (guest family when @guest) to 127.0.0.1:@port. */
 int connect_to(int guest, int port);

@@ -65,16 +65,8 @@ int ctl_open_guest(int wait_secs)
 int ctl_listen_dom0(void)
 {
 	struct sockaddr_in a = ctl_addr();
-	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
 
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 4)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return sock_listen(AF_INET, &a, 4);
 }
 
 int ctl_accept_dom0(int lfd, int wait_secs)

@@ -22,9 +22,12 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "family.h"
+#include "../tests/lib/tap.h"
+
+#define FETCH	"demo_fetch_page_from_dom0_httpd"
+#define SERVE	"demo_guest_server_answers_dom0_client"
 
 static int family;
-static int tapnum = 1;
 
 static int wait_io(int fd, short ev, int ms)
 {
@@ -109,24 +112,22 @@ static int fetch(int port, const char *url)
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		printf("not ok %d demo_fetch_page_from_dom0_httpd # connect 127.0.0.1:%d: %s\n",
-		       tapnum, port, strerror(errno));
+		tap_fail(FETCH, "connect 127.0.0.1:%d: %s", port,
+			 strerror(errno));
 		return 1;
 	}
 	n = snprintf(req, sizeof(req),
 		     "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nUser-Agent: pvcalls-demo\r\n\r\n",
 		     url);
 	if (write_all(fd, req, n)) {
-		printf("not ok %d demo_fetch_page_from_dom0_httpd # send: %s\n",
-		       tapnum, strerror(errno));
+		tap_fail(FETCH, "send: %s", strerror(errno));
 		return 1;
 	}
 	n = read_all(fd, buf, sizeof(buf) - 1, 30000);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	close(fd);
 	if (n <= 0) {
-		printf("not ok %d demo_fetch_page_from_dom0_httpd # no response\n",
-		       tapnum);
+		tap_fail(FETCH, "no response");
 		return 1;
 	}
 	buf[n] = 0;
@@ -142,11 +143,10 @@ static int fetch(int port, const char *url)
 	       strlen(req), n, body - buf, n - (body - buf), dt);
 	print_lines("# demo:   | ", buf, n, 12);
 	if (status != 200) {
-		printf("not ok %d demo_fetch_page_from_dom0_httpd # HTTP status %d\n",
-		       tapnum, status);
+		tap_fail(FETCH, "HTTP status %d", status);
 		return 1;
 	}
-	printf("ok %d demo_fetch_page_from_dom0_httpd\n", tapnum);
+	tap_ok(FETCH, NULL);
 	return 0;
 }
 
@@ -174,8 +174,7 @@ static int serve(int port, int wait_secs)
 	       port, wait_secs);
 	fflush(stdout);
 	if (!wait_io(lfd, POLLIN, wait_secs * 1000)) {
-		printf("not ok %d demo_guest_server_answers_dom0_client # no client in %d s\n",
-		       tapnum, wait_secs);
+		tap_fail(SERVE, "no client in %d s", wait_secs);
 		return 1;
 	}
 	fd = accept(lfd, (struct sockaddr *)&peer, &plen);
@@ -206,15 +205,13 @@ static int serve(int port, int wait_secs)
 	       inet_ntoa(peer.sin_addr), ntohs(peer.sin_port), n, m);
 	print_lines("# demo:   > ", req, n, 3);
 	if (n <= 0) {
-		printf("not ok %d demo_guest_server_answers_dom0_client # empty request\n",
-		       tapnum);
+		tap_fail(SERVE, "empty request");
 		return 1;
 	}
-	printf("ok %d demo_guest_server_answers_dom0_client\n", tapnum);
+	tap_ok(SERVE, NULL);
 	return 0;
 err:
-	printf("not ok %d demo_guest_server_answers_dom0_client # %s\n", tapnum,
-	       strerror(errno));
+	tap_fail(SERVE, "%s", strerror(errno));
 	return 1;
 }
 
@@ -245,7 +242,7 @@ int main(int argc, char **argv)
 			wait_secs = atoi(optarg);
 			break;
 		case 'n':
-			tapnum = atoi(optarg);
+			tap_next(atoi(optarg));
 			break;
 		default:
 			return 2;

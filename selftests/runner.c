@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include "common.h"
+#include "../tests/lib/tap.h"
 
 struct shared *shm;
 
@@ -160,23 +161,21 @@ static int peer_done(const char *name, int ms, char *reason, size_t len)
 	return rc;
 }
 
-static void report(int num, const char *name, int mine, int peer,
+static void report(const char *name, int mine, int peer,
 		   const char *peer_reason)
 {
 	if (mine == T_FAIL && (peer == T_FAIL || peer < 0))
-		printf("not ok %d %s # %s; dom0: %s\n", num, name, shm->reason,
-		       peer_reason);
+		tap_fail(name, "%s; dom0: %s", shm->reason, peer_reason);
 	else if (mine == T_FAIL)
-		printf("not ok %d %s # %s\n", num, name, shm->reason);
+		tap_fail(name, "%s", shm->reason);
 	else if (peer == T_FAIL || peer < 0)
-		printf("not ok %d %s # dom0: %s\n", num, name, peer_reason);
+		tap_fail(name, "dom0: %s", peer_reason);
 	else if (mine == T_SKIP)
-		printf("ok %d %s # SKIP %s\n", num, name, shm->reason);
+		tap_skip(name, "%s", shm->reason);
 	else if (peer == T_SKIP)
-		printf("ok %d %s # SKIP dom0: %s\n", num, name, peer_reason);
+		tap_skip(name, "dom0: %s", peer_reason);
 	else
-		printf("ok %d %s\n", num, name);
-	fflush(stdout);
+		tap_ok(name, NULL);
 }
 
 static void map_shared(void)
@@ -203,7 +202,7 @@ static void mount_debugfs(const char *stats)
  * Guest-only check after the suite, control socket closed too: the
  * frontend must hold no socket any more.
  */
-static int check_front_released(int num)
+static void check_front_released(void)
 {
 	long long n = -1;
 	int i;
@@ -216,15 +215,14 @@ static int check_front_released(int num)
 		sleep_ms(100);
 	}
 	if (n == 0) {
-		printf("ok %d frontend_sockets_zero_after_suite\n", num);
-		return 0;
+		tap_ok("frontend_sockets_zero_after_suite", NULL);
+		return;
 	}
-	printf("not ok %d frontend_sockets_zero_after_suite # %s%s\n", num,
-	       n < 0 ? "no 'sockets' in " : "sockets not 0",
-	       n < 0 ? FRONT_STATS : "");
+	tap_fail("frontend_sockets_zero_after_suite", "%s%s",
+		 n < 0 ? "no 'sockets' in " : "sockets not 0",
+		 n < 0 ? FRONT_STATS : "");
 	if (n > 0)
-		printf("# frontend still counts %lld sockets\n", n);
-	return 1;
+		tap_diag("frontend still counts %lld sockets", n);
 }
 
 /* dom0-only check after the guest left: the backend holds no socket. */
@@ -244,13 +242,10 @@ static void check_back_released(void)
 			break;
 		sleep_ms(100);
 	}
-	if (act == 0 && pas == 0)
-		printf("ok 1 dom0_backend_sockets_released_after_suite\n");
-	else
-		printf("not ok 1 dom0_backend_sockets_released_after_suite # %s %lld %s %lld\n",
-		       "30 s after the guest left: active_sockets", act,
-		       "passive_sockets", pas);
-	fflush(stdout);
+	tap_check(act == 0 && pas == 0,
+		  "dom0_backend_sockets_released_after_suite",
+		  "30 s after the guest left: active_sockets %lld passive_sockets %lld",
+		  act, pas);
 }
 
 /*
@@ -289,7 +284,7 @@ static void events_report(const char *name, const long long *before)
 
 int run_guest(void)
 {
-	int i, num = 0, planned = 0, pass = 0, failed = 0, skipped = 0;
+	int i, planned = 0;
 	char line[512], want[160], peer_reason[300];
 	long long ev[NR_EVENT_KEYS];
 	int lost = 0;
@@ -299,8 +294,7 @@ int run_guest(void)
 	signal(SIGPIPE, SIG_IGN);
 	for (i = 0; i < test_count; i++)
 		planned += selected(&test_table[i]);
-	printf("TAP version 13\n1..%d\n", planned + !opt.inet_mode);
-	fflush(stdout);
+	tap_plan(planned + !opt.inet_mode);
 	if (ctl_open_guest(opt.wait_secs)) {
 		printf("# control connection to %s:%d failed: %s\n",
 		       opt.ctl_addr, opt.ctl_port, errname(errno));
@@ -320,25 +314,20 @@ int run_guest(void)
 
 		if (!selected(tp))
 			continue;
-		num++;
 		if (opt.loopback && loopback_skip(tp->name)) {
-			printf("ok %d %s # SKIP pvcalls-loopback: %s\n", num,
-			       tp->name, loopback_skip(tp->name));
-			skipped++;
+			tap_skip(tp->name, "pvcalls-loopback: %s",
+				 loopback_skip(tp->name));
 			continue;
 		}
 		memset(shm, 0, sizeof(*shm));
 		if (lost) {
-			printf("not ok %d %s # control connection lost\n", num,
-			       tp->name);
-			failed++;
+			tap_fail(tp->name, "control connection lost");
 			continue;
 		}
 		snprintf(want, sizeof(want), "READY %s", tp->name);
 		if (ctl_printf("%s", want) || ctl_readline(line, sizeof(line), 30000) ||
 		    strcmp(line, want)) {
 			lost = 1;
-			num--;
 			i--;
 			continue;
 		}
@@ -350,29 +339,17 @@ int run_guest(void)
 		peer = peer_done(tp->name, ms, peer_reason, sizeof(peer_reason));
 		if (peer < 0)
 			lost = 1;
-		report(num, tp->name, mine, peer, peer_reason);
+		report(tp->name, mine, peer, peer_reason);
 		printf("# %s: %.2f s\n", tp->name, now_sec() - t0);
 		events_report(tp->name, ev);
-		if (mine == T_FAIL || peer == T_FAIL || peer < 0)
-			failed++;
-		else if (mine == T_SKIP || peer == T_SKIP)
-			skipped++;
-		else
-			pass++;
 	}
 	if (!lost)
 		ctl_printf("BYE");
 	if (ctl_fd >= 0)
 		close(ctl_fd);
-	if (!opt.inet_mode) {
-		if (check_front_released(++num))
-			failed++;
-		else
-			pass++;
-	}
-	printf("# guest: %d passed, %d failed, %d skipped\n", pass, failed,
-	       skipped);
-	return failed ? 1 : 0;
+	if (!opt.inet_mode)
+		check_front_released();
+	return tap_done("guest");
 }
 
 static const struct test_pair *find_test(const char *name, int *idx)

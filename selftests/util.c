@@ -138,17 +138,6 @@ int inet_socket(void)
 	return socket(AF_INET, SOCK_STREAM, 0);
 }
 
-struct sockaddr_in lo_addr(int port)
-{
-	struct sockaddr_in a;
-
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
 struct sockaddr_in any_addr(int port)
 {
 	struct sockaddr_in a = lo_addr(port);
@@ -160,38 +149,16 @@ struct sockaddr_in any_addr(int port)
 int connect_to(int guest, int port)
 {
 	struct sockaddr_in a = lo_addr(port);
-	int fd = guest ? test_socket() : inet_socket();
-	int e;
 
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return sock_connect(guest ? opt.family : AF_INET, &a);
 }
 
 int listen_on(int guest, uint32_t addr, int port, int backlog)
 {
 	struct sockaddr_in a = lo_addr(port);
-	int fd = guest ? test_socket() : inet_socket();
-	int one = 1, e;
 
-	if (fd < 0)
-		return -1;
 	a.sin_addr.s_addr = htonl(addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    listen(fd, backlog)) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+	return sock_listen(guest ? opt.family : AF_INET, &a, backlog);
 }
 
 int wait_fd(int fd, short events, int ms)

@@ -130,7 +130,8 @@ extras() {
 }
 
 # The bed's own guest helper: holds sockets open for the xl destroy check.
-gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
+gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c" \
+	"$TOP/selftests/sock.c"
 
 # The hostile frontend and backend (tests/hostile, test-only): in /bed/ of
 # the guest and dom0, outside /lib/modules, so nothing loads them but the
@@ -139,7 +140,8 @@ gcc -static -O2 -Wall -Werror -o "$BUILD/pvc-hold" "$TOP/testbed/pvc-hold.c"
 	[ -e "$TOP/tests/hostile/pvcalls-hostile-back.ko" ] ||
 	make -s -C "$KDIR" M="$TOP/tests/hostile" modules >&2
 # ... and the hostile backend's guest half (dom0 gets the module).
-gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c"
+gcc -static -O2 -Wall -Werror -o "$BUILD/hb-guest" "$TOP/tests/hostile/hb_guest.c" \
+	"$TOP/tests/lib/tap.c"
 
 # Linux's own PV Calls modules, built from linux-source (test-only, in
 # /bed/ like the hostile modules): the backend in dom0 for the bed's

@@ -38,48 +38,25 @@
 #include <unistd.h>
 
 #include "../include/uapi/pvcalls.h"
+#include "../selftests/sock.h"
 
 #define HOLD_PORT 8999
 #define CHECK_PORT 8998
 #define STATUS_FILE "/tmp/pvc-sink.status"
 #define MAXC 4096
 
-static struct sockaddr_in lo(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-
-	a.sin_port = htons(port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	return a;
-}
-
 static int listener(int fam, int port)
 {
-	struct sockaddr_in a = lo(port);
-	int one = 1, l = socket(fam, SOCK_STREAM, 0);
+	struct sockaddr_in a = lo_addr(port);
 
-	if (l < 0)
-		return -1;
-	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 128)) {
-		close(l);
-		return -1;
-	}
-	return l;
+	return sock_listen(fam, &a, 128);
 }
 
 static int connect_lo(int fam, int port)
 {
-	struct sockaddr_in a = lo(port);
-	int c = socket(fam, SOCK_STREAM, 0);
+	struct sockaddr_in a = lo_addr(port);
 
-	if (c < 0)
-		return -1;
-	if (connect(c, (struct sockaddr *)&a, sizeof(a))) {
-		close(c);
-		return -1;
-	}
-	return c;
+	return sock_connect(fam, &a);
 }
 
 static void more_fds(void)

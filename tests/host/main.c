@@ -2,7 +2,7 @@
 /* Host-side unit tests of the shared PV Calls headers (and, when present,
  * the backend's pure validation code). Exit status 0 only if all pass.
  */
-#include "tap.h"
+#include "host.h"
 
 int main(void)
 {
@@ -16,7 +16,5 @@ int main(void)
 #ifdef HAVE_VALIDATE
 	test_validate();
 #endif
-	printf("# %d tests, %d passed, %d failed\n", tap_count,
-	       tap_count - tap_failures, tap_failures);
-	return tap_failures ? 1 : 0;
+	return tap_done("host");
 }

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <xen-pvcalls/dring.h>
-#include "tap.h"
+#include "host.h"
 
 static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
 {
@@ -120,7 +120,7 @@ void test_copy(void)
 			snprintf(name, sizeof(name),
 				 "copy_sim_random_sizes_hash size=%u start=%#x",
 				 sizes[i], starts[j]);
-			tap_result(!simulate(sizes[i], starts[j], 200000, why,
-					     sizeof(why)), name, why);
+			tap_check(!simulate(sizes[i], starts[j], 200000, why,
+					     sizeof(why)), name, "%s", why);
 		}
 }

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <xen-pvcalls/dring.h>
-#include "tap.h"
+#include "host.h"
 
 static const uint32_t sizes[] = { 1, 2, 4, 8, 16, 32, 64, 4096 };
 #define NSIZES (ARRAY_SIZE(sizes))
@@ -74,7 +74,7 @@ static void test_index_window(uint32_t size)
 				}
 	snprintf(name, sizeof(name),
 		 "dring_readable_writable_every_offset_and_wrap size=%u", size);
-	tap_result(!bad, name, why);
+	tap_check(!bad, name, "%s", why);
 }
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
@@ -111,7 +111,7 @@ static void test_index_random(void)
 			bad = 1;
 		}
 	}
-	tap_result(!bad, "dring_random_full_range_indexes", why);
+	tap_check(!bad, "dring_random_full_range_indexes", "%s", why);
 }
 
 static void test_sizes(void)
@@ -124,8 +124,8 @@ static void test_sizes(void)
 	for (order = 0; order <= PVC_MAX_RING_ORDER; order++) {
 		snprintf(name, sizeof(name), "dring_size order=%u == %u", order,
 			 want[order]);
-		snprintf(why, sizeof(why), "got %u", pvc_ring_size(order));
-		tap_result(pvc_ring_size(order) == want[order], name, why);
+		tap_check(pvc_ring_size(order) == want[order], name, "got %u",
+			  pvc_ring_size(order));
 	}
 }
 
@@ -175,7 +175,7 @@ static void test_order_for(void)
 			bad = 1;
 		}
 	}
-	tap_result(!bad, "dring_order_for_socket_buffer", why);
+	tap_check(!bad, "dring_order_for_socket_buffer", "%s", why);
 }
 
 /* A span must map byte k of the run to array offset (idx + k) % size. */
@@ -227,7 +227,7 @@ static void test_span(uint32_t size)
 				}
 	snprintf(name, sizeof(name), "dring_span_every_offset_and_length size=%u",
 		 size);
-	tap_result(!bad, name, why);
+	tap_check(!bad, name, "%s", why);
 }
 
 void test_dring(void)

@@ -9,7 +9,7 @@
  */
 #include <stddef.h>
 #include <xen-pvcalls/wire.h>
-#include "tap.h"
+#include "host.h"
 
 #ifdef HAVE_LINUX_PVCALLS
 #include <stdint.h>
@@ -174,7 +174,7 @@ static void compare(const struct pair *p, size_t n, const char *what)
 			 p[i].name, what);
 		snprintf(why, sizeof(why), "ours %zu, Linux's %zu",
 			 p[i].ours, p[i].theirs);
-		tap_result(p[i].ours == p[i].theirs, name, why);
+		tap_check(p[i].ours == p[i].theirs, name, "%s", why);
 	}
 }
 
@@ -194,16 +194,15 @@ void test_linux_wire(void)
 		snprintf(name, sizeof(name),
 			 "linux_wire struct pvc_indexes.%s in Linux's pad%d",
 			 ext[i].name, ext[i].pad);
-		tap_result(ext[i].off >= pad &&
-			   ext[i].off + ext[i].size <= pad + len, name,
-			   "overlaps a v1 field");
+		tap_check(ext[i].off >= pad &&
+			  ext[i].off + ext[i].size <= pad + len, name,
+			  "overlaps a v1 field");
 	}
 }
 #else
 void test_linux_wire(void)
 {
-	tap_result(1,
-		   "linux_wire layout as Linux's pvcalls.h # SKIP no kernel headers or linux-source",
-		   NULL);
+	tap_skip("linux_wire layout as Linux's pvcalls.h",
+		 "no kernel headers or linux-source");
 }
 #endif

@@ -7,7 +7,7 @@
  */
 #include <stdint.h>
 #include <xen-pvcalls/notify.h>
-#include "tap.h"
+#include "host.h"
 
 static char why[200];
 static const uint32_t bases[] = { 0, 0x7fffffc0u, 0xffffffc0u };
@@ -34,7 +34,7 @@ static void test_crossed(void)
 						bad = 1;
 					}
 				}
-	tap_result(!bad, "notify_crossed_is_old_new_interval_mod_2_32", why);
+	tap_check(!bad, "notify_crossed_is_old_new_interval_mod_2_32", "%s", why);
 }
 
 static void test_reached(void)
@@ -54,7 +54,7 @@ static void test_reached(void)
 				bad = 1;
 			}
 		}
-	tap_result(!bad, "notify_reached_within_2_31", why);
+	tap_check(!bad, "notify_reached_within_2_31", "%s", why);
 }
 
 static void test_clamp(void)
@@ -80,7 +80,7 @@ static void test_clamp(void)
 			bad = 1;
 		}
 	}
-	tap_result(!bad, "notify_clamp_1_to_half_ring", why);
+	tap_check(!bad, "notify_clamp_1_to_half_ring", "%s", why);
 }
 
 /*
@@ -143,7 +143,7 @@ static void test_events(void)
 					cons++;
 				}
 			}
-	tap_result(!bad, "notify_armed_events_fire_exactly_when_satisfied", why);
+	tap_check(!bad, "notify_armed_events_fire_exactly_when_satisfied", "%s", why);
 }
 
 void test_notify(void)

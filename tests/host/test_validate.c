@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "validate.h"
-#include "tap.h"
+#include "host.h"
 
 static char why[200];
 static uint64_t rs = 88172645463325252ull;
@@ -43,7 +43,7 @@ static void test_cmd(void)
 		snprintf(why, sizeof(why), "huge cmd accepted");
 		bad = 1;
 	}
-	tap_result(!bad, "validate_cmd_only_v1_commands", why);
+	tap_check(!bad, "validate_cmd_only_v1_commands", "%s", why);
 }
 
 static int socket_oracle(uint32_t d, uint32_t t, uint32_t p)
@@ -93,7 +93,7 @@ static void test_socket(void)
 			bad = 1;
 		}
 	}
-	tap_result(!bad, "validate_socket_domain_type_protocol_errnos", why);
+	tap_check(!bad, "validate_socket_domain_type_protocol_errnos", "%s", why);
 }
 
 static void test_addr(void)
@@ -148,7 +148,7 @@ static void test_addr(void)
 		}
 	}
 	free(buf);
-	tap_result(!bad, "validate_inet_addr_length_and_family", why);
+	tap_check(!bad, "validate_inet_addr_length_and_family", "%s", why);
 }
 
 static void test_ring_order(void)
@@ -174,7 +174,7 @@ static void test_ring_order(void)
 		snprintf(why, sizeof(why), "order above 9 accepted");
 		bad = 1;
 	}
-	tap_result(!bad, "validate_ring_order_1_to_max", why);
+	tap_check(!bad, "validate_ring_order_1_to_max", "%s", why);
 }
 
 static void test_backlog(void)
@@ -210,7 +210,7 @@ static void test_backlog(void)
 			bad = 1;
 		}
 	}
-	tap_result(!bad, "validate_backlog_clamped", why);
+	tap_check(!bad, "validate_backlog_clamped", "%s", why);
 }
 
 static void test_page_order(void)
@@ -231,7 +231,7 @@ static void test_page_order(void)
 		snprintf(why, sizeof(why), "~0 not clamped to 9");
 		bad = 1;
 	}
-	tap_result(!bad, "validate_max_page_order_clamped_1_to_9", why);
+	tap_check(!bad, "validate_max_page_order_clamped_1_to_9", "%s", why);
 }
 
 static void test_version(void)
@@ -254,7 +254,7 @@ static void test_version(void)
 			snprintf(why, sizeof(why), "\"%s\" accepted", badv[i]);
 			bad = 1;
 		}
-	tap_result(!bad, "validate_version_exactly_1", why);
+	tap_check(!bad, "validate_version_exactly_1", "%s", why);
 }
 
 void test_validate(void)

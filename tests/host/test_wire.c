@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <xen-pvcalls/wire.h>
-#include "tap.h"
+#include "host.h"
 
 struct layout {
 	const char *name;
@@ -104,25 +104,25 @@ static const struct {
 
 void test_wire(void)
 {
-	char name[160], why[96];
+	char name[160];
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(layouts); i++) {
 		snprintf(name, sizeof(name), "wire_layout %s == %zu",
 			 layouts[i].name, layouts[i].want);
-		snprintf(why, sizeof(why), "got %zu", layouts[i].got);
-		tap_result(layouts[i].got == layouts[i].want, name, why);
+		tap_check(layouts[i].got == layouts[i].want, name, "got %zu",
+			  layouts[i].got);
 	}
 	for (i = 0; i < ARRAY_SIZE(constants); i++) {
 		snprintf(name, sizeof(name), "wire_const %s == %ld",
 			 constants[i].name, constants[i].want);
-		snprintf(why, sizeof(why), "got %ld", constants[i].got);
-		tap_result(constants[i].got == constants[i].want, name, why);
+		tap_check(constants[i].got == constants[i].want, name,
+			  "got %ld", constants[i].got);
 	}
 	for (i = 0; i < ARRAY_SIZE(xskeys); i++) {
 		snprintf(name, sizeof(name), "wire_xenstore_key %s",
 			 xskeys[i].want);
-		tap_result(!strcmp(xskeys[i].got, xskeys[i].want), name,
-			   xskeys[i].got);
+		tap_check(!strcmp(xskeys[i].got, xskeys[i].want), name, "%s",
+			  xskeys[i].got);
 	}
 }

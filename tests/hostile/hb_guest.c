@@ -16,28 +16,14 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include "../../include/uapi/pvcalls.h"
+#include "../lib/tap.h"
 
-static int n, failed;
 static volatile sig_atomic_t alarmed;
 
 static void on_alarm(int sig)
 {
 	(void)sig;
 	alarmed = 1;
-}
-
-static void tap(int ok, const char *name, const char *fmt, int v)
-{
-	char why[128] = "";
-
-	if (fmt)
-		snprintf(why, sizeof(why), fmt, v);
-	n++;
-	if (!ok)
-		failed++;
-	printf("%sok %d %s%s%s\n", ok ? "" : "not ", n, name,
-	       why[0] ? " # " : "", why);
-	fflush(stdout);
 }
 
 /* socket + connect to 127.0.0.1:7999, bounded by @secs. */
@@ -121,42 +107,42 @@ int main(void)
 		alarm(0);
 		fd[i] = -1;
 	}
-	tap(intr == UNANSWERED && closed == UNANSWERED,
-	    "7 connects never answered: each interrupted by a signal (no hang), close returns",
-	    "%d interrupted", intr);
+	tap_result(intr == UNANSWERED && closed == UNANSWERED,
+		   "7 connects never answered: each interrupted by a signal (no hang), close returns",
+		   "%d interrupted", intr);
 
 	r = open_connect(&fd[8], 20);
-	tap(!r,
-	    "connect works although 7 forged, stale and duplicate responses came around the real one",
-	    "errno %d", -r);
+	tap_result(!r,
+		   "connect works although 7 forged, stale and duplicate responses came around the real one",
+		   "errno %d", -r);
 	r = r ? r : do_recv(fd[8]);
-	tap(r == -EIO, "recv with in_prod more than a ring ahead fails with EIO",
-	    "got %d", r);
+	tap_result(r == -EIO, "recv with in_prod more than a ring ahead fails with EIO",
+		   "got %d", r);
 
 	r = open_connect(&fd[9], 20);
 	r = r ? r : do_recv(fd[9]);
-	tap(r == -EIO, "recv with in_error 5 (not an errno) fails with EIO",
-	    "got %d", r);
+	tap_result(r == -EIO, "recv with in_error 5 (not an errno) fails with EIO",
+		   "got %d", r);
 
 	r = open_connect(&fd[10], 20);
 	r = r ? r : do_send(fd[10]);
-	tap(r == -EIO, "send with out_cons ahead of out_prod fails with EIO",
-	    "got %d", r);
+	tap_result(r == -EIO, "send with out_cons ahead of out_prod fails with EIO",
+		   "got %d", r);
 
 	r = open_connect(&fd[11], 20);
 	r = r ? r : do_send(fd[11]);
-	tap(r == -EIO, "send with out_error INT_MIN fails with EIO", "got %d",
-	    r);
+	tap_result(r == -EIO, "send with out_error INT_MIN fails with EIO", "got %d",
+		   r);
 
 	r = open_connect(&fd[12], 20);
-	tap(r == -EIO, "connect answered with ret 12345 fails with EIO",
-	    "got %d", r);
+	tap_result(r == -EIO, "connect answered with ret 12345 fails with EIO",
+		   "got %d", r);
 
 	r = open_connect(&fd[13], 20);
 	r = r ? r : do_send(fd[13]);
-	tap(r == 1,
-	    "send works although the backend rewrote out_prod (ours) to say out[] is full",
-	    "got %d", r);
+	tap_result(r == 1,
+		   "send works although the backend rewrote out_prod (ours) to say out[] is full",
+		   "got %d", r);
 
 	r = open_connect(&fd[14], 20);
 	if (!r) {
@@ -165,33 +151,32 @@ int main(void)
 		r = r < 0 ? -errno : r;
 		alarm(0);
 	}
-	tap(r == 2 && !memcmp(b, "ab", 2),
-	    "recv gets the 2 bytes sent although the backend moved in_cons (ours) a ring back",
-	    "got %d", r);
+	tap_result(r == 2 && !memcmp(b, "ab", 2),
+		   "recv gets the 2 bytes sent although the backend moved in_cons (ours) a ring back",
+		   "got %d", r);
 
 	spur0 = front_stat("spurious_eois");
 	r = open_connect(&fd[15], 20);
 	sleep(3);	/* the storm follows the answer */
 	spur1 = front_stat("spurious_eois");
-	tap(!r && spur0 >= 0 && spur1 > spur0,
-	    "a storm of empty events is throttled: the frontend counts spurious EOIs",
-	    "connect %d", r);
+	tap_result(!r && spur0 >= 0 && spur1 > spur0,
+		   "a storm of empty events is throttled: the frontend counts spurious EOIs",
+		   "connect %d", r);
 	printf("# spurious_eois %lld -> %lld\n", spur0, spur1);
 	r = r ? r : do_send(fd[15]);
-	tap(r == 1, "the socket still works after the storm", "got %d", r);
+	tap_result(r == 1, "the socket still works after the storm", "got %d", r);
 
 	alarmed = 0;
 	r = open_connect(&fd[16], 20);
-	tap(r == -EIO || r == -ENETDOWN,
-	    "connect fails with EIO when the backend moves rsp_prod past our requests",
-	    alarmed ? "hung until SIGALRM (20 s): got %d" : "got %d", r);
+	tap_result(r == -EIO || r == -ENETDOWN,
+		   "connect fails with EIO when the backend moves rsp_prod past our requests",
+		   alarmed ? "hung until SIGALRM (20 s): got %d" : "got %d", r);
 	r = open_connect(&fd[17], 5);
-	tap(r == -EIO || r == -ENETDOWN,
-	    "the next connect fails at once after that", "got %d", r);
+	tap_result(r == -EIO || r == -ENETDOWN,
+		   "the next connect fails at once after that", "got %d", r);
 
 	for (i = 8; i <= 17; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
-	printf("# hostile backend: %d cases, %d failed\n", n, failed);
-	return failed ? 1 : 0;
+	return tap_done("hostile backend");
 }

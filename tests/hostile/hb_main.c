@@ -49,6 +49,8 @@
 #include <xen-pvcalls/wire.h>
 #include <xen-pvcalls/dring.h>
 
+#include "hx.h"
+
 /* xenbus_map_ring_valloc() maps at most 16 grants: offer order 4 only. */
 #define HB_MAX_ORDER	XENBUS_MAX_RING_GRANT_ORDER
 
@@ -145,11 +147,8 @@ static int hb_map(struct hb *h, struct hb_sock *s, const struct pvc_request *req
 	ret = xenbus_map_ring_valloc(h->dev, refs, 1U << order, &s->data_addr);
 	if (ret)
 		return ret;
-	ret = bind_interdomain_evtchn_to_irqhandler_lateeoi(h->dev,
-							    req->u.connect.evtchn,
-							    hb_data_irq, 0,
-							    "pvcalls-hostile-back",
-							    s);
+	ret = hx_bind_peer(h->dev, req->u.connect.evtchn, hb_data_irq,
+			   "pvcalls-hostile-back", s);
 	if (ret < 0)
 		return ret;
 	s->irq = ret;
@@ -389,10 +388,7 @@ static void hb_connect_frontend(struct xenbus_device *dev)
 		return;
 	BACK_RING_INIT(&h->ring, (struct pvc_sring *)h->ring_addr,
 		       XEN_PAGE_SIZE);
-	ret = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, port,
-							    hb_cmd_irq, 0,
-							    "pvcalls-hostile-back",
-							    h);
+	ret = hx_bind_peer(dev, port, hb_cmd_irq, "pvcalls-hostile-back", h);
 	if (ret < 0) {
 		xenbus_unmap_ring_vfree(dev, h->ring_addr);
 		h->ring_addr = NULL;
@@ -422,6 +418,11 @@ static void hb_disconnect(struct hb *h)
 static int hb_probe(struct xenbus_device *dev,
 		    const struct xenbus_device_id *id)
 {
+	static const struct hx_key keys[] = {
+		{ PVC_XS_VERSIONS, PVC_PROTOCOL_VERSION },
+		{ PVC_XS_MAX_PAGE_ORDER, HB_MAX_ORDER },
+		{ PVC_XS_FUNCTION_CALLS, 1 },
+	};
 	struct hb *h = kzalloc(sizeof(*h), GFP_KERNEL);
 	int ret;
 
@@ -430,14 +431,7 @@ static int hb_probe(struct xenbus_device *dev,
 	h->dev = dev;
 	INIT_WORK(&h->work, hb_work);
 	dev_set_drvdata(&dev->dev, h);
-	ret = xenbus_printf(XBT_NIL, dev->nodename, PVC_XS_VERSIONS, "1");
-	if (!ret)
-		ret = xenbus_printf(XBT_NIL, dev->nodename,
-				    PVC_XS_MAX_PAGE_ORDER, "%u",
-				    HB_MAX_ORDER);
-	if (!ret)
-		ret = xenbus_printf(XBT_NIL, dev->nodename,
-				    PVC_XS_FUNCTION_CALLS, "1");
+	ret = hx_write_keys(dev, keys, ARRAY_SIZE(keys));
 	if (!ret)
 		ret = xenbus_switch_state(dev, XenbusStateInitWait);
 	if (ret) {
@@ -487,14 +481,9 @@ static void hb_frontend_changed(struct xenbus_device *dev,
 	}
 }
 
-static const struct xenbus_device_id hb_ids[] = {
-	{ "pvcalls" },
-	{ "" }
-};
-
 static struct xenbus_driver hb_driver = {
 	.name = "pvcalls",
-	.ids = hb_ids,
+	.ids = hx_ids,
 	.probe = hb_probe,
 	.remove = hb_remove,
 	.otherend_changed = hb_frontend_changed,

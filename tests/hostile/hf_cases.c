@@ -22,6 +22,7 @@
 #include <xen/events.h>
 
 #include "hostile.h"
+#include "hx.h"
 
 /* dom0 loopback ports in the guest-server range (8001-8999) */
 #define HF_PORT		8901
@@ -651,17 +652,13 @@ static void hf_cases_storm_and_ring(struct hf *h, struct hf_dring *x2)
  */
 static void hf_case_overflow(struct hf *h)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(HF_ANSWER_MS * 2);
 	enum xenbus_state st;
 
 	h->ring.req_prod_pvt += RING_SIZE(&h->ring) + 1;
 	RING_PUSH_REQUESTS(&h->ring);
 	hf_kick(h);
-	do {
-		msleep(50);
-		st = xenbus_read_driver_state(h->dev->otherend);
-	} while (st != XenbusStateClosing && st != XenbusStateClosed &&
-		 time_before(jiffies, end));
+	st = hx_wait_otherend(h->dev, BIT(XenbusStateClosing) |
+			      BIT(XenbusStateClosed), HF_ANSWER_MS * 2);
 	hf_tap(h, st == XenbusStateClosing || st == XenbusStateClosed,
 	       "req_prod a ring + 1 ahead: the backend closes the device",
 	       "backend state %s", xenbus_strstate(st));
@@ -671,15 +668,7 @@ static void hf_case_overflow(struct hf *h)
 static bool hf_wait_backend(struct hf *h, enum xenbus_state want,
 			    unsigned int ms)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(ms);
-
-	for (;;) {
-		if (xenbus_read_driver_state(h->dev->otherend) == want)
-			return true;
-		if (time_after(jiffies, end))
-			return false;
-		msleep(20);
-	}
+	return hx_wait_otherend(h->dev, BIT(want), ms) == want;
 }
 
 /* A fresh, empty command ring for the next session (same grant). */

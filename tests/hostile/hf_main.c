@@ -21,6 +21,7 @@
 #include <xen/xen.h>
 
 #include "hostile.h"
+#include "hx.h"
 
 static struct hf hf_dev;
 static struct work_struct hf_work;
@@ -102,7 +103,11 @@ static irqreturn_t hf_cmd_irq(int irq, void *dev_id)
 static int hf_init(struct xenbus_device *dev)
 {
 	struct hf *h = &hf_dev;
-	struct xenbus_transaction xbt;
+	struct hx_key keys[] = {
+		{ PVC_XS_VERSION, PVC_PROTOCOL_VERSION },
+		{ PVC_XS_RING_REF },
+		{ PVC_XS_PORT },
+	};
 	void *addr;
 	int ret;
 
@@ -115,33 +120,13 @@ static int hf_init(struct xenbus_device *dev)
 		return ret;
 	SHARED_RING_INIT((struct pvc_sring *)addr);
 	FRONT_RING_INIT(&h->ring, (struct pvc_sring *)addr, XEN_PAGE_SIZE);
-	ret = xenbus_alloc_evtchn(dev, &h->port);
-	if (ret)
-		return ret;
-	ret = bind_evtchn_to_irqhandler(h->port, hf_cmd_irq, 0,
-					"pvcalls-hostile", h);
+	ret = hx_alloc_bind(dev, &h->port, hf_cmd_irq, "pvcalls-hostile", h);
 	if (ret < 0)
 		return ret;
 	h->irq = ret;
-again:
-	ret = xenbus_transaction_start(&xbt);
-	if (ret)
-		return ret;
-	ret = xenbus_printf(xbt, dev->nodename, PVC_XS_VERSION, "%u",
-			    PVC_PROTOCOL_VERSION);
-	if (!ret)
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_RING_REF, "%u",
-				    h->ring_ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_PORT, "%u",
-				    h->port);
-	if (ret) {
-		xenbus_transaction_end(xbt, 1);
-		return ret;
-	}
-	ret = xenbus_transaction_end(xbt, 0);
-	if (ret == -EAGAIN)
-		goto again;
+	keys[1].val = h->ring_ref;
+	keys[2].val = h->port;
+	ret = hx_write_keys(dev, keys, ARRAY_SIZE(keys));
 	if (ret)
 		return ret;
 	return xenbus_switch_state(dev, XenbusStateInitialised);
@@ -202,14 +187,9 @@ static void hf_remove(struct xenbus_device *dev)
 	/* the module is never unloaded in the bed: the guest powers off */
 }
 
-static const struct xenbus_device_id hf_ids[] = {
-	{ "pvcalls" },
-	{ "" }
-};
-
 static struct xenbus_driver hf_driver = {
 	.name = "pvcalls",
-	.ids = hf_ids,
+	.ids = hx_ids,
 	.probe = hf_probe,
 	.remove = hf_remove,
 	.otherend_changed = hf_backend_changed,

@@ -15,6 +15,7 @@
 #include <xen/page.h>
 
 #include "hostile.h"
+#include "hx.h"
 
 void hf_req_init(struct hf *h, struct pvc_request *req, u32 cmd, u64 id)
 {
@@ -179,16 +180,10 @@ int hf_dring_alloc(struct hf *h, struct hf_dring *d, unsigned int order)
 		d->refs[i] = ret;
 		d->intf->ref[i] = ret;
 	}
-	ret = xenbus_alloc_evtchn(h->dev, &d->port);
-	if (ret)
+	ret = hx_alloc_bind(h->dev, &d->port, hf_data_irq,
+			    "pvcalls-hostile-data", d);
+	if (ret < 0)
 		return ret;
-	ret = bind_evtchn_to_irqhandler(d->port, hf_data_irq, 0,
-					"pvcalls-hostile-data", d);
-	if (ret < 0) {
-		xenbus_free_evtchn(h->dev, d->port);
-		d->port = 0;
-		return ret;
-	}
 	d->irq = ret;
 	return 0;
 }

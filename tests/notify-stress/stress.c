@@ -33,6 +33,7 @@
 
 #include <xen-pvcalls/dring.h>
 #include <xen-pvcalls/notify.h>
+#include "../lib/tap.h"
 
 /* full barrier: orders earlier loads and stores before later ones */
 #define virt_mb()	atomic_thread_fence(memory_order_seq_cst)
@@ -386,7 +387,7 @@ static double now(void)
 }
 
 /* Run one phase; returns events sent (both ways) or -1 on failure. */
-static long run(int tap, const struct phase *ph, unsigned long *would)
+static long run(const struct phase *ph, unsigned long *would)
 {
 	static __u8 data[MAX_RING];
 	__u8 *page = aligned_alloc(4096, 4096);
@@ -433,7 +434,9 @@ static long run(int tap, const struct phase *ph, unsigned long *would)
 	       mib > 0 ? events / mib : 0.0, mib > 0 ? *would / mib : 0.0);
 	printf("#   sleeps: producer %lu consumer %lu\n",
 	       r.to_prod.waits, r.to_cons.waits);
-	printf("%sok %d %s\n", ok && !r.failed ? "" : "not ", tap, ph->name);
+	tap_check(ok && !r.failed, ph->name, "%lu bytes received, hashes %s%s",
+		  r.received, r.prod_hash == r.cons_hash ? "equal" : "differ",
+		  r.failed ? ", a side failed" : "");
 	free(page);
 	return ok && !r.failed ? events : -1;
 }
@@ -454,7 +457,7 @@ int main(int argc, char **argv)
 	};
 	unsigned long would;
 	long ev[NPHASES];
-	int opt, i, failed = 0, t = 0;
+	int opt, i;
 
 	while ((opt = getopt(argc, argv, "n:s:S:t:")) != -1) {
 		switch (opt) {
@@ -489,22 +492,14 @@ int main(int argc, char **argv)
 	ph[3].cerr_at = phase_bytes / 3;
 	ph[6].want = ring_size / 2;
 
-	printf("TAP version 13\n1..%d\n", NPHASES + 1);
+	tap_plan(NPHASES + 1);
 	printf("# ring %u bytes, %lu bytes per phase, seed %lu\n",
 	       ring_size, phase_bytes, seed);
-	for (i = 0; i < NPHASES; i++) {
-		ev[i] = run(++t, &ph[i], &would);
-		failed += ev[i] < 0;
-	}
+	for (i = 0; i < NPHASES; i++)
+		ev[i] = run(&ph[i], &would);
 	/* same bytes moved: mitigation must send strictly fewer events */
-	if (ev[4] > 0 && ev[5] >= 0 && ev[5] < ev[4]) {
-		printf("ok %d mitigation sends fewer events on a bulk stream # %ld < %ld\n",
-		       ++t, ev[5], ev[4]);
-	} else {
-		printf("not ok %d mitigation sends fewer events on a bulk stream # %ld vs %ld\n",
-		       ++t, ev[5], ev[4]);
-		failed++;
-	}
-	printf("%d passed, %d failed\n", t - failed, failed);
-	return failed ? 1 : 0;
+	i = ev[4] > 0 && ev[5] >= 0 && ev[5] < ev[4];
+	tap_result(i, "mitigation sends fewer events on a bulk stream",
+		   i ? "%ld < %ld" : "%ld vs %ld", ev[5], ev[4]);
+	return tap_done(NULL);
 }

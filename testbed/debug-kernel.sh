@@ -75,7 +75,7 @@ while IFS= read -r l; do
 	esac
 done < <(cat "${FRAGS[@]}")
 [ $miss = 0 ] || exit 1
-echo "debug-kernel.sh: building $FLAVOUR with $JOBS jobs at idle priority (the first build of each takes about an hour on 2 busy cores)" >&2
+echo "debug-kernel.sh: building $FLAVOUR with $JOBS jobs at idle priority (a first build takes an hour or more on 2 busy cores)" >&2
 chrt -i 0 nice make -s -j"$JOBS" bzImage modules >&2
 make -s modules_install INSTALL_MOD_PATH="$CACHE/root" INSTALL_MOD_STRIP=1 >&2
 echo "$STAMP" > "$CACHE/stamp"

@@ -16,7 +16,8 @@
 #   make check-fresh     make demo, make install and make check in fresh
 #                        Debian roots with only gcc, make and git
 #   make check-debug     the test bed's suite on a debug kernel (lockdep, kmemleak,
-#                        DEBUG_OBJECTS...) built from linux-source, cached outside
+#                        DEBUG_OBJECTS...) and the loopback VM on one with KASAN too,
+#                        both built from linux-source, cached outside
 #   make demo            boot the test bed and show PV Calls at work
 #   make bench           boot the test bed once and measure PV Calls, netfront and
 #                        dom0 loopback side by side (bench/results.{json,md})

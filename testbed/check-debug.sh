@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # make check-debug: the test bed's suite with a debug kernel as dom0 and
 # guest kernel (lockdep, DEBUG_ATOMIC_SLEEP, kmemleak, DEBUG_OBJECTS;
-# no KASAN: 6.1 cannot run it as a Xen PV kernel, see debug.config),
-# built from Debian's linux-source by testbed/debug-kernel.sh and cached
-# outside the repository.  The modules are rebuilt against that kernel;
-# the bed then runs as in make check (its kernel-log checks catch every
-# report; kmemleak gets its own result lines).  Logs: build-debug/logs/.
-# Ends with "N passed, N failed".
+# no KASAN: 6.1 cannot run it as a Xen PV kernel, see debug-xen.config),
+# then the loopback VM (testbed/loopback-vm.sh) on a kernel with the same
+# options and KASAN, which a plain VM can run.  Both kernels are built
+# from Debian's linux-source by testbed/debug-kernel.sh (xen, kasan) and
+# cached outside the repository.  The modules are rebuilt against each;
+# the bed and the VM then run as in make check (their kernel-log checks
+# catch every report; kmemleak gets its own result lines).  Logs:
+# build-debug/logs/.  Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
@@ -19,7 +21,7 @@ step() { echo "==> [$(($(date +%s) - T0))s] $*" >&2; }
 step "packages"
 testbed/deps.sh || exit 1
 step "debug kernel (cached in $CACHE; the first build takes long)"
-SRC=$(testbed/debug-kernel.sh) || { echo "check-debug: kernel build failed" >&2; exit 1; }
+SRC=$(testbed/debug-kernel.sh xen) || { echo "check-debug: kernel build failed" >&2; exit 1; }
 export KDIR=$SRC
 export VMLINUZ=$SRC/arch/x86/boot/bzImage
 export MODROOT=$CACHE/root
@@ -52,6 +54,31 @@ else
 fi
 # the tree's modules were built for the debug kernel: leave none behind
 make -s clean > /dev/null 2>&1 || true
+
+# The family again, without Xen, on a KASAN kernel: only pvcalls-loopback
+# builds against it (Kbuild).  Debug kernels are slow: a generous bound.
+KCACHE=${PVC_CACHE:-$HOME/.cache/xen-pvcalls}/kasan-kernel
+step "KASAN kernel (cached in $KCACHE; the first build takes long)"
+if KSRC=$(testbed/debug-kernel.sh kasan 2> "$BUILD/logs/kasan-kernel.log"); then
+	step "modules against $(cat "$KSRC/include/config/kernel.release")"
+	if make KDIR="$KSRC" W=1 > "$BUILD/logs/build-kasan.log" 2>&1 &&
+	   ! grep -qE 'warning:|error:' "$BUILD/logs/build-kasan.log"; then
+		echo "ok build: pvcalls-loopback against the KASAN kernel, W=1 clean"
+	else
+		echo "not ok build: pvcalls-loopback against the KASAN kernel # see $BUILD/logs/build-kasan.log"
+	fi > "$RES/60-build-kasan.tap"
+	cat "$RES/60-build-kasan.tap" >&2
+	step "loopback VM on the KASAN kernel"
+	KDIR=$KSRC VMLINUZ=$KSRC/arch/x86/boot/bzImage MODROOT=$KCACHE/root \
+		LOOPBACK_TAG=loopback-kasan QEMU_TIMEOUT=${LOOPBACK_TIMEOUT:-5400} BED_SLOW=${BED_SLOW:-3} \
+		testbed/loopback-vm.sh || echo "not ok loopback-kasan: testbed/loopback-vm.sh ran # exit $?" \
+		>> "$BUILD/results/loopback-kasan.tap"
+	cp "$BUILD/results/loopback-kasan.tap" "$RES/70-loopback-kasan.tap"
+	make -s clean > /dev/null 2>&1 || true
+else
+	echo "not ok build: the KASAN kernel # $(tail -n 1 "$BUILD/logs/kasan-kernel.log")" \
+		> "$RES/60-build-kasan.tap"
+fi
 
 step "results"
 exec testbed/report.sh "$RES"/[0-9]*.tap

@@ -56,5 +56,15 @@ bed_detect() {
 # lockdep checking is enabled" at boot is not a report.
 BED_BAD_LOG='Oops|\bBUG\b|WARNING|Call Trace|\bINFO: |DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|KASAN|UBSAN|possible (circular|recursive) locking|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu.*stall|list_(add|del) corruption|refcount_t:|kernel stack overflow|stack-protector'
 
+# Kernel arguments of a debug kernel under TCG (make check-debug),
+# "bed_slow_kargs N" for waits N times longer (nothing for N = 1): the
+# debug kernel's boot-time work (the trace event eval map update) runs for
+# minutes in one kworker; full preemption lets RCU's kthread run beside
+# it, and the stall detector's 21 s assume real hardware, not TCG.
+bed_slow_kargs() {
+	[ "$1" -gt 1 ] || return 0
+	echo "preempt=full rcupdate.rcu_cpu_stall_timeout=$((60 * $1 > 300 ? 300 : 60 * $1))"
+}
+
 # Seconds since the epoch, for timings.
 bed_now() { date +%s; }

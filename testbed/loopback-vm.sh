@@ -9,11 +9,13 @@
 #   build/logs/loopback/console.log  everything the VM printed
 #   build/logs/loopback/*.txt        selftests, dom0 half, kernel log
 #   build/results/loopback.tap       result lines, "ok loopback: NAME"
-# Environment: VMLINUZ= and MODROOT= (make check-debug's kernel and the
-# root its modules are installed under; default the host's), ONLY=a,b
-# (only these selftests), LOOPBACK_ARGS (the suite's options, default
-# sizes for a short run), QEMU_TIMEOUT (s), LOOPBACK_TAG (the result
-# prefix, default loopback).
+# Environment: KDIR=, VMLINUZ= and MODROOT= (make check-debug's KASAN
+# kernel: its tree, its image and the root its modules are installed
+# under; default the host's), ONLY=a,b (only these selftests),
+# LOOPBACK_ARGS (the suite's options, default sizes for a short run),
+# QEMU_TIMEOUT (s), LOOPBACK_TAG (the result prefix, default loopback,
+# also names the logs' directory), BED_SLOW=N (a debug kernel: the
+# kernel arguments of a slow bed, lib.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +28,7 @@ TAG=${LOOPBACK_TAG:-loopback}
 # that run in a few minutes under TCG (both TCP stacks are this VM's).
 LOOPBACK_ARGS=${LOOPBACK_ARGS:---big 4M --max-writes 20000 --wrap-n 512 --max-sockets 100 --stream 256M --load-conns 1000 --cycles 2000}
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-900}
+SLOW_KARGS=$(bed_slow_kargs "${BED_SLOW:-1}")
 LOGS=$BUILD/logs/$TAG
 RES=$BUILD/results/$TAG.tap
 LOG=$LOGS/console.log
@@ -65,7 +68,7 @@ t0=$(bed_now)
 timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 \
 	-accel tcg -cpu qemu64 -m 1024 -smp 2 -nographic -no-reboot -nic none \
 	-kernel "$VMLINUZ" -initrd "$BUILD/loopback.cpio.gz" \
-	-append "console=ttyS0 loglevel=5 panic=-1 pvcalls_args=${LOOPBACK_ARGS// /:}${ONLY:+ pvcalls_only=${ONLY//,/:}}" \
+	-append "console=ttyS0 loglevel=5 panic=-1${SLOW_KARGS:+ $SLOW_KARGS} pvcalls_args=${LOOPBACK_ARGS// /:}${ONLY:+ pvcalls_only=${ONLY//,/:}}" \
 	< /dev/null > "$LOG" 2>&1 && rc=0 || rc=$?
 secs=$(($(bed_now) - t0))
 echo "$secs" > "$LOGS/seconds"
@@ -91,8 +94,9 @@ fi
 sed '/^@@@ BEGIN dom0/,/^@@@ END dom0/d' "$LOGS/console.txt" |
 	grep -E '^(not )?ok [0-9]+' |
 	sed -E "s/^(not ok|ok) [0-9]+ *(- )?/\1 $TAG: /" >> "$RES" || true
+# (the command line and RCU echoing BED_SLOW's rcu_cpu_stall_timeout= are no report)
 bad=$(grep -E "$BED_BAD_LOG" "$LOGS/console.txt" | grep -E '^\[ *[0-9]+\.[0-9]+\]' |
-	head -n 1 || true)
+	grep -viE '\] (Kernel )?command line:|RCU CPU stall warnings timeout set' | head -n 1 || true)
 if [ ! -s "$LOGS/kernel.txt" ]; then
 	result FAIL "kernel log clean" "no kernel log"
 elif [ -n "$bad" ]; then

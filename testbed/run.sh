@@ -35,14 +35,8 @@ GUEST_TIMEOUT=${GUEST_TIMEOUT:-2400}
 # (900 s), boot and end.
 # BED_SLOW=N (make check-debug): the bed's own waits are N times longer.
 BED_SLOW=${BED_SLOW:-1}
-# Kernel arguments of a slow bed's dom0 and guests (make check-debug): the
-# debug kernel's boot-time work (the trace event eval map update) runs for
-# minutes in one kworker; full preemption lets RCU's kthread run beside
-# it, and the stall detector's 21 s assume real hardware, not TCG.
-SLOW_KARGS=
-if [ "$BED_SLOW" -gt 1 ]; then
-	SLOW_KARGS="preempt=full rcupdate.rcu_cpu_stall_timeout=$((60 * BED_SLOW > 300 ? 300 : 60 * BED_SLOW))"
-fi
+# Kernel arguments of a slow bed's dom0 and guests (lib.sh)
+SLOW_KARGS=$(bed_slow_kargs "$BED_SLOW")
 QEMU_TIMEOUT=${QEMU_TIMEOUT:-$((GUEST_TIMEOUT + BED_SLOW * (7 * 300 + 4 * 420 + 900 + 400)))}
 LOGS=$BUILD/logs/$SCENARIO
 RES=$BUILD/results/bed-$SCENARIO.tap

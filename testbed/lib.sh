@@ -54,7 +54,7 @@ bed_detect() {
 # lockdep/KASAN report...  Lockdep's reports start with WARNING:, BUG:
 # or INFO:, and it says when it turns itself off; a debug kernel's "RCU
 # lockdep checking is enabled" at boot is not a report.
-BED_BAD_LOG='Oops|\bBUG\b|WARNING|Call Trace|\bINFO: |DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|KASAN|UBSAN|possible (circular|recursive) locking|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|rcu.*stall|list_(add|del) corruption|refcount_t:|kernel stack overflow|stack-protector'
+BED_BAD_LOG='Oops|\bBUG\b|WARNING|Call Trace|\bINFO: |DEBUG_LOCKS_WARN_ON|lockdep is turned off|turning off the locking correctness validator|KASAN|UBSAN|possible (circular|recursive) locking|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|kthread starved|list_(add|del) corruption|refcount_t:|kernel stack overflow|stack-protector'
 
 # Kernel arguments of a debug kernel under TCG (make check-debug),
 # "bed_slow_kargs N" for waits N times longer (nothing for N = 1): the

@@ -19,6 +19,8 @@
 # PVCALLS_RUN: the launcher command, e.g. for a dry run of both halves on
 # one Linux host: PVCALLS_RUN="pvcalls-run --substitute-family inet"
 # (no frontend there: the counter checks and the unload test are left out).
+# Every time limit is multiplied by the kernel argument pvcalls_slow=N
+# (make check-debug's slow kernels), 1 when it is absent.
 
 D=$(cd "$(dirname "$0")" && pwd)
 PATH=$D:$PATH
@@ -27,6 +29,10 @@ WAIT=${PVCALLS_RUN_WAIT:-300}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BIG=$((${PVCALLS_RUN_BIG_KIB:-2048} * 1024))
 BB=busybox
+SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
+SLOW=${SLOW:-1}
+# slow N: N seconds of a time limit, in this kernel's time
+slow() { echo $(($1 * SLOW)); }
 RUN=${PVCALLS_RUN:-pvcalls-run}
 DOM0=http://127.0.0.1:7501
 T=/tmp/pvcalls-run-guest
@@ -82,7 +88,7 @@ unused() {
 }
 
 get() {	# get URL FILE [LOG]: busybox wget under pvcalls-run, bounded
-	$BB timeout 60 $RUN -v -- $BB wget -q -O "$2" "$1" 2>"${3:-/dev/null}"
+	$BB timeout $(slow 60) $RUN -v -- $BB wget -q -O "$2" "$1" 2>"${3:-/dev/null}"
 }
 
 trap stop EXIT
@@ -114,7 +120,7 @@ fi
 
 # Without pvcalls-run nothing answers on the guest's own loopback.
 if [ -z "$PVCALLS_RUN" ]; then
-	if $BB timeout 10 $BB wget -q -O /dev/null "$DOM0/ready" 2>/dev/null; then
+	if $BB timeout $(slow 10) $BB wget -q -O /dev/null "$DOM0/ready" 2>/dev/null; then
 		tap 1 plain-socket-does-not-reach-dom0 "reached 7501 without PV Calls"
 	else
 		tap 0 plain-socket-does-not-reach-dom0
@@ -145,7 +151,7 @@ fi
 
 # busybox nc: dom0 -> guest (dom0's nc sends the page) ...
 mark
-if $BB timeout 60 $RUN -v -- $BB nc 127.0.0.1 7504 </dev/null \
+if $BB timeout $(slow 60) $RUN -v -- $BB nc 127.0.0.1 7504 </dev/null \
 	>"$T/ncpage" 2>"$T/l2" && [ "$(md5 <"$T/ncpage")" = "$PAGE_MD5" ] &&
 	moved "$T/l2" && over_pv 0 "$PAGE_SIZE"; then
 	tap 0 busybox-nc-static-from-dom0-md5
@@ -156,7 +162,7 @@ fi
 
 # ... and guest -> dom0 (dom0's nc reads the page, answers its md5sum)
 mark
-out=$($BB timeout 60 $RUN -v -- $BB nc 127.0.0.1 7505 <"$T/www/page.html" \
+out=$($BB timeout $(slow 60) $RUN -v -- $BB nc 127.0.0.1 7505 <"$T/www/page.html" \
 	2>"$T/l3")
 if [ "$out" = "$PAGE_MD5" ] && moved "$T/l3" && over_pv "$PAGE_SIZE" 32; then
 	tap 0 busybox-nc-static-to-dom0-md5
@@ -167,7 +173,7 @@ fi
 if have socat; then
 	# -t 30: wait that long for the answer after our end of input
 	mark
-	out=$(echo socat | $BB timeout 60 $RUN -v -- socat -t 30 - \
+	out=$(echo socat | $BB timeout $(slow 60) $RUN -v -- socat -t 30 - \
 		TCP:127.0.0.1:7502 2>"$T/l4")
 	if [ "$out" = "echo:socat" ] && moved "$T/l4" && over_pv 6 11; then
 		tap 0 socat-dynamic
@@ -183,7 +189,7 @@ fi
 # socat is the dynamic client there.  Run it where it is installed.
 if have curl; then
 	mark
-	if $BB timeout 60 $RUN -v -- curl -sS -o "$T/cpage" "$DOM0/page.html" \
+	if $BB timeout $(slow 60) $RUN -v -- curl -sS -o "$T/cpage" "$DOM0/page.html" \
 		2>"$T/l5" && [ "$(md5 <"$T/cpage")" = "$PAGE_MD5" ] &&
 		moved "$T/l5" && over_pv 1 "$PAGE_SIZE"; then
 		tap 0 curl-dynamic-md5
@@ -193,7 +199,7 @@ if have curl; then
 fi
 
 # selection mode: only dom0's httpd moves, at connect() time
-if $BB timeout 60 $RUN -v --only 127.0.0.1:7501 -- $BB wget -q -O "$T/opage" \
+if $BB timeout $(slow 60) $RUN -v --only 127.0.0.1:7501 -- $BB wget -q -O "$T/opage" \
 	"$DOM0/page.html" 2>"$T/l6" && [ "$(md5 <"$T/opage")" = "$PAGE_MD5" ] &&
 	grep -q "connect(.*moved" "$T/l6"; then
 	tap 0 only-selects-at-connect
@@ -204,7 +210,7 @@ fi
 # bulk through busybox wget
 mark
 start=$(now)
-if $BB timeout 300 $RUN -- $BB wget -q -O "$T/big" "$DOM0/big.bin" &&
+if $BB timeout $(slow 300) $RUN -- $BB wget -q -O "$T/big" "$DOM0/big.bin" &&
 	[ "$($BB wc -c <"$T/big")" = $BIG ] && over_pv 1 $BIG; then
 	echo "# pvcalls-run guest: wget $BIG bytes from dom0 in $(($(now) - start))s"
 	tap 0 busybox-wget-big
@@ -219,7 +225,7 @@ if have iperf3; then
 		# at least 64 KiB went the way of the test's data
 		if [ -z "$dir" ]; then want="65536 1"; else want="1 65536"; fi
 		mark
-		if $BB timeout $((SECS + 60)) $RUN -- iperf3 -4 -c 127.0.0.1 \
+		if $BB timeout $((SECS + $(slow 60))) $RUN -- iperf3 -4 -c 127.0.0.1 \
 			-p 7503 -t "$SECS" $dir >"$T/l7" 2>&1 && over_pv $want; then
 			rate=$($BB awk '/receiver/ { print $(NF - 2), $(NF - 1) }' "$T/l7")
 			echo "# pvcalls-run guest: iperf3 -c dom0 ${dir:-(guest sends)}: $rate"
@@ -244,12 +250,12 @@ if have socat; then
 		OPEN:"$T/udp.out",creat,append 2>"$T/l9" &
 	dpid=$!
 	pids="$pids $upid $dpid"
-	end=$(($(now) + 30))
+	end=$(($(now) + $(slow 30)))
 	until [ -S "$T/u.sock" ] || [ "$(now)" -ge $end ]; do
 		sleep 0.2
 	done
 	mark
-	out=$(echo unix | $BB timeout 30 $RUN -v -- socat -t 20 - \
+	out=$(echo unix | $BB timeout $(slow 30) $RUN -v -- socat -t 20 - \
 		UNIX-CONNECT:"$T/u.sock" 2>"$T/l10")
 	if [ "$out" = "echo:unix" ] && ! moved "$T/l10" && unused; then
 		tap 0 unix-socket-untouched
@@ -259,9 +265,9 @@ if have socat; then
 	# UDP has no connection: send until the receiver has one datagram
 	# (it may not have bound yet), bounded.
 	mark
-	end=$(($(now) + 30))
+	end=$(($(now) + $(slow 30)))
 	until grep -q '^udp$' "$T/udp.out" 2>/dev/null || [ "$(now)" -ge $end ]; do
-		echo udp | $BB timeout 10 $RUN -v -- socat -u - \
+		echo udp | $BB timeout $(slow 10) $RUN -v -- socat -u - \
 			UDP4-SENDTO:127.0.0.1:9001 2>>"$T/l11"
 		sleep 0.5
 	done
@@ -330,7 +336,7 @@ fi
 #    moment while the last sockets close.
 if [ -z "$PVCALLS_RUN" ] && [ -e /sys/module/xen_pvcalls_front ]; then
 	echo pvcalls-0 >/sys/bus/xen/drivers/pvcalls/unbind 2>/dev/null
-	end=$(($(now) + 30))
+	end=$(($(now) + $(slow 30)))
 	until rmmod xen_pvcalls_front 2>"$T/rmmod" || [ "$(now)" -ge $end ]; do
 		sleep 1
 	done

@@ -29,15 +29,20 @@ export MODROOT=$CACHE/root
 rm -rf "$BUILD"
 mkdir -p "$BUILD/logs" "$BUILD/results"
 RES=$BUILD/results
+# build_tap KDIR LOG WHAT TAP: our modules against KDIR, W=1, into
+# logs/LOG.log; one result line "build: WHAT" in results/TAP.tap
+build_tap() {
+	if make KDIR="$1" W=1 > "$BUILD/logs/$2.log" 2>&1 &&
+	   ! grep -qE 'warning:|error:' "$BUILD/logs/$2.log"; then
+		echo "ok build: $3, W=1 clean"
+	else
+		echo "not ok build: $3 # see $BUILD/logs/$2.log"
+	fi > "$RES/$4.tap"
+	cat "$RES/$4.tap" >&2
+}
 step "modules against $(cat "$SRC/include/config/kernel.release")"
 make -s clean > /dev/null 2>&1 || true
-if make KDIR="$KDIR" W=1 > "$BUILD/logs/build.log" 2>&1 &&
-   ! grep -qE 'warning:|error:' "$BUILD/logs/build.log"; then
-	echo "ok build: modules against the debug kernel, W=1 clean"
-else
-	echo "not ok build: modules against the debug kernel # see $BUILD/logs/build.log"
-fi > "$RES/10-build.tap"
-cat "$RES/10-build.tap" >&2
+build_tap "$KDIR" build "modules against the debug kernel" 10-build
 
 step "test bed images"
 if testbed/mkimage.sh > "$BUILD/logs/mkimage.log" 2>&1; then
@@ -61,13 +66,7 @@ KCACHE=${PVC_CACHE:-$HOME/.cache/xen-pvcalls}/kasan-kernel
 step "KASAN kernel (cached in $KCACHE; the first build takes long)"
 if KSRC=$(testbed/debug-kernel.sh kasan 2> "$BUILD/logs/kasan-kernel.log"); then
 	step "modules against $(cat "$KSRC/include/config/kernel.release")"
-	if make KDIR="$KSRC" W=1 > "$BUILD/logs/build-kasan.log" 2>&1 &&
-	   ! grep -qE 'warning:|error:' "$BUILD/logs/build-kasan.log"; then
-		echo "ok build: pvcalls-loopback against the KASAN kernel, W=1 clean"
-	else
-		echo "not ok build: pvcalls-loopback against the KASAN kernel # see $BUILD/logs/build-kasan.log"
-	fi > "$RES/60-build-kasan.tap"
-	cat "$RES/60-build-kasan.tap" >&2
+	build_tap "$KSRC" build-kasan "pvcalls-loopback against the KASAN kernel" 60-build-kasan
 	step "loopback VM on the KASAN kernel"
 	KDIR=$KSRC VMLINUZ=$KSRC/arch/x86/boot/bzImage MODROOT=$KCACHE/root \
 		LOOPBACK_TAG=loopback-kasan QEMU_TIMEOUT=${LOOPBACK_TIMEOUT:-5400} BED_SLOW=${BED_SLOW:-3} \

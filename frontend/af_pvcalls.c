@@ -4,7 +4,8 @@
  * carried out by a transport (pvcalls_transport_ops, transport.h).
  *
  * Sockets and states.  struct pvcalls_sock embeds the struct sock; ->t is
- * its transport socket.  sock->state and sk->sk_state follow inet:
+ * its endpoint (the transport's side of it, transport.h).  sock->state
+ * and sk->sk_state follow inet:
  *   SS_UNCONNECTED/TCP_CLOSE     new, or after a failed connect
  *   SS_CONNECTING/TCP_SYN_SENT   connect in flight
  *   SS_CONNECTED/TCP_ESTABLISHED connected or accepted
@@ -76,7 +77,7 @@
 
 struct pvcalls_sock {
 	struct sock sk;		/* first: sk_alloc() allocates it all */
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	struct sockaddr_in local, peer;
 	bool op_pending;	/* an interrupted bind/listen still runs */
 	int tcp_nodelay, tcp_cork;
@@ -181,7 +182,7 @@ static void pvcalls_sync_state(struct sock *sk)
 }
 
 static struct sock *pvcalls_sk_alloc(struct net *net, struct socket *sock,
-				     struct pvcalls_tsock *t, int kern)
+				     struct pvcalls_endpoint *t, int kern)
 {
 	struct sock *sk;
 
@@ -203,7 +204,7 @@ static struct sock *pvcalls_sk_alloc(struct net *net, struct socket *sock,
 static int pvcalls_create(struct net *net, struct socket *sock, int protocol,
 			  int kern)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	int err;
 
 	err = pvcalls_may_create(net, kern);
@@ -442,7 +443,7 @@ static int pvcalls_accept(struct socket *sock, struct socket *newsock,
 	struct sock *sk = sock->sk, *newsk;
 	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	bool nonblock = flags & O_NONBLOCK;
-	struct pvcalls_tsock *child;
+	struct pvcalls_endpoint *child;
 	long timeo, wait, left;
 	int err;
 
@@ -519,7 +520,7 @@ static __poll_t pvcalls_poll(struct file *file, struct socket *sock,
 			     poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	int state, shutdown;
 	__poll_t mask = 0, tmask;
 
@@ -633,7 +634,7 @@ static int pvcalls_wait_ready(struct sock *sk, __poll_t dir, int target,
 static int pvcalls_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	int flags = msg->msg_flags;
 	size_t sent = 0;
 	bool watched = false;
@@ -688,7 +689,7 @@ static int pvcalls_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			   int flags)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	bool peek = flags & MSG_PEEK, watched = false;
 	size_t copied = 0;
 	long timeo;

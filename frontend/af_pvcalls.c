@@ -20,9 +20,11 @@
  * pinning) holds for every transport.
  *
  * Blocking: every wait is wait_event_interruptible_timeout() on
- * sk_sleep() with a condition asked of the transport; timeouts come
- * from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/sock_sndtimeo), signals
- * give sock_intr_errno() (EINTR, or ERESTARTSYS honouring SA_RESTART).
+ * sk_sleep() with a condition asked of the transport; a caller holding
+ * the socket lock drops it meanwhile (pvcalls_wait_unlocked()).
+ * Timeouts come from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/
+ * sock_sndtimeo), signals give sock_intr_errno() (EINTR, or ERESTARTSYS
+ * honouring SA_RESTART).
  * Close while another thread sleeps in recv/accept/poll on the same
  * socket cannot free anything under it: the VFS keeps the file, hence
  * the socket, until that call returns (as with TCP, it keeps waiting
@@ -256,6 +258,23 @@ static int pvcalls_get_addr(const struct sockaddr *addr, int len,
 	return 0;
 }
 
+/*
+ * Wait up to @timeo for @cond with the socket lock dropped, and take it
+ * again: what wait_event_interruptible_timeout() returns (< 0 for a
+ * signal, 0 for the timeout, else the time left).
+ */
+#define pvcalls_wait_unlocked(sk, cond, timeo)				\
+({									\
+	struct sock *__sk = (sk);					\
+	long __left;							\
+									\
+	release_sock(__sk);						\
+	__left = wait_event_interruptible_timeout(*sk_sleep(__sk),	\
+						  cond, timeo);		\
+	lock_sock(__sk);						\
+	__left;								\
+})
+
 static bool pvcalls_op_done(struct pvcalls_sock *ps)
 {
 	return tops->op_result(ps->t) != -EINPROGRESS;
@@ -276,11 +295,8 @@ static int pvcalls_wait_op(struct sock *sk)
 	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	long left;
 
-	release_sock(sk);
-	left = wait_event_interruptible_timeout(*sk_sleep(sk),
-						pvcalls_op_done(ps),
-						PVCALLS_OP_TIMEOUT);
-	lock_sock(sk);
+	left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps),
+				     PVCALLS_OP_TIMEOUT);
 	if (left < 0) {
 		ps->op_pending = true;
 		return sock_intr_errno(MAX_SCHEDULE_TIMEOUT);
@@ -414,10 +430,7 @@ static int pvcalls_connect(struct socket *sock, struct sockaddr *addr, int len,
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (!timeo)
 			goto out;
-		release_sock(sk);
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvcalls_op_done(ps), timeo);
-		lock_sock(sk);
+		left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps), timeo);
 		pvcalls_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {
 			err = left < 0 ? sock_intr_errno(timeo) : -EINPROGRESS;
@@ -461,11 +474,8 @@ static int pvcalls_accept(struct socket *sock, struct socket *newsock,
 		err = -EAGAIN;
 		if (!wait)
 			goto out;
-		release_sock(sk);
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvcalls_accept_ready(sk),
-							wait);
-		lock_sock(sk);
+		left = pvcalls_wait_unlocked(sk, pvcalls_accept_ready(sk),
+					     wait);
 		if (left < 0) {
 			err = sock_intr_errno(timeo);
 			goto out;

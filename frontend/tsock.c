@@ -413,9 +413,19 @@ static void pvcf_socket_done(void *ctx, const struct pvc_response *rsp)
 		pvcf_put(t);
 }
 
+/* An operation that could not start: back to the state before it. */
+static void pvcf_leave(struct pvcalls_endpoint *t, int err)
+{
+	spin_lock_irq(&t->lock);
+	t->state = t->prev_state;
+	t->op_ret = err;
+	spin_unlock_irq(&t->lock);
+}
+
 /*
- * Start @req (connect/bind/listen) in state @busy, creating the backend
- * socket first if needed.  Called with no lock held.
+ * Start @req (connect/bind/listen, in the state pvcf_enter() moved to),
+ * creating the backend socket first if needed; if it cannot be sent, go
+ * back to the state before.  Called with no lock held.
  */
 static int pvcf_start(struct pvcalls_endpoint *t, struct pvc_request *req)
 {
@@ -443,6 +453,8 @@ static int pvcf_start(struct pvcalls_endpoint *t, struct pvc_request *req)
 		t->sock_sent = false;
 		spin_unlock_irq(&t->lock);
 	}
+	if (ret)
+		pvcf_leave(t, ret);
 	return ret;
 }
 
@@ -476,14 +488,6 @@ static int pvcf_enter(struct pvcalls_endpoint *t, enum pvcf_state busy)
 	}
 	spin_unlock_irq(&t->lock);
 	return ret;
-}
-
-static void pvcf_leave(struct pvcalls_endpoint *t, int err)
-{
-	spin_lock_irq(&t->lock);
-	t->state = t->prev_state;
-	t->op_ret = err;
-	spin_unlock_irq(&t->lock);
 }
 
 static int pvcf_connect(struct pvcalls_endpoint *t,
@@ -524,10 +528,8 @@ static int pvcf_connect(struct pvcalls_endpoint *t,
 	} else {
 		ret = pvcf_start(t, &req);
 	}
-	if (ret) {
-		pvcf_leave(t, ret);
+	if (ret)
 		pvcf_ring_put(t);
-	}
 	return ret;
 }
 
@@ -544,10 +546,7 @@ static int pvcf_bind(struct pvcalls_endpoint *t, const struct sockaddr_in *sin)
 	memcpy(req.u.bind.addr, sin, sizeof(*sin));
 	req.u.bind.len = sizeof(*sin);
 	t->local_addr = sin->sin_addr.s_addr;
-	ret = pvcf_start(t, &req);
-	if (ret)
-		pvcf_leave(t, ret);
-	return ret;
+	return pvcf_start(t, &req);
 }
 
 static int pvcf_listen(struct pvcalls_endpoint *t, int backlog,
@@ -569,10 +568,7 @@ static int pvcf_listen(struct pvcalls_endpoint *t, int backlog,
 		return ret;
 	req.u.listen.id = t->id;
 	req.u.listen.backlog = clamp(backlog, 0, SOMAXCONN);
-	ret = pvcf_start(t, &req);
-	if (ret)
-		pvcf_leave(t, ret);
-	return ret;
+	return pvcf_start(t, &req);
 }
 
 /*

@@ -103,6 +103,12 @@ module_param_named(max_sockets, pvcb_max_sockets, uint, 0444);
 MODULE_PARM_DESC(max_sockets,
 		 "Most sockets one frontend may hold at once (default 16384)");
 
+unsigned int pvcb_max_backlog = 128;
+module_param_named(max_backlog, pvcb_max_backlog, uint, 0444);
+MODULE_PARM_DESC(max_backlog,
+		 "Largest listen backlog granted to a frontend (default 128)");
+
+/* The extensions offered at the handshake (Documentation/pvcalls.rst). */
 bool pvcb_socket_names = true;
 module_param_named(socket_names, pvcb_socket_names, bool, 0444);
 MODULE_PARM_DESC(socket_names,
@@ -112,11 +118,6 @@ bool pvcb_notify = true;
 module_param_named(notify_mitigation, pvcb_notify, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,
 		 "Offer the notify-mitigation extension (0: behave as a plain v1 backend)");
-
-unsigned int pvcb_max_backlog = 128;
-module_param_named(max_backlog, pvcb_max_backlog, uint, 0444);
-MODULE_PARM_DESC(max_backlog,
-		 "Largest listen backlog granted to a frontend (default 128)");
 
 struct workqueue_struct *pvcb_wq;
 

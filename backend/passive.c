@@ -18,8 +18,11 @@
 
 static bool pvcb_passive_work(struct pvcb_sock *s);
 
-/* Look up a socket for a command; NULL if the id is unknown. */
-static struct pvcb_sock *pvcb_find(struct pvcb_frontend *fe, u64 id)
+/*
+ * Look up a socket for a command and take its lock; NULL if the id is
+ * unknown.
+ */
+static struct pvcb_sock *pvcb_find_lock(struct pvcb_frontend *fe, u64 id)
 {
 	struct pvcb_sock *s;
 
@@ -27,6 +30,8 @@ static struct pvcb_sock *pvcb_find(struct pvcb_frontend *fe, u64 id)
 	mutex_lock(&fe->lock);
 	s = pvcb_sock_lookup(fe, id);
 	mutex_unlock(&fe->lock);
+	if (s)
+		mutex_lock(&s->lock);
 	return s;
 }
 
@@ -41,16 +46,14 @@ int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req)
 	err = pvcb_parse_inet_addr(req->u.bind.addr, req->u.bind.len, &ia);
 	if (err)
 		return err;
-	s = pvcb_find(fe, req->u.bind.id);
-	if (!s)
-		return -ENOENT;
-
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
 	memcpy(&sin.sin_port, &ia.port, sizeof(ia.port));
 	memcpy(&sin.sin_addr.s_addr, &ia.addr, sizeof(ia.addr));
 
-	mutex_lock(&s->lock);
+	s = pvcb_find_lock(fe, req->u.bind.id);
+	if (!s)
+		return -ENOENT;
 	if (s->state != PVCB_NEW) {
 		err = -EINVAL;	/* as Linux: already bound or connected */
 		goto out;
@@ -80,11 +83,9 @@ int pvcb_cmd_listen(struct pvcb_frontend *fe, const struct pvc_request *req)
 	struct pvcb_sock *s;
 	int err;
 
-	s = pvcb_find(fe, req->u.listen.id);
+	s = pvcb_find_lock(fe, req->u.listen.id);
 	if (!s)
 		return -ENOENT;
-
-	mutex_lock(&s->lock);
 	switch (s->state) {
 	case PVCB_NEW:		/* Linux binds an ephemeral port */
 	case PVCB_BOUND:
@@ -111,15 +112,13 @@ int pvcb_cmd_accept(struct pvcb_frontend *fe, const struct pvc_request *req)
 	struct pvcb_sock *s;
 	int err;
 
-	s = pvcb_find(fe, req->u.accept.id);
+	s = pvcb_find_lock(fe, req->u.accept.id);
 	if (!s)
 		return -ENOENT;
 	/* checked again when the connection comes */
-	if (pvcb_id_in_use(fe, req->u.accept.id_new))
-		return -EEXIST;
-
-	mutex_lock(&s->lock);
-	if (s->state != PVCB_LISTENING) {
+	if (pvcb_id_in_use(fe, req->u.accept.id_new)) {
+		err = -EEXIST;
+	} else if (s->state != PVCB_LISTENING) {
 		err = -EINVAL;
 	} else if (s->accept_pending) {
 		err = -EALREADY;
@@ -143,11 +142,9 @@ int pvcb_cmd_poll(struct pvcb_frontend *fe, const struct pvc_request *req)
 	struct pvcb_sock *s;
 	int err;
 
-	s = pvcb_find(fe, req->u.poll.id);
+	s = pvcb_find_lock(fe, req->u.poll.id);
 	if (!s)
 		return -ENOENT;
-
-	mutex_lock(&s->lock);
 	if (s->state != PVCB_LISTENING) {
 		err = -EINVAL;	/* v1: poll is for passive sockets only */
 	} else if (s->poll_pending) {

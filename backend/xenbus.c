@@ -25,46 +25,23 @@
 #include "pvcalls-back.h"
 #include "validate.h"
 
+/*
+ * Our offer, in one transaction.  The notify offer is removed when we do
+ * not make it: the backend node outlives the module, and one written by
+ * an earlier load must not speak for this one.
+ */
 static int pvcb_publish_features(struct xenbus_device *dev)
 {
-	struct xenbus_transaction xbt;
-	int err;
+	const struct pvc_xs_key keys[] = {
+		{ PVC_XS_VERSIONS, PVC_PROTOCOL_VERSION },
+		{ PVC_XS_MAX_PAGE_ORDER, pvcb_max_page_order },
+		{ PVC_XS_FUNCTION_CALLS, 1 },
+		PVC_XS_KEY_IF(pvcb_socket_names, PVC_XS_FEATURE_NAMES, 1),
+		PVC_XS_KEY_OR_RM(pvcb_notify, PVC_XS_FEATURE_NOTIFY,
+				 PVC_NOTIFY_VERSION),
+	};
 
-again:
-	err = xenbus_transaction_start(&xbt);
-	if (err)
-		return err;
-	err = xenbus_printf(xbt, dev->nodename, PVC_XS_VERSIONS, "%d",
-			    PVC_PROTOCOL_VERSION);
-	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, PVC_XS_MAX_PAGE_ORDER,
-				    "%u", pvcb_max_page_order);
-	if (!err)
-		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FUNCTION_CALLS,
-				    "%d", 1);
-	if (!err && pvcb_socket_names)
-		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FEATURE_NAMES,
-				    "%d", 1);
-	if (!err && pvcb_notify) {
-		err = xenbus_printf(xbt, dev->nodename, PVC_XS_FEATURE_NOTIFY,
-				    "%d", PVC_NOTIFY_VERSION);
-	} else if (!err) {
-		/*
-		 * The backend node outlives the module: an offer written by
-		 * an earlier load must not speak for this one.
-		 */
-		err = xenbus_rm(xbt, dev->nodename, PVC_XS_FEATURE_NOTIFY);
-		if (err == -ENOENT)
-			err = 0;
-	}
-	if (err) {
-		xenbus_transaction_end(xbt, 1);
-		return err;
-	}
-	err = xenbus_transaction_end(xbt, 0);
-	if (err == -EAGAIN)
-		goto again;
-	return err;
+	return pvc_xs_write_keys(dev, keys, ARRAY_SIZE(keys));
 }
 
 /* One unsigned key of the frontend; a missing or bad one is fatal. */
@@ -348,14 +325,9 @@ static void pvcb_frontend_changed(struct xenbus_device *dev,
 	}
 }
 
-static const struct xenbus_device_id pvcb_ids[] = {
-	{ "pvcalls" },
-	{ "" }
-};
-
 static struct xenbus_driver pvcb_driver = {
 	.name = "pvcalls",
-	.ids = pvcb_ids,
+	.ids = pvc_xs_ids,
 	.probe = pvcb_probe,
 	.remove = pvcb_remove,
 	.otherend_changed = pvcb_frontend_changed,

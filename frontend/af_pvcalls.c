@@ -4,7 +4,8 @@
  * carried out by a transport (pvcalls_transport_ops, transport.h).
  *
  * Sockets and states.  struct pvcalls_sock embeds the struct sock; ->t is
- * its transport socket.  sock->state and sk->sk_state follow inet:
+ * its endpoint (the transport's side of it, transport.h).  sock->state
+ * and sk->sk_state follow inet:
  *   SS_UNCONNECTED/TCP_CLOSE     new, or after a failed connect
  *   SS_CONNECTING/TCP_SYN_SENT   connect in flight
  *   SS_CONNECTED/TCP_ESTABLISHED connected or accepted
@@ -19,9 +20,11 @@
  * pinning) holds for every transport.
  *
  * Blocking: every wait is wait_event_interruptible_timeout() on
- * sk_sleep() with a condition asked of the transport; timeouts come
- * from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/sock_sndtimeo), signals
- * give sock_intr_errno() (EINTR, or ERESTARTSYS honouring SA_RESTART).
+ * sk_sleep() with a condition asked of the transport; a caller holding
+ * the socket lock drops it meanwhile (pvcalls_wait_unlocked()).
+ * Timeouts come from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/
+ * sock_sndtimeo), signals give sock_intr_errno() (EINTR, or ERESTARTSYS
+ * honouring SA_RESTART).
  * Close while another thread sleeps in recv/accept/poll on the same
  * socket cannot free anything under it: the VFS keeps the file, hence
  * the socket, until that call returns (as with TCP, it keeps waiting
@@ -76,7 +79,7 @@
 
 struct pvcalls_sock {
 	struct sock sk;		/* first: sk_alloc() allocates it all */
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	struct sockaddr_in local, peer;
 	bool op_pending;	/* an interrupted bind/listen still runs */
 	int tcp_nodelay, tcp_cork;
@@ -181,7 +184,7 @@ static void pvcalls_sync_state(struct sock *sk)
 }
 
 static struct sock *pvcalls_sk_alloc(struct net *net, struct socket *sock,
-				     struct pvcalls_tsock *t, int kern)
+				     struct pvcalls_endpoint *t, int kern)
 {
 	struct sock *sk;
 
@@ -203,7 +206,7 @@ static struct sock *pvcalls_sk_alloc(struct net *net, struct socket *sock,
 static int pvcalls_create(struct net *net, struct socket *sock, int protocol,
 			  int kern)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	int err;
 
 	err = pvcalls_may_create(net, kern);
@@ -255,6 +258,23 @@ static int pvcalls_get_addr(const struct sockaddr *addr, int len,
 	return 0;
 }
 
+/*
+ * Wait up to @timeo for @cond with the socket lock dropped, and take it
+ * again: what wait_event_interruptible_timeout() returns (< 0 for a
+ * signal, 0 for the timeout, else the time left).
+ */
+#define pvcalls_wait_unlocked(sk, cond, timeo)				\
+({									\
+	struct sock *__sk = (sk);					\
+	long __left;							\
+									\
+	release_sock(__sk);						\
+	__left = wait_event_interruptible_timeout(*sk_sleep(__sk),	\
+						  cond, timeo);		\
+	lock_sock(__sk);						\
+	__left;								\
+})
+
 static bool pvcalls_op_done(struct pvcalls_sock *ps)
 {
 	return tops->op_result(ps->t) != -EINPROGRESS;
@@ -275,11 +295,8 @@ static int pvcalls_wait_op(struct sock *sk)
 	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	long left;
 
-	release_sock(sk);
-	left = wait_event_interruptible_timeout(*sk_sleep(sk),
-						pvcalls_op_done(ps),
-						PVCALLS_OP_TIMEOUT);
-	lock_sock(sk);
+	left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps),
+				     PVCALLS_OP_TIMEOUT);
 	if (left < 0) {
 		ps->op_pending = true;
 		return sock_intr_errno(MAX_SCHEDULE_TIMEOUT);
@@ -413,10 +430,7 @@ static int pvcalls_connect(struct socket *sock, struct sockaddr *addr, int len,
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (!timeo)
 			goto out;
-		release_sock(sk);
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvcalls_op_done(ps), timeo);
-		lock_sock(sk);
+		left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps), timeo);
 		pvcalls_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {
 			err = left < 0 ? sock_intr_errno(timeo) : -EINPROGRESS;
@@ -442,7 +456,7 @@ static int pvcalls_accept(struct socket *sock, struct socket *newsock,
 	struct sock *sk = sock->sk, *newsk;
 	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	bool nonblock = flags & O_NONBLOCK;
-	struct pvcalls_tsock *child;
+	struct pvcalls_endpoint *child;
 	long timeo, wait, left;
 	int err;
 
@@ -460,11 +474,8 @@ static int pvcalls_accept(struct socket *sock, struct socket *newsock,
 		err = -EAGAIN;
 		if (!wait)
 			goto out;
-		release_sock(sk);
-		left = wait_event_interruptible_timeout(*sk_sleep(sk),
-							pvcalls_accept_ready(sk),
-							wait);
-		lock_sock(sk);
+		left = pvcalls_wait_unlocked(sk, pvcalls_accept_ready(sk),
+					     wait);
 		if (left < 0) {
 			err = sock_intr_errno(timeo);
 			goto out;
@@ -519,7 +530,7 @@ static __poll_t pvcalls_poll(struct file *file, struct socket *sock,
 			     poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	int state, shutdown;
 	__poll_t mask = 0, tmask;
 
@@ -633,7 +644,7 @@ static int pvcalls_wait_ready(struct sock *sk, __poll_t dir, int target,
 static int pvcalls_sendmsg(struct socket *sock, struct msghdr *msg, size_t len)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	int flags = msg->msg_flags;
 	size_t sent = 0;
 	bool watched = false;
@@ -688,7 +699,7 @@ static int pvcalls_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 			   int flags)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t = pvcalls_sk(sk)->t;
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
 	bool peek = flags & MSG_PEEK, watched = false;
 	size_t copied = 0;
 	long timeo;

@@ -322,31 +322,31 @@ static void pvcf_dring_looked(struct pvcf_dring *d)
 	pvcf_dring_signal(d, &d->st_in);
 }
 
-static int pvcf_copy_to_ring(void *base, u32 size, u32 idx, u32 len,
-			     struct msghdr *msg)
+/*
+ * Copy @len bytes at ring index @idx from @msg into the out ring (@out),
+ * or from the in ring into @msg.
+ */
+static int pvcf_dring_copy(struct pvcf_dring *d, bool out, u32 idx, u32 len,
+			   struct msghdr *msg)
 {
+	void *base = out ? d->data + d->size : d->data;
 	struct pvc_ring_span s;
+	size_t n;
 	int i;
 
-	pvc_ring_span(idx, len, size, &s);
-	for (i = 0; i < 2; i++)
-		if (s.len[i] && copy_from_iter(base + s.off[i], s.len[i],
-					       &msg->msg_iter) != s.len[i])
+	pvc_ring_span(idx, len, d->size, &s);
+	for (i = 0; i < 2; i++) {
+		if (!s.len[i])
+			continue;
+		if (out)
+			n = copy_from_iter(base + s.off[i], s.len[i],
+					   &msg->msg_iter);
+		else
+			n = copy_to_iter(base + s.off[i], s.len[i],
+					 &msg->msg_iter);
+		if (n != s.len[i])
 			return -EFAULT;
-	return 0;
-}
-
-static int pvcf_copy_from_ring(const void *base, u32 size, u32 idx, u32 len,
-			       struct msghdr *msg)
-{
-	struct pvc_ring_span s;
-	int i;
-
-	pvc_ring_span(idx, len, size, &s);
-	for (i = 0; i < 2; i++)
-		if (s.len[i] && copy_to_iter(base + s.off[i], s.len[i],
-					     &msg->msg_iter) != s.len[i])
-			return -EFAULT;
+	}
 	return 0;
 }
 
@@ -374,9 +374,8 @@ ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len)
 		atomic64_inc(&pvcf_stats.notify.ring_full);
 		return -EAGAIN;
 	}
-	if (len > space)
-		len = space;
-	if (pvcf_copy_to_ring(d->data + d->size, d->size, prod, len, msg))
+	len = min_t(size_t, len, space);
+	if (pvcf_dring_copy(d, true, prod, len, msg))
 		return -EFAULT;
 	/*
 	 * out[] before out_prod (PW).  Pairs with the backend's virt_rmb()
@@ -421,9 +420,8 @@ ssize_t pvcf_dring_recv(struct pvcf_dring *d, struct msghdr *msg, size_t len,
 			return 0;	/* orderly end of file */
 		return err < 0 && err >= -MAX_ERRNO ? err : -EIO;
 	}
-	if (len > avail)
-		len = avail;
-	if (pvcf_copy_from_ring(d->data, d->size, cons, len, msg))
+	len = min_t(size_t, len, avail);
+	if (pvcf_dring_copy(d, false, cons, len, msg))
 		return -EFAULT;
 	if (peek) {
 		pvcf_dring_looked(d);

@@ -16,7 +16,7 @@
  *                    through pvcalls_transport_ops (transport.h); also
  *                    linked, with loopback.c, into pvcalls-loopback
  *   tsock_listen.c   listening sockets: POLL, ACCEPT, their children
- *   tsock.c          transport sockets: ids, states, commands, close
+ *   tsock.c          endpoints: ids, states, commands, close
  *   xenbus.c         the device: probe, handshake, down
  *   cmdring.c        the command ring
  *   dataring.c       data rings: a library told the domain, the orders
@@ -28,13 +28,13 @@
  *     negotiates @info and connects the command ring; Connected sets
  *     @up; Closing, Closed or remove take it down (pvcf_front_down()).
  *     It holds the command ring, the socket table and the workqueues.
- *   struct pvcalls_tsock, this transport's definition of transport.h's
- *     transport socket: one per family socket, and one per child of an
- *     ACCEPT.  Named on the wire by @id (table index and a
- *     generation), never a pointer.  @ref counts one reference for its
- *     life, dropped when the release completes, plus one per command in
- *     flight and per queued submit or poll work (@release_work runs
- *     before the release completes, under the life reference).
+ *   struct pvcalls_endpoint, this transport's definition of transport.h's
+ *     endpoint: one per family socket, and one per child of an ACCEPT.
+ *     Named on the wire by @id (table index and a generation), never a
+ *     pointer.  @ref counts one reference for its life, dropped when the
+ *     release completes, plus one per command in flight and per queued
+ *     submit or poll work (@release_work runs before the release
+ *     completes, under the life reference).
  *   The family's struct sock: the family holds one sock reference, the
  *     transport another from ->set_owner() until ->released(), which it
  *     calls once, after its last upcall, when the backend has answered
@@ -52,7 +52,7 @@
  *     socket, an ACCEPT's child and ring) stays allocated until then.
  *
  * States
- *   pvcalls_tsock.state (one operation at a time, op_ret -EINPROGRESS
+ *   pvcalls_endpoint.state (one operation at a time, op_ret -EINPROGRESS
  *   while it runs; a failure goes back to prev_state):
  *     NEW/BOUND -> CONNECTING -> CONNECTED
  *     NEW -> BINDING -> BOUND;  NEW/BOUND -> LISTENING
@@ -90,10 +90,10 @@
  *
  * Locking order (outer first)
  *   family socket lock -> xarray lock (pvcf_front.socks) -> listener's
- *   pvcalls_tsock.lock -> child's pvcalls_tsock.lock
+ *   pvcalls_endpoint.lock -> child's pvcalls_endpoint.lock
  *   (spin_lock_nested) -> pvcf_dring.arm_lock
- *   pvcalls_tsock.lock and arm_lock are taken in hard irq, so with
- *   interrupts off.  The event upcall is made under pvcalls_tsock.lock
+ *   pvcalls_endpoint.lock and arm_lock are taken in hard irq, so with
+ *   interrupts off.  The event upcall is made under pvcalls_endpoint.lock
  *   (so release cannot race with it): it only wakes the socket's wait
  *   queue.  The command ring lock, pvcf_release_lock and pvcf_front.lock
  *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
@@ -255,8 +255,8 @@ struct pvcf_dev_info {
 };
 
 /*
- * What the device reports up to the transport sockets, registered once
- * by tsock.c at module init (pvcf_tsock_init()): the device and its command
+ * What the device reports up to the endpoints, registered once by
+ * tsock.c at module init (pvcf_tsock_init()): the device and its command
  * ring never call up by name.
  */
 struct pvcf_front_upcalls {
@@ -277,7 +277,7 @@ struct pvcf_front {
 	struct pvcf_dev_info info;	/* negotiated at InitWait */
 	bool up;			/* Connected, until it goes down */
 	struct pvcf_cmdring cmd;
-	struct xarray socks;		/* transport sockets, by xa_id */
+	struct xarray socks;		/* endpoints, by xa_id */
 	/*
 	 * @wq (ordered): command responses, and the retry of releases that
 	 * found no slot (it never waits for one).  @sock_wq: per-socket
@@ -368,7 +368,7 @@ __poll_t pvcf_dring_watch(struct pvcf_dring *d, __poll_t events,
 bool pvcf_dring_out_pending(struct pvcf_dring *d, unsigned int *wake);
 int pvcf_dring_queued(struct pvcf_dring *d, u32 *inq, u32 *outq);
 
-/* ---- transport sockets (tsock.c, tsock_listen.c) ---- */
+/* ---- endpoints (tsock.c, tsock_listen.c) ---- */
 
 enum pvcf_state {
 	PVCF_NEW,		/* nothing at the backend, or a failed connect */
@@ -393,7 +393,7 @@ enum pvcf_lstate {
  */
 struct pvcf_listener {
 	enum pvcf_lstate state;
-	struct pvcalls_tsock *child;
+	struct pvcalls_endpoint *child;
 	int err;		/* failed poll/accept, reported once */
 	struct work_struct poll_work;
 };
@@ -423,7 +423,7 @@ struct pvcf_listener {
  *    only;
  *  - @ring: its own rules (struct pvcf_dring).
  */
-struct pvcalls_tsock {
+struct pvcalls_endpoint {
 	struct kref ref;	/* one per outstanding command + one for life */
 	u64 id;			/* wire id: opaque handle */
 	u32 xa_id;
@@ -458,16 +458,16 @@ struct pvcalls_tsock {
 	struct pvcf_listener l;	/* listening sockets */
 };
 
-struct pvcalls_tsock *pvcf_alloc(void);
-void pvcf_put(struct pvcalls_tsock *t);
-void pvcf_event(struct pvcalls_tsock *t, unsigned int ev, int err);
-int pvcf_submit(struct pvcalls_tsock *t, struct pvc_request *req,
+struct pvcalls_endpoint *pvcf_alloc(void);
+void pvcf_put(struct pvcalls_endpoint *t);
+void pvcf_event(struct pvcalls_endpoint *t, unsigned int ev, int err);
+int pvcf_submit(struct pvcalls_endpoint *t, struct pvc_request *req,
 		pvcf_cmd_cb cb, bool may_sleep, u32 *req_id);
-void pvcf_destroy(struct pvcalls_tsock *t);
-void pvcf_destroy_async(struct pvcalls_tsock *t);
-int pvcf_ring_setup(struct pvcalls_tsock *t);
+void pvcf_destroy(struct pvcalls_endpoint *t);
+void pvcf_destroy_async(struct pvcalls_endpoint *t);
+int pvcf_ring_setup(struct pvcalls_endpoint *t);
 bool pvcf_socket_names(void);
-void pvcf_names_read_locked(struct pvcalls_tsock *t);
+void pvcf_names_read_locked(struct pvcalls_endpoint *t);
 struct seq_file;
 int pvcf_show_sockets(struct seq_file *m, void *unused);
 
@@ -476,15 +476,18 @@ int pvcf_show_sockets(struct seq_file *m, void *unused);
  * core's functions above; the core reaches it only through these.
  */
 struct pvcf_listen_ops {
-	void (*init)(struct pvcalls_tsock *t);	/* new socket, no lock */
+	/* a new socket, no lock */
+	void (*init)(struct pvcalls_endpoint *t);
 	/* the transport ops ->accept() and ->accept_busy() */
-	int (*accept)(struct pvcalls_tsock *t, bool nonblock,
-		      struct pvcalls_tsock **child);
-	bool (*accept_busy)(struct pvcalls_tsock *t);
+	int (*accept)(struct pvcalls_endpoint *t, bool nonblock,
+		      struct pvcalls_endpoint **child);
+	bool (*accept_busy)(struct pvcalls_endpoint *t);
 	/* ->poll() when listening */
-	__poll_t (*poll)(struct pvcalls_tsock *t);
-	void (*close)(struct pvcalls_tsock *t);	/* close started */
-	void (*released)(struct pvcalls_tsock *t);	/* RELEASE answered */
+	__poll_t (*poll)(struct pvcalls_endpoint *t);
+	/* close started */
+	void (*close)(struct pvcalls_endpoint *t);
+	/* RELEASE answered */
+	void (*released)(struct pvcalls_endpoint *t);
 };
 
 extern const struct pvcf_listen_ops pvcf_listen_ops;

@@ -18,7 +18,7 @@
  * limits, has no counterpart here.
  *
  * Locking: the callbacks run in softirq context; they find the
- * transport socket in sk_user_data under sk_callback_lock (read), and
+ * endpoint in sk_user_data under sk_callback_lock (read), and
  * release clears it under the same lock (write) before it frees
  * anything, so no callback runs on a freed socket.  @lock (taken in
  * softirq) protects the state and the owner.
@@ -43,7 +43,7 @@ enum pvcl_state {
 	PVCL_LISTENING,
 };
 
-struct pvcalls_tsock {
+struct pvcalls_endpoint {
 	struct socket *sock;	/* the kernel TCP socket */
 	spinlock_t lock;	/* the fields below; taken in softirq */
 	enum pvcl_state state;
@@ -61,21 +61,22 @@ static atomic_t pvcl_sockets = ATOMIC_INIT(0);
 static struct dentry *pvcl_debugfs;
 
 /* Tell the owner, if there is one yet. */
-static void pvcl_event_locked(struct pvcalls_tsock *t, unsigned int ev, int err)
+static void pvcl_event_locked(struct pvcalls_endpoint *t, unsigned int ev,
+			      int err)
 {
 	lockdep_assert_held(&t->lock);
 	if (t->up)
 		t->up->event(t->owner, ev, err);
 }
 
-static void pvcl_event(struct pvcalls_tsock *t, unsigned int ev, int err)
+static void pvcl_event(struct pvcalls_endpoint *t, unsigned int ev, int err)
 {
 	spin_lock_bh(&t->lock);
 	pvcl_event_locked(t, ev, err);
 	spin_unlock_bh(&t->lock);
 }
 
-static enum pvcl_state pvcl_state(struct pvcalls_tsock *t)
+static enum pvcl_state pvcl_state(struct pvcalls_endpoint *t)
 {
 	enum pvcl_state state;
 
@@ -89,7 +90,7 @@ static enum pvcl_state pvcl_state(struct pvcalls_tsock *t)
  * Connect finished (established, or closed by a refusal, a timeout or
  * an ICMP error), or a connection changed state (FIN, reset).
  */
-static void pvcl_state_changed(struct pvcalls_tsock *t, struct sock *sk)
+static void pvcl_state_changed(struct pvcalls_endpoint *t, struct sock *sk)
 {
 	unsigned int ev = PVCALLS_EV_RX | PVCALLS_EV_TX;
 	int state = READ_ONCE(sk->sk_state), err = 0;
@@ -120,18 +121,18 @@ static void pvcl_state_changed(struct pvcalls_tsock *t, struct sock *sk)
 }
 
 /*
- * The transport socket of @sk, or NULL: a connection not yet accepted
+ * The endpoint of @sk, or NULL: a connection not yet accepted
  * has none (SK_USER_DATA_NOCOPY keeps its listener's from being cloned
  * into it).  Under sk_callback_lock.
  */
-static struct pvcalls_tsock *pvcl_of(struct sock *sk)
+static struct pvcalls_endpoint *pvcl_of(struct sock *sk)
 {
 	return __locked_read_sk_user_data_with_flags(sk, SK_USER_DATA_NOCOPY);
 }
 
 static void pvcl_sk_state_change(struct sock *sk)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = pvcl_of(sk);
@@ -143,7 +144,7 @@ static void pvcl_sk_state_change(struct sock *sk)
 /* Data, or a connection for a listener. */
 static void pvcl_sk_data_ready(struct sock *sk)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = pvcl_of(sk);
@@ -158,7 +159,7 @@ static void pvcl_sk_data_ready(struct sock *sk)
  */
 static void pvcl_sk_write_space(struct sock *sk)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	t = pvcl_of(sk);
@@ -170,16 +171,16 @@ static void pvcl_sk_write_space(struct sock *sk)
 }
 
 /*
- * A transport socket for @sock, its callbacks ours.  @parent: the
+ * An endpoint for @sock, its callbacks ours.  @parent: the
  * listener of an accepted connection, which inherited the listener's
  * callbacks (ours): the originals are the listener's.
  */
-static struct pvcalls_tsock *pvcl_attach(struct socket *sock,
-					 struct pvcalls_tsock *parent,
-					 enum pvcl_state state)
+static struct pvcalls_endpoint *pvcl_attach(struct socket *sock,
+					    struct pvcalls_endpoint *parent,
+					    enum pvcl_state state)
 {
 	struct sock *sk = sock->sk;
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
@@ -206,10 +207,10 @@ static struct pvcalls_tsock *pvcl_attach(struct socket *sock,
 	return t;
 }
 
-static struct pvcalls_tsock *pvcl_create(void)
+static struct pvcalls_endpoint *pvcl_create(void)
 {
 	struct socket *sock;
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	int ret;
 
 	ret = sock_create_kern(&init_net, AF_INET, SOCK_STREAM, IPPROTO_TCP,
@@ -224,7 +225,7 @@ static struct pvcalls_tsock *pvcl_create(void)
 	return t;
 }
 
-static void pvcl_set_owner(struct pvcalls_tsock *t, void *owner,
+static void pvcl_set_owner(struct pvcalls_endpoint *t, void *owner,
 			   const struct pvcalls_upcalls *up)
 {
 	spin_lock_bh(&t->lock);
@@ -238,7 +239,7 @@ static void pvcl_set_owner(struct pvcalls_tsock *t, void *owner,
  * socket is closed as close() closes a TCP socket (queued data is still
  * sent, unread data resets the connection, a listener's port is free).
  */
-static void pvcl_release(struct pvcalls_tsock *t)
+static void pvcl_release(struct pvcalls_endpoint *t)
 {
 	struct sock *sk = t->sock->sk;
 	const struct pvcalls_upcalls *up;
@@ -264,8 +265,8 @@ static void pvcl_release(struct pvcalls_tsock *t)
 	kfree(t);
 }
 
-static int pvcl_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
-			unsigned int ring_bytes)
+static int pvcl_connect(struct pvcalls_endpoint *t,
+			const struct sockaddr_in *sin, unsigned int ring_bytes)
 {
 	struct socket *sock = t->sock;
 	int ret = 0;
@@ -308,7 +309,7 @@ static int pvcl_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
 	return ret;
 }
 
-static int pvcl_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
+static int pvcl_bind(struct pvcalls_endpoint *t, const struct sockaddr_in *sin)
 {
 	int ret;
 
@@ -321,7 +322,7 @@ static int pvcl_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
 	return ret;
 }
 
-static int pvcl_listen(struct pvcalls_tsock *t, int backlog,
+static int pvcl_listen(struct pvcalls_endpoint *t, int backlog,
 		       unsigned int ring_bytes)
 {
 	enum pvcl_state state = pvcl_state(t);
@@ -340,7 +341,7 @@ static int pvcl_listen(struct pvcalls_tsock *t, int backlog,
 }
 
 /* The kernel socket knows both names: they replace the family's idea. */
-static void pvcl_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
+static void pvcl_local_addr(struct pvcalls_endpoint *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -348,7 +349,7 @@ static void pvcl_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static void pvcl_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
+static void pvcl_peer_addr(struct pvcalls_endpoint *t, struct sockaddr_in *sin)
 {
 	struct sockaddr_in addr;
 
@@ -356,7 +357,7 @@ static void pvcl_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 		*sin = addr;
 }
 
-static int pvcl_op_result(struct pvcalls_tsock *t)
+static int pvcl_op_result(struct pvcalls_endpoint *t)
 {
 	int ret;
 
@@ -366,11 +367,11 @@ static int pvcl_op_result(struct pvcalls_tsock *t)
 	return ret;
 }
 
-static int pvcl_accept(struct pvcalls_tsock *t, bool nonblock,
-		       struct pvcalls_tsock **child)
+static int pvcl_accept(struct pvcalls_endpoint *t, bool nonblock,
+		       struct pvcalls_endpoint **child)
 {
 	struct socket *newsock;
-	struct pvcalls_tsock *c;
+	struct pvcalls_endpoint *c;
 	int ret;
 
 	if (pvcl_state(t) != PVCL_LISTENING)
@@ -390,7 +391,7 @@ static int pvcl_accept(struct pvcalls_tsock *t, bool nonblock,
 }
 
 /* A blocking accept waits while no connection is queued. */
-static bool pvcl_accept_busy(struct pvcalls_tsock *t)
+static bool pvcl_accept_busy(struct pvcalls_endpoint *t)
 {
 	return pvcl_state(t) == PVCL_LISTENING &&
 		reqsk_queue_empty(&inet_csk(t->sock->sk)->icsk_accept_queue);
@@ -403,7 +404,7 @@ static bool pvcl_accept_busy(struct pvcalls_tsock *t)
  * sk_write_space follows when there is; sk_data_ready comes with every
  * arrival.
  */
-static __poll_t pvcl_poll(struct pvcalls_tsock *t, int rcvlowat,
+static __poll_t pvcl_poll(struct pvcalls_endpoint *t, int rcvlowat,
 			  __poll_t events)
 {
 	struct socket *sock = t->sock;
@@ -423,7 +424,7 @@ static __poll_t pvcl_poll(struct pvcalls_tsock *t, int rcvlowat,
 }
 
 /* Arm sk_write_space even if there is room now. */
-static __poll_t pvcl_watch(struct pvcalls_tsock *t, __poll_t events)
+static __poll_t pvcl_watch(struct pvcalls_endpoint *t, __poll_t events)
 {
 	if (pvcl_state(t) != PVCL_CONNECTED)
 		return 0;
@@ -438,7 +439,7 @@ static __poll_t pvcl_watch(struct pvcalls_tsock *t, __poll_t events)
  * One nonblocking call of the kernel socket on at most @len bytes of
  * the family's @msg (its iterator moves on by what was copied).
  */
-static ssize_t pvcl_xfer(struct pvcalls_tsock *t, struct msghdr *msg,
+static ssize_t pvcl_xfer(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len, bool out, int flags)
 {
 	size_t count = iov_iter_count(&msg->msg_iter);
@@ -460,20 +461,20 @@ static ssize_t pvcl_xfer(struct pvcalls_tsock *t, struct msghdr *msg,
 	return ret;
 }
 
-static ssize_t pvcl_send(struct pvcalls_tsock *t, struct msghdr *msg,
+static ssize_t pvcl_send(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len)
 {
 	return pvcl_xfer(t, msg, len, true, 0);
 }
 
-static ssize_t pvcl_recv(struct pvcalls_tsock *t, struct msghdr *msg,
+static ssize_t pvcl_recv(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len, bool peek)
 {
 	return pvcl_xfer(t, msg, len, false, peek ? MSG_PEEK : 0);
 }
 
 /* As TCP's SIOCINQ and SIOCOUTQ. */
-static void pvcl_queued(struct pvcalls_tsock *t, int *inq, int *outq)
+static void pvcl_queued(struct pvcalls_endpoint *t, int *inq, int *outq)
 {
 	struct sock *sk = t->sock->sk;
 

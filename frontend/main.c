@@ -103,7 +103,7 @@ err_front:
 
 /*
  * Only reached with no socket left (each pins the module), so no
- * transport socket exists; unregistering the driver takes the device
+ * endpoint exists; unregistering the driver takes the device
  * down and frees the command ring.
  */
 static void __exit pvcf_module_exit(void)

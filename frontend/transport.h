@@ -6,8 +6,9 @@
  * loopback.c).  The family never touches Xen; a transport never touches
  * struct socket.
  *
- * A transport socket (struct pvcalls_tsock) is opaque to the family:
- * each transport defines it, the Xen one in front.h, the loopback one in
+ * An endpoint (struct pvcalls_endpoint), the transport's side of one
+ * family socket (unconnected, a connection or a listener), is opaque to
+ * the family: each transport defines it, the Xen one in front.h, the loopback one in
  * loopback.c.  Its owner is the family's struct sock: the transport
  * calls the upcalls with that pointer until it calls ->released(), after
  * which it never touches the owner again.  The family keeps the owner
@@ -24,7 +25,7 @@
 
 struct msghdr;
 struct sockaddr_in;
-struct pvcalls_tsock;
+struct pvcalls_endpoint;
 
 /* Events passed to pvcalls_upcalls.event(). */
 #define PVCALLS_EV_RX		0x1	/* data, EOF, error or a connection */
@@ -44,12 +45,12 @@ struct pvcalls_upcalls {
 
 struct pvcalls_transport_ops {
 	/* New unconnected socket, no backend state yet; ERR_PTR on error. */
-	struct pvcalls_tsock *(*create)(void);
+	struct pvcalls_endpoint *(*create)(void);
 	/* Attach the family's socket; before it, no upcall is made. */
-	void (*set_owner)(struct pvcalls_tsock *t, void *owner,
+	void (*set_owner)(struct pvcalls_endpoint *t, void *owner,
 			  const struct pvcalls_upcalls *up);
 	/* Close: the transport frees everything, then calls ->released(). */
-	void (*release)(struct pvcalls_tsock *t);
+	void (*release)(struct pvcalls_endpoint *t);
 
 	/*
 	 * Start connect/bind/listen; completion is seen via op_result().
@@ -57,17 +58,17 @@ struct pvcalls_transport_ops {
 	 * SO_RCVBUF), which sizes the data ring of the connection, or of
 	 * each connection the listener accepts; 0 for the default.
 	 */
-	int (*connect)(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
-		       unsigned int ring_bytes);
-	int (*bind)(struct pvcalls_tsock *t, const struct sockaddr_in *sin);
-	int (*listen)(struct pvcalls_tsock *t, int backlog,
+	int (*connect)(struct pvcalls_endpoint *t,
+		       const struct sockaddr_in *sin, unsigned int ring_bytes);
+	int (*bind)(struct pvcalls_endpoint *t, const struct sockaddr_in *sin);
+	int (*listen)(struct pvcalls_endpoint *t, int backlog,
 		      unsigned int ring_bytes);
 	/* Local address and port of a connect, or 0 for unknown parts. */
-	void (*local_addr)(struct pvcalls_tsock *t, struct sockaddr_in *sin);
+	void (*local_addr)(struct pvcalls_endpoint *t, struct sockaddr_in *sin);
 	/* Replace @sin with the peer's name where the transport knows it. */
-	void (*peer_addr)(struct pvcalls_tsock *t, struct sockaddr_in *sin);
+	void (*peer_addr)(struct pvcalls_endpoint *t, struct sockaddr_in *sin);
 	/* -EINPROGRESS while the last operation runs, then its result. */
-	int (*op_result)(struct pvcalls_tsock *t);
+	int (*op_result)(struct pvcalls_endpoint *t);
 
 	/*
 	 * Take an accepted connection.  @nonblock: only ask the backend
@@ -75,10 +76,10 @@ struct pvcalls_transport_ops {
 	 * Returns 0 and *@child, -EAGAIN (nothing yet), -EINPROGRESS (an
 	 * accept is in flight) or an error.
 	 */
-	int (*accept)(struct pvcalls_tsock *t, bool nonblock,
-		      struct pvcalls_tsock **child);
+	int (*accept)(struct pvcalls_endpoint *t, bool nonblock,
+		      struct pvcalls_endpoint **child);
 	/* True while accept() would return -EINPROGRESS. */
-	bool (*accept_busy)(struct pvcalls_tsock *t);
+	bool (*accept_busy)(struct pvcalls_endpoint *t);
 
 	/*
 	 * Readiness of a connected or listening socket: EPOLLIN,
@@ -89,7 +90,7 @@ struct pvcalls_transport_ops {
 	 * wait queue when that becomes true (call it after
 	 * prepare_to_wait() or poll_wait()).
 	 */
-	__poll_t (*poll)(struct pvcalls_tsock *t, int rcvlowat,
+	__poll_t (*poll)(struct pvcalls_endpoint *t, int rcvlowat,
 			 __poll_t events);
 	/*
 	 * Like poll, but make sure the next arrival of input (EPOLLIN) or
@@ -98,22 +99,22 @@ struct pvcalls_transport_ops {
 	 * (edge-triggered epoll after a recv, or after a send that found
 	 * no space).  Returns the readiness read afterwards.
 	 */
-	__poll_t (*watch)(struct pvcalls_tsock *t, __poll_t events);
+	__poll_t (*watch)(struct pvcalls_endpoint *t, __poll_t events);
 
 	/*
 	 * Copy to/from the data ring, never blocking.  send: bytes queued,
 	 * -EAGAIN when the ring is full, or an errno.  recv: bytes copied,
 	 * 0 at end of file, -EAGAIN when empty, or an errno.
 	 */
-	ssize_t (*send)(struct pvcalls_tsock *t, struct msghdr *msg,
+	ssize_t (*send)(struct pvcalls_endpoint *t, struct msghdr *msg,
 			size_t len);
-	ssize_t (*recv)(struct pvcalls_tsock *t, struct msghdr *msg, size_t len,
-			bool peek);
+	ssize_t (*recv)(struct pvcalls_endpoint *t, struct msghdr *msg,
+			size_t len, bool peek);
 	/*
 	 * Bytes readable now and bytes sent that the peer has not taken
 	 * yet (SIOCINQ, SIOCOUTQ); both 0 unless connected.
 	 */
-	void (*queued)(struct pvcalls_tsock *t, int *inq, int *outq);
+	void (*queued)(struct pvcalls_endpoint *t, int *inq, int *outq);
 };
 
 /* The transports: xen-pvcalls-front's and pvcalls-loopback's (loopback.c). */

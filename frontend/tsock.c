@@ -96,7 +96,7 @@ static bool pvcf_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
  * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, issued after it wrote the names.
  * The names are only ever reported back to the user, never trusted.
  */
-void pvcf_names_read_locked(struct pvcalls_tsock *t)
+void pvcf_names_read_locked(struct pvcalls_endpoint *t)
 {
 	struct sockaddr_in local, peer;
 
@@ -110,9 +110,9 @@ void pvcf_names_read_locked(struct pvcalls_tsock *t)
 	t->names_known = true;
 }
 
-struct pvcalls_tsock *pvcf_alloc(void)
+struct pvcalls_endpoint *pvcf_alloc(void)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	int ret;
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
@@ -142,27 +142,29 @@ struct pvcalls_tsock *pvcf_alloc(void)
 
 static void pvcf_free(struct kref *ref)
 {
-	struct pvcalls_tsock *t = container_of(ref, struct pvcalls_tsock, ref);
+	struct pvcalls_endpoint *t = container_of(ref, struct pvcalls_endpoint,
+						  ref);
 
 	xa_erase(&pvcf_front.socks, t->xa_id);
 	atomic_dec(&pvcf_stats.sockets);
 	kfree(t);
 }
 
-void pvcf_put(struct pvcalls_tsock *t)
+void pvcf_put(struct pvcalls_endpoint *t)
 {
 	kref_put(&t->ref, pvcf_free);
 }
 
 /* Tell the owner; under @lock so that release cannot race with it. */
-static void pvcf_event_locked(struct pvcalls_tsock *t, unsigned int ev, int err)
+static void pvcf_event_locked(struct pvcalls_endpoint *t, unsigned int ev,
+			      int err)
 {
 	lockdep_assert_held(&t->lock);
 	if (t->up)
 		t->up->event(t->owner, ev, err);
 }
 
-void pvcf_event(struct pvcalls_tsock *t, unsigned int ev, int err)
+void pvcf_event(struct pvcalls_endpoint *t, unsigned int ev, int err)
 {
 	unsigned long flags;
 
@@ -172,7 +174,7 @@ void pvcf_event(struct pvcalls_tsock *t, unsigned int ev, int err)
 }
 
 /* Submit a command holding a reference for its callback. */
-int pvcf_submit(struct pvcalls_tsock *t, struct pvc_request *req,
+int pvcf_submit(struct pvcalls_endpoint *t, struct pvc_request *req,
 		pvcf_cmd_cb cb, bool may_sleep, u32 *req_id)
 {
 	int ret;
@@ -186,7 +188,7 @@ int pvcf_submit(struct pvcalls_tsock *t, struct pvc_request *req,
 
 static irqreturn_t pvcf_data_interrupt(int irq, void *arg)
 {
-	struct pvcalls_tsock *t = arg;
+	struct pvcalls_endpoint *t = arg;
 	unsigned int ev = 0;
 	bool rx, tx, err_seen = t->err_seen;
 	int err = 0;
@@ -212,7 +214,7 @@ static irqreturn_t pvcf_data_interrupt(int irq, void *arg)
 	return IRQ_HANDLED;
 }
 
-int pvcf_ring_setup(struct pvcalls_tsock *t)
+int pvcf_ring_setup(struct pvcalls_endpoint *t)
 {
 	struct pvcf_dring_conf conf = { .def_order = pvcf_ring_order_param };
 	struct pvcf_dev_info info;
@@ -235,7 +237,7 @@ int pvcf_ring_setup(struct pvcalls_tsock *t)
 }
 
 /* Give the ring back unless someone else already did. */
-static void pvcf_ring_put(struct pvcalls_tsock *t)
+static void pvcf_ring_put(struct pvcalls_endpoint *t)
 {
 	bool had;
 
@@ -248,7 +250,7 @@ static void pvcf_ring_put(struct pvcalls_tsock *t)
 }
 
 /* The operation in flight failed: back to @prev_state, report @err. */
-static void pvcf_op_failed(struct pvcalls_tsock *t, int err)
+static void pvcf_op_failed(struct pvcalls_endpoint *t, int err)
 {
 	bool connecting;
 
@@ -289,7 +291,8 @@ static void pvcf_op_failed(struct pvcalls_tsock *t, int err)
 
 static atomic_t pvcf_next_port = ATOMIC_INIT(0);
 
-static void pvcf_autobind_req(struct pvcalls_tsock *t, struct pvc_request *req)
+static void pvcf_autobind_req(struct pvcalls_endpoint *t,
+			      struct pvc_request *req)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	u32 span = PVCF_EPHEMERAL_HIGH - PVCF_EPHEMERAL_LOW + 1;
@@ -314,7 +317,7 @@ static void pvcf_autobind_req(struct pvcalls_tsock *t, struct pvc_request *req)
 }
 
 /* The autobind BIND answered @ret: try another port, or connect. */
-static void pvcf_autobind_done(struct pvcalls_tsock *t, int ret)
+static void pvcf_autobind_done(struct pvcalls_endpoint *t, int ret)
 {
 	struct pvc_request req;
 
@@ -343,7 +346,7 @@ static void pvcf_autobind_done(struct pvcalls_tsock *t, int ret)
 
 static void pvcf_op_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvcalls_tsock *t = ctx;
+	struct pvcalls_endpoint *t = ctx;
 	int ret = pvcf_ret(rsp);
 	bool names = !ret && pvcf_socket_names();
 
@@ -380,8 +383,8 @@ static void pvcf_op_done(void *ctx, const struct pvc_response *rsp)
 
 static void pvcf_submit_work(struct work_struct *work)
 {
-	struct pvcalls_tsock *t = container_of(work, struct pvcalls_tsock,
-					       submit_work);
+	struct pvcalls_endpoint *t = container_of(work, struct pvcalls_endpoint,
+						  submit_work);
 	bool releasing;
 	int ret;
 
@@ -397,7 +400,7 @@ static void pvcf_submit_work(struct work_struct *work)
 
 static void pvcf_socket_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvcalls_tsock *t = ctx;
+	struct pvcalls_endpoint *t = ctx;
 	int ret = pvcf_ret(rsp);
 
 	if (ret) {
@@ -410,11 +413,21 @@ static void pvcf_socket_done(void *ctx, const struct pvc_response *rsp)
 		pvcf_put(t);
 }
 
+/* An operation that could not start: back to the state before it. */
+static void pvcf_leave(struct pvcalls_endpoint *t, int err)
+{
+	spin_lock_irq(&t->lock);
+	t->state = t->prev_state;
+	t->op_ret = err;
+	spin_unlock_irq(&t->lock);
+}
+
 /*
- * Start @req (connect/bind/listen) in state @busy, creating the backend
- * socket first if needed.  Called with no lock held.
+ * Start @req (connect/bind/listen, in the state pvcf_enter() moved to),
+ * creating the backend socket first if needed; if it cannot be sent, go
+ * back to the state before.  Called with no lock held.
  */
-static int pvcf_start(struct pvcalls_tsock *t, struct pvc_request *req)
+static int pvcf_start(struct pvcalls_endpoint *t, struct pvc_request *req)
 {
 	struct pvc_request sreq;
 	bool first;
@@ -440,11 +453,13 @@ static int pvcf_start(struct pvcalls_tsock *t, struct pvc_request *req)
 		t->sock_sent = false;
 		spin_unlock_irq(&t->lock);
 	}
+	if (ret)
+		pvcf_leave(t, ret);
 	return ret;
 }
 
 /* Move to @busy from an allowed state; returns 0 or the errno. */
-static int pvcf_enter(struct pvcalls_tsock *t, enum pvcf_state busy)
+static int pvcf_enter(struct pvcalls_endpoint *t, enum pvcf_state busy)
 {
 	int ret = 0;
 
@@ -475,16 +490,8 @@ static int pvcf_enter(struct pvcalls_tsock *t, enum pvcf_state busy)
 	return ret;
 }
 
-static void pvcf_leave(struct pvcalls_tsock *t, int err)
-{
-	spin_lock_irq(&t->lock);
-	t->state = t->prev_state;
-	t->op_ret = err;
-	spin_unlock_irq(&t->lock);
-}
-
-static int pvcf_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
-			unsigned int ring_bytes)
+static int pvcf_connect(struct pvcalls_endpoint *t,
+			const struct sockaddr_in *sin, unsigned int ring_bytes)
 {
 	struct pvc_request req;
 	int ret;
@@ -521,14 +528,12 @@ static int pvcf_connect(struct pvcalls_tsock *t, const struct sockaddr_in *sin,
 	} else {
 		ret = pvcf_start(t, &req);
 	}
-	if (ret) {
-		pvcf_leave(t, ret);
+	if (ret)
 		pvcf_ring_put(t);
-	}
 	return ret;
 }
 
-static int pvcf_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
+static int pvcf_bind(struct pvcalls_endpoint *t, const struct sockaddr_in *sin)
 {
 	struct pvc_request req;
 	int ret;
@@ -541,13 +546,10 @@ static int pvcf_bind(struct pvcalls_tsock *t, const struct sockaddr_in *sin)
 	memcpy(req.u.bind.addr, sin, sizeof(*sin));
 	req.u.bind.len = sizeof(*sin);
 	t->local_addr = sin->sin_addr.s_addr;
-	ret = pvcf_start(t, &req);
-	if (ret)
-		pvcf_leave(t, ret);
-	return ret;
+	return pvcf_start(t, &req);
 }
 
-static int pvcf_listen(struct pvcalls_tsock *t, int backlog,
+static int pvcf_listen(struct pvcalls_endpoint *t, int backlog,
 		       unsigned int ring_bytes)
 {
 	struct pvc_request req;
@@ -566,10 +568,7 @@ static int pvcf_listen(struct pvcalls_tsock *t, int backlog,
 		return ret;
 	req.u.listen.id = t->id;
 	req.u.listen.backlog = clamp(backlog, 0, SOMAXCONN);
-	ret = pvcf_start(t, &req);
-	if (ret)
-		pvcf_leave(t, ret);
-	return ret;
+	return pvcf_start(t, &req);
 }
 
 /*
@@ -577,7 +576,7 @@ static int pvcf_listen(struct pvcalls_tsock *t, int backlog,
  * backend reported (socket-names) when it did, else with the port of the
  * autobind or of a bind to port 0.
  */
-static void pvcf_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
+static void pvcf_local_addr(struct pvcalls_endpoint *t, struct sockaddr_in *sin)
 {
 	__be16 port = READ_ONCE(t->local_port);
 	unsigned long flags;
@@ -593,7 +592,7 @@ static void pvcf_local_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 }
 
 /* The peer's name, if the backend reported it (socket-names). */
-static void pvcf_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
+static void pvcf_peer_addr(struct pvcalls_endpoint *t, struct sockaddr_in *sin)
 {
 	unsigned long flags;
 
@@ -603,7 +602,7 @@ static void pvcf_peer_addr(struct pvcalls_tsock *t, struct sockaddr_in *sin)
 	spin_unlock_irqrestore(&t->lock, flags);
 }
 
-static int pvcf_op_result(struct pvcalls_tsock *t)
+static int pvcf_op_result(struct pvcalls_endpoint *t)
 {
 	int ret;
 
@@ -613,12 +612,12 @@ static int pvcf_op_result(struct pvcalls_tsock *t)
 	return ret;
 }
 
-static struct pvcalls_tsock *pvcf_create(void)
+static struct pvcalls_endpoint *pvcf_create(void)
 {
 	return pvcf_alloc() ?: ERR_PTR(-ENOMEM);
 }
 
-static void pvcf_set_owner(struct pvcalls_tsock *t, void *owner,
+static void pvcf_set_owner(struct pvcalls_endpoint *t, void *owner,
 			   const struct pvcalls_upcalls *up)
 {
 	spin_lock_irq(&t->lock);
@@ -629,7 +628,7 @@ static void pvcf_set_owner(struct pvcalls_tsock *t, void *owner,
 
 static void pvcf_release_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvcalls_tsock *t = ctx;
+	struct pvcalls_endpoint *t = ctx;
 	const struct pvcalls_upcalls *up;
 	void *owner;
 
@@ -656,7 +655,7 @@ static void pvcf_release_done(void *ctx, const struct pvc_response *rsp)
  * a waiter that re-armed an event index found that others may have
  * missed their event (dataring.c, pvcf_dring_arm()).
  */
-static void pvcf_wake(struct pvcalls_tsock *t, unsigned int wake)
+static void pvcf_wake(struct pvcalls_endpoint *t, unsigned int wake)
 {
 	unsigned int ev = 0;
 
@@ -671,7 +670,7 @@ static void pvcf_wake(struct pvcalls_tsock *t, unsigned int wake)
 }
 
 /* Bytes still in out[] that the backend can take. */
-static bool pvcf_out_pending(struct pvcalls_tsock *t)
+static bool pvcf_out_pending(struct pvcalls_endpoint *t)
 {
 	unsigned int wake = 0;
 	bool pending = false;
@@ -685,7 +684,7 @@ static bool pvcf_out_pending(struct pvcalls_tsock *t)
 }
 
 /* Finish @t's release here, with its command's reference. */
-static void pvcf_release_local(struct pvcalls_tsock *t)
+static void pvcf_release_local(struct pvcalls_endpoint *t)
 {
 	struct pvc_response rsp = { .ret = -ENETDOWN };
 
@@ -693,7 +692,7 @@ static void pvcf_release_local(struct pvcalls_tsock *t)
 }
 
 /* Queue @t's RELEASE with the command's reference; -EAGAIN: no slot. */
-static int pvcf_submit_release(struct pvcalls_tsock *t)
+static int pvcf_submit_release(struct pvcalls_endpoint *t)
 {
 	struct pvc_request req;
 
@@ -707,7 +706,7 @@ static int pvcf_submit_release(struct pvcalls_tsock *t)
  * Tell the backend to release @t, holding a reference for the command.
  * Never waits for a slot: without one the release waits on the list.
  */
-static void pvcf_send_release(struct pvcalls_tsock *t)
+static void pvcf_send_release(struct pvcalls_endpoint *t)
 {
 	int ret;
 
@@ -734,13 +733,13 @@ static void pvcf_send_release(struct pvcalls_tsock *t)
 
 static void pvcf_retry_work(struct work_struct *work)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	int ret;
 
 	for (;;) {
 		spin_lock(&pvcf_release_lock);
 		t = list_first_entry_or_null(&pvcf_release_list,
-					     struct pvcalls_tsock,
+					     struct pvcalls_endpoint,
 					     release_entry);
 		if (t)
 			list_del_init(&t->release_entry);
@@ -772,7 +771,7 @@ static void pvcf_release_kick(void)
 }
 
 /* Close: also used for accepted children nobody took. */
-void pvcf_destroy(struct pvcalls_tsock *t)
+void pvcf_destroy(struct pvcalls_endpoint *t)
 {
 	bool sent, holds_port;
 
@@ -819,11 +818,11 @@ void pvcf_destroy(struct pvcalls_tsock *t)
 
 static void pvcf_release_work(struct work_struct *work)
 {
-	pvcf_destroy(container_of(work, struct pvcalls_tsock, release_work));
+	pvcf_destroy(container_of(work, struct pvcalls_endpoint, release_work));
 }
 
 /* Close from a command callback, which must not wait for a ring slot. */
-void pvcf_destroy_async(struct pvcalls_tsock *t)
+void pvcf_destroy_async(struct pvcalls_endpoint *t)
 {
 	queue_work(pvcf_front.sock_wq, &t->release_work);
 }
@@ -831,7 +830,7 @@ void pvcf_destroy_async(struct pvcalls_tsock *t)
 /* The device went down: every socket is dead with @err. */
 static void pvcf_kill_all(int err)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	unsigned long idx;
 
 	xa_lock(&pvcf_front.socks);
@@ -855,7 +854,7 @@ static void pvcf_kill_all(int err)
  */
 int pvcf_show_sockets(struct seq_file *m, void *unused)
 {
-	struct pvcalls_tsock *t;
+	struct pvcalls_endpoint *t;
 	unsigned long idx;
 
 	xa_lock(&pvcf_front.socks);
@@ -878,7 +877,7 @@ int pvcf_show_sockets(struct seq_file *m, void *unused)
  * 0 when the data ring may be used; *@dead is then 0 or the error the
  * socket died of (device gone, protocol error).
  */
-static int pvcf_usable(struct pvcalls_tsock *t, int *dead)
+static int pvcf_usable(struct pvcalls_endpoint *t, int *dead)
 {
 	int ret = 0;
 
@@ -890,7 +889,7 @@ static int pvcf_usable(struct pvcalls_tsock *t, int *dead)
 	return ret;
 }
 
-static void pvcf_protocol_error(struct pvcalls_tsock *t)
+static void pvcf_protocol_error(struct pvcalls_endpoint *t)
 {
 	spin_lock_irq(&t->lock);
 	if (!t->dead) {
@@ -902,7 +901,7 @@ static void pvcf_protocol_error(struct pvcalls_tsock *t)
 	spin_unlock_irq(&t->lock);
 }
 
-static ssize_t pvcf_send(struct pvcalls_tsock *t, struct msghdr *msg,
+static ssize_t pvcf_send(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len)
 {
 	ssize_t ret;
@@ -922,7 +921,7 @@ static ssize_t pvcf_send(struct pvcalls_tsock *t, struct msghdr *msg,
 	return ret;
 }
 
-static ssize_t pvcf_recv(struct pvcalls_tsock *t, struct msghdr *msg,
+static ssize_t pvcf_recv(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len, bool peek)
 {
 	ssize_t ret;
@@ -946,7 +945,7 @@ static ssize_t pvcf_recv(struct pvcalls_tsock *t, struct msghdr *msg,
 	return ret;
 }
 
-static void pvcf_queued(struct pvcalls_tsock *t, int *inq, int *outq)
+static void pvcf_queued(struct pvcalls_endpoint *t, int *inq, int *outq)
 {
 	u32 in, out;
 	int dead;
@@ -964,7 +963,7 @@ static void pvcf_queued(struct pvcalls_tsock *t, int *inq, int *outq)
 	*outq = out;
 }
 
-static __poll_t pvcf_poll(struct pvcalls_tsock *t, int rcvlowat,
+static __poll_t pvcf_poll(struct pvcalls_endpoint *t, int rcvlowat,
 			  __poll_t events)
 {
 	enum pvcf_state state;
@@ -993,7 +992,7 @@ static __poll_t pvcf_poll(struct pvcalls_tsock *t, int rcvlowat,
 	return mask;
 }
 
-static __poll_t pvcf_watch(struct pvcalls_tsock *t, __poll_t events)
+static __poll_t pvcf_watch(struct pvcalls_endpoint *t, __poll_t events)
 {
 	unsigned int wake;
 	__poll_t mask;
@@ -1006,13 +1005,13 @@ static __poll_t pvcf_watch(struct pvcalls_tsock *t, __poll_t events)
 	return mask;
 }
 
-static int pvcf_accept(struct pvcalls_tsock *t, bool nonblock,
-		       struct pvcalls_tsock **child)
+static int pvcf_accept(struct pvcalls_endpoint *t, bool nonblock,
+		       struct pvcalls_endpoint **child)
 {
 	return pvcf_lops->accept(t, nonblock, child);
 }
 
-static bool pvcf_accept_busy(struct pvcalls_tsock *t)
+static bool pvcf_accept_busy(struct pvcalls_endpoint *t)
 {
 	return pvcf_lops->accept_busy(t);
 }

@@ -27,7 +27,7 @@
 
 static void pvcf_poll_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvcalls_tsock *t = ctx;
+	struct pvcalls_endpoint *t = ctx;
 
 	spin_lock_irq(&t->lock);
 	if (t->l.state == PVCF_L_POLLING) {
@@ -47,7 +47,7 @@ static void pvcf_poll_done(void *ctx, const struct pvc_response *rsp)
 
 static void pvcf_accept_done(void *ctx, const struct pvc_response *rsp)
 {
-	struct pvcalls_tsock *t = ctx, *drop = NULL, *c;
+	struct pvcalls_endpoint *t = ctx, *drop = NULL, *c;
 	bool names = !rsp->ret && pvcf_socket_names();
 
 	spin_lock_irq(&t->lock);
@@ -81,7 +81,7 @@ static void pvcf_accept_done(void *ctx, const struct pvc_response *rsp)
 }
 
 /* Send POLL for @t, now in POLLING; back to IDLE if it cannot go out. */
-static int pvcf_send_poll(struct pvcalls_tsock *t, bool may_sleep)
+static int pvcf_send_poll(struct pvcalls_endpoint *t, bool may_sleep)
 {
 	struct pvc_request req;
 	int ret;
@@ -99,7 +99,7 @@ static int pvcf_send_poll(struct pvcalls_tsock *t, bool may_sleep)
 
 static void pvcf_poll_work(struct work_struct *work)
 {
-	struct pvcalls_tsock *t = container_of(work, struct pvcalls_tsock,
+	struct pvcalls_endpoint *t = container_of(work, struct pvcalls_endpoint,
 					       l.poll_work);
 	bool go;
 	int ret;
@@ -120,17 +120,17 @@ static void pvcf_poll_work(struct work_struct *work)
 }
 
 /* Ask for readiness in the background; never sleeps. */
-static void pvcf_kick_poll(struct pvcalls_tsock *t)
+static void pvcf_kick_poll(struct pvcalls_endpoint *t)
 {
 	kref_get(&t->ref);
 	if (!queue_work(pvcf_front.sock_wq, &t->l.poll_work))
 		pvcf_put(t);	/* already queued: not the last reference */
 }
 
-static int pvcf_start_accept(struct pvcalls_tsock *t, enum pvcf_lstate was)
+static int pvcf_start_accept(struct pvcalls_endpoint *t, enum pvcf_lstate was)
 {
 	struct pvc_request req;
-	struct pvcalls_tsock *c;
+	struct pvcalls_endpoint *c;
 	int ret;
 
 	pvcf_req_init(&req, PVC_CMD_ACCEPT);
@@ -169,8 +169,8 @@ fail:
 	return ret;
 }
 
-static int pvcf_accept(struct pvcalls_tsock *t, bool nonblock,
-		       struct pvcalls_tsock **child)
+static int pvcf_accept(struct pvcalls_endpoint *t, bool nonblock,
+		       struct pvcalls_endpoint **child)
 {
 	enum pvcf_lstate was;
 	int ret;
@@ -222,7 +222,7 @@ static int pvcf_accept(struct pvcalls_tsock *t, bool nonblock,
 	return -EINVAL;
 }
 
-static bool pvcf_accept_busy(struct pvcalls_tsock *t)
+static bool pvcf_accept_busy(struct pvcalls_endpoint *t)
 {
 	bool busy;
 
@@ -233,7 +233,7 @@ static bool pvcf_accept_busy(struct pvcalls_tsock *t)
 	return busy;
 }
 
-static __poll_t pvcf_listen_poll(struct pvcalls_tsock *t)
+static __poll_t pvcf_listen_poll(struct pvcalls_endpoint *t)
 {
 	__poll_t mask = 0;
 	bool kick = false;
@@ -260,9 +260,9 @@ static __poll_t pvcf_listen_poll(struct pvcalls_tsock *t)
  * accepted child nobody took.  An accept or poll still outstanding keeps
  * its child until it is answered (pvcf_accept_done()).
  */
-static void pvcf_listen_release(struct pvcalls_tsock *t)
+static void pvcf_listen_release(struct pvcalls_endpoint *t)
 {
-	struct pvcalls_tsock *c = NULL;
+	struct pvcalls_endpoint *c = NULL;
 
 	spin_lock_irq(&t->lock);
 	if (t->l.state == PVCF_L_DONE) {
@@ -275,7 +275,7 @@ static void pvcf_listen_release(struct pvcalls_tsock *t)
 		pvcf_destroy_async(c);
 }
 
-static void pvcf_listen_init(struct pvcalls_tsock *t)
+static void pvcf_listen_init(struct pvcalls_endpoint *t)
 {
 	INIT_WORK(&t->l.poll_work, pvcf_poll_work);
 }
@@ -286,7 +286,7 @@ static void pvcf_listen_init(struct pvcalls_tsock *t)
  * sends is harmless: the backend answers it, with ECONNABORTED before
  * our RELEASE or ENOENT after it.
  */
-static void pvcf_listen_close(struct pvcalls_tsock *t)
+static void pvcf_listen_close(struct pvcalls_endpoint *t)
 {
 	if (cancel_work(&t->l.poll_work))
 		pvcf_put(t);

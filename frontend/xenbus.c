@@ -154,46 +154,23 @@ static int pvcf_read_backend(struct xenbus_device *dev, unsigned int *order,
 	return 0;
 }
 
+/*
+ * Our keys, in one transaction.  The notify acceptance is removed when we
+ * do not accept: our nodes outlive the module, and one written by an
+ * earlier load must not speak for this one.
+ */
 static int pvcf_publish(struct xenbus_device *dev, grant_ref_t ref,
 			evtchn_port_t port, bool names, bool notify)
 {
-	struct xenbus_transaction xbt;
-	int ret;
+	const struct pvc_xs_key keys[] = {
+		{ PVC_XS_VERSION, PVC_PROTOCOL_VERSION },
+		{ PVC_XS_RING_REF, ref },
+		{ PVC_XS_PORT, port },
+		PVC_XS_KEY_IF(names, PVC_XS_NAMES, 1),
+		PVC_XS_KEY_OR_RM(notify, PVC_XS_NOTIFY, PVC_NOTIFY_VERSION),
+	};
 
-again:
-	ret = xenbus_transaction_start(&xbt);
-	if (ret)
-		return ret;
-	ret = xenbus_printf(xbt, dev->nodename, PVC_XS_VERSION, "%u",
-			    PVC_PROTOCOL_VERSION);
-	if (!ret)
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_RING_REF, "%u",
-				    ref);
-	if (!ret)
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_PORT, "%u",
-				    port);
-	if (!ret && names)
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_NAMES, "%u", 1);
-	if (!ret && notify) {
-		ret = xenbus_printf(xbt, dev->nodename, PVC_XS_NOTIFY, "%u",
-				    PVC_NOTIFY_VERSION);
-	} else if (!ret) {
-		/*
-		 * Our nodes outlive the module: an acceptance written by an
-		 * earlier load must not speak for this one.
-		 */
-		ret = xenbus_rm(xbt, dev->nodename, PVC_XS_NOTIFY);
-		if (ret == -ENOENT)
-			ret = 0;
-	}
-	if (ret) {
-		xenbus_transaction_end(xbt, 1);
-		return ret;
-	}
-	ret = xenbus_transaction_end(xbt, 0);
-	if (ret == -EAGAIN)
-		goto again;
-	return ret;
+	return pvc_xs_write_keys(dev, keys, ARRAY_SIZE(keys));
 }
 
 static void pvcf_front_init(struct xenbus_device *dev)
@@ -316,14 +293,9 @@ static void pvcf_remove(struct xenbus_device *dev)
 	mutex_unlock(&pvcf_front.lock);
 }
 
-static const struct xenbus_device_id pvcf_ids[] = {
-	{ "pvcalls" },
-	{ "" }
-};
-
 static struct xenbus_driver pvcf_driver = {
 	.name = "pvcalls",
-	.ids = pvcf_ids,
+	.ids = pvc_xs_ids,
 	.probe = pvcf_probe,
 	.remove = pvcf_remove,
 	.otherend_changed = pvcf_backend_changed,

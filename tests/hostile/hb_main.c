@@ -418,7 +418,7 @@ static void hb_disconnect(struct hb *h)
 static int hb_probe(struct xenbus_device *dev,
 		    const struct xenbus_device_id *id)
 {
-	static const struct hx_key keys[] = {
+	static const struct pvc_xs_key keys[] = {
 		{ PVC_XS_VERSIONS, PVC_PROTOCOL_VERSION },
 		{ PVC_XS_MAX_PAGE_ORDER, HB_MAX_ORDER },
 		{ PVC_XS_FUNCTION_CALLS, 1 },
@@ -431,7 +431,7 @@ static int hb_probe(struct xenbus_device *dev,
 	h->dev = dev;
 	INIT_WORK(&h->work, hb_work);
 	dev_set_drvdata(&dev->dev, h);
-	ret = hx_write_keys(dev, keys, ARRAY_SIZE(keys));
+	ret = pvc_xs_write_keys(dev, keys, ARRAY_SIZE(keys));
 	if (!ret)
 		ret = xenbus_switch_state(dev, XenbusStateInitWait);
 	if (ret) {
@@ -483,7 +483,7 @@ static void hb_frontend_changed(struct xenbus_device *dev,
 
 static struct xenbus_driver hb_driver = {
 	.name = "pvcalls",
-	.ids = hx_ids,
+	.ids = pvc_xs_ids,
 	.probe = hb_probe,
 	.remove = hb_remove,
 	.otherend_changed = hb_frontend_changed,

@@ -103,7 +103,7 @@ static irqreturn_t hf_cmd_irq(int irq, void *dev_id)
 static int hf_init(struct xenbus_device *dev)
 {
 	struct hf *h = &hf_dev;
-	struct hx_key keys[] = {
+	struct pvc_xs_key keys[] = {
 		{ PVC_XS_VERSION, PVC_PROTOCOL_VERSION },
 		{ PVC_XS_RING_REF },
 		{ PVC_XS_PORT },
@@ -126,7 +126,7 @@ static int hf_init(struct xenbus_device *dev)
 	h->irq = ret;
 	keys[1].val = h->ring_ref;
 	keys[2].val = h->port;
-	ret = hx_write_keys(dev, keys, ARRAY_SIZE(keys));
+	ret = pvc_xs_write_keys(dev, keys, ARRAY_SIZE(keys));
 	if (ret)
 		return ret;
 	return xenbus_switch_state(dev, XenbusStateInitialised);
@@ -189,7 +189,7 @@ static void hf_remove(struct xenbus_device *dev)
 
 static struct xenbus_driver hf_driver = {
 	.name = "pvcalls",
-	.ids = hx_ids,
+	.ids = pvc_xs_ids,
 	.probe = hf_probe,
 	.remove = hf_remove,
 	.otherend_changed = hf_backend_changed,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The xenbus plumbing of both hostile modules (test only, kernel only):
- * the device they bind, keys written in one transaction, the other end's
- * state waited for, and event channels bound to a handler.
+ * The xenbus plumbing of both hostile modules (test only, kernel only)
+ * beyond what they share with the drivers (<xen-pvcalls/xs.h>): the other
+ * end's state waited for, and event channels bound to a handler.
  */
 #ifndef PVCALLS_HOSTILE_XS_H
 #define PVCALLS_HOSTILE_XS_H
@@ -13,46 +13,7 @@
 #include <linux/jiffies.h>
 #include <xen/events.h>
 #include <xen/xenbus.h>
-
-/*
- * The xenbus device both modules bind instead of the real drivers (not
- * every file that includes this registers a driver).
- */
-static const struct xenbus_device_id hx_ids[] __maybe_unused = {
-	{ "pvcalls" },
-	{ "" }
-};
-
-/* One unsigned key of our own node. */
-struct hx_key {
-	const char *node;
-	unsigned int val;
-};
-
-/* Write @n keys into @dev's node in one transaction; 0 or an errno. */
-static inline int hx_write_keys(struct xenbus_device *dev,
-				const struct hx_key *keys, unsigned int n)
-{
-	struct xenbus_transaction xbt;
-	unsigned int i;
-	int ret;
-
-again:
-	ret = xenbus_transaction_start(&xbt);
-	if (ret)
-		return ret;
-	for (i = 0; i < n && !ret; i++)
-		ret = xenbus_printf(xbt, dev->nodename, keys[i].node, "%u",
-				    keys[i].val);
-	if (ret) {
-		xenbus_transaction_end(xbt, 1);
-		return ret;
-	}
-	ret = xenbus_transaction_end(xbt, 0);
-	if (ret == -EAGAIN)
-		goto again;
-	return ret;
-}
+#include <xen-pvcalls/xs.h>
 
 /*
  * Poll the other end's state until it is one of @states (a mask of

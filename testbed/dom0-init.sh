@@ -71,21 +71,13 @@ STATS=/sys/kernel/debug/xen-pvcalls-back/stats
 T0=$(cut -d. -f1 /proc/uptime)
 
 say() { echo "@@@ [$(($(cut -d. -f1 /proc/uptime) - T0))s] $*"; }
-bed() {	# bed OK|FAIL name [reason]
-	if [ "$1" = OK ]; then
-		echo "@@@ BED ok $2"
-	else
-		echo "@@@ BED not ok $2${3:+ # $3}"
-	fi
-}
+# dom0's result lines: "@@@ BED ok|not ok NAME" (testbed/tap.sh).
+TAP_PREFIX='@@@ BED '
+bed() { tap_result "$@"; }	# bed OK|FAIL name [reason]
 check() {	# check name command...: a BED line from the command's status
 	name=$1
 	shift
-	if out=$("$@" 2>&1); then
-		bed OK "$name"
-	else
-		bed FAIL "$name" "$(echo "$out" | tail -n 1)"
-	fi
+	expect "$name" -- "$@"
 }
 # wait_for SECONDS command...: polls the command until it succeeds or the
 # time (by the clock, not by a count: commands are slow under emulation)
@@ -101,7 +93,7 @@ wait_for() {
 }
 
 the_end() {
-	kmemleak_check bed
+	kmemleak_check
 	say "dom0 kernel log"
 	echo "@@@ BEGIN dom0-dmesg"
 	dmesg

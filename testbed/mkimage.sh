@@ -77,7 +77,7 @@ skeleton() {
 	done
 	[ -d "$BUILD/opt" ] && cp -a "$BUILD/opt/." "$root/opt/pvcalls/"
 	cp "$BUILD/pvc-hold" "$root/bed/"
-	cp "$TOP/testbed/init-lib.sh" "$root/bed/"
+	cp "$TOP/testbed/init-lib.sh" "$TOP/testbed/tap.sh" "$root/bed/"
 	echo "KVER=$KVER" > "$root/bed/env"
 }
 

@@ -60,13 +60,9 @@ for f in xen vmlinuz dom0.cpio.gz; do
 	[ -e "$BUILD/$f" ] || { echo "run.sh: $BUILD/$f missing: run testbed/mkimage.sh" >&2; exit 1; }
 done
 
-result() {	# result OK|FAIL name [reason]
-	if [ "$1" = OK ]; then
-		echo "ok $2" >> "$RES"
-	else
-		echo "not ok $2${3:+ # $3}" >> "$RES"
-	fi
-}
+. "$TOP/testbed/tap.sh"
+TAP_OUT=$RES
+result() { tap_result "$@"; }	# result OK|FAIL name [reason]
 
 # Live progress: dom0's "@@@ [Ns] ..." lines, its checks, and the guests'
 # result lines as they come.

@@ -32,6 +32,7 @@ tap_result() {	# tap_result OK|FAIL NAME [WHY]
 }
 tap_ok() { tap_result OK "$@"; }		# tap_ok NAME
 tap_fail() { tap_result FAIL "$@"; }		# tap_fail NAME [WHY]
+tap_skip() { tap_result OK "$1 # SKIP $2"; }	# tap_skip NAME WHY
 
 # expect [-r WHY-COMMAND] NAME -- COMMAND...: runs COMMAND (in a
 # subshell: it cannot set the caller's variables) and prints ok NAME if

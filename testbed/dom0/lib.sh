@@ -105,6 +105,7 @@ nm_is() {	# nm_is DOMID EXPECTED: once the guest is connected
 	wait_for $((300 * SLOW)) both_connected "$1" && [ "$(nm_keys "$1")" = "$2" ]
 }
 check_nm() {
+	# shellcheck disable=SC2034 # read by expect's -r string
 	nm_dom=$2
 	expect -r 'echo "got $(nm_keys "$nm_dom"), $(states "$nm_dom")"' "$1: $3" -- \
 		nm_is "$2" "$3"
@@ -136,6 +137,7 @@ live_stop() {
 # are concatenated uncompressed: Xen's domain builder gunzips a PV
 # guest's ramdisk itself and would keep only the first gzip member.
 guest_start() {
+	# shellcheck disable=SC2034 # read by expect's -r string
 	g_id=$1
 	g_name=pvc-$1
 	G_TIMEOUT=${3:-$GUEST_TIMEOUT}

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the bed's dom0 init (testbed/dom0-init.sh) for scenario
-# bench: uses its say/bed/guest_start/guest_end.  Starts the pvbench
+# bench: uses its say/tap_fail/guest_start/guest_end (testbed/dom0/).  Starts the pvbench
 # server (dom0 is always the server side), measures dom0 loopback with a
 # dom0 client, then boots the bench guest (more memory, a vif) whose
 # client measures pvcalls, netfront and pvcalls-v1 against this server.
@@ -9,7 +9,7 @@ B=/opt/pvcalls/bench
 . $B/knobs.env
 BENCH_PORT=7900
 ulimit -n 65536
-modprobe xen-netback || bed FAIL "modprobe xen-netback"
+modprobe xen-netback || tap_fail "modprobe xen-netback"
 # The bed's dom0 init loaded the backend with max_page_order from
 # bench/run.sh (BENCH_MAX_PAGE_ORDER, for the rings of the --sockbuf
 # streams); a backend that allows less clamps it silently, so say what it

@@ -15,6 +15,7 @@ ip link set lo up 2>/dev/null
 . /bed/env
 export KVER
 . /bed/init-lib.sh
+TAP_NUMBER=1
 
 SCENARIO=$(sed -n 's/.*pvcalls_scenario=\([^ ]*\).*/\1/p' /proc/cmdline)
 SCENARIO=${SCENARIO:-suite}
@@ -52,7 +53,7 @@ kernel_log() {
 
 finish() {
 	echo "@@@ guest frontend stats: $(tr '\n' ' ' < $FSTATS 2>&1)"
-	kmemleak_check tap
+	kmemleak_check
 	kernel_log
 	echo "@@@ guest done"
 	sync
@@ -65,9 +66,9 @@ finish() {
 if [ "$SCENARIO" = hostile ]; then
 	R=/sys/kernel/debug/pvcalls-hostile/results
 	if insmod /bed/pvcalls-hostile-front.ko; then
-		tap OK "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+		tap_ok "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
 	else
-		tap FAIL "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
+		tap_fail "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
 		finish
 	fi
 	h_end=$(($(cut -d. -f1 /proc/uptime) + $HOSTILE_WAIT))
@@ -77,9 +78,9 @@ if [ "$SCENARIO" = hostile ]; then
 	done
 	cat $R
 	if grep -q '^# done' $R 2>/dev/null; then
-		tap OK "hostile frontend ran all its cases"
+		tap_ok "hostile frontend ran all its cases"
 	else
-		tap FAIL "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT}s"
+		tap_fail "hostile frontend ran all its cases" "not done in ${HOSTILE_WAIT}s"
 	fi
 	finish
 fi
@@ -91,39 +92,39 @@ fi
 if [ "$SCENARIO" = upfront ]; then
 	R=/sys/kernel/debug/pvcalls-upfront
 	if insmod /bed/pvcalls-upfront-test.ko; then
-		tap OK "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+		tap_ok "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
 	else
-		tap FAIL "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
+		tap_fail "insmod Linux's pvcalls-front with the test driver (instead of xen-pvcalls-front)"
 		finish
 	fi
 	if connected; then
-		tap OK "Linux's frontend connected to our backend (xenbus state 4)"
+		tap_ok "Linux's frontend connected to our backend (xenbus state 4)"
 	else
-		tap FAIL "Linux's frontend connected to our backend (xenbus state 4)" \
+		tap_fail "Linux's frontend connected to our backend (xenbus state 4)" \
 			"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
 		finish
 	fi
 	echo run > $R/run
 	cat $R/results
 	if grep -q '^# done' $R/results; then
-		tap OK "Linux's frontend ran all its cases"
+		tap_ok "Linux's frontend ran all its cases"
 	else
-		tap FAIL "Linux's frontend ran all its cases"
+		tap_fail "Linux's frontend ran all its cases"
 	fi
 	finish
 fi
 
 # shellcheck disable=SC2086
 if modprobe xen-pvcalls-front $FRONT_OPTS; then
-	tap OK "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
+	tap_ok "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 else
-	tap FAIL "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
+	tap_fail "modprobe xen-pvcalls-front${FRONT_OPTS:+ $FRONT_OPTS}"
 	finish
 fi
 if connected; then
-	tap OK "frontend connected (xenbus state 4)"
+	tap_ok "frontend connected (xenbus state 4)"
 else
-	tap FAIL "frontend connected (xenbus state 4)" \
+	tap_fail "frontend connected (xenbus state 4)" \
 		"state $(cat $FRONT/state 2>/dev/null) after ${CONNECT_WAIT}s"
 	finish
 fi
@@ -131,9 +132,9 @@ fi
 if [ -n "$EXPECT_NOTIFY" ]; then
 	got=$(awk '$1 == "notify_mitigation" { print $2 }' $FSTATS 2>/dev/null)
 	if [ "$got" = "$EXPECT_NOTIFY" ]; then
-		tap OK "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
+		tap_ok "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
 	else
-		tap FAIL "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
+		tap_fail "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
 	fi
 fi
 
@@ -163,12 +164,12 @@ lifecycle)
 	# One module at a time holds the family: pvcalls-loopback (in the
 	# image beside it) must be refused while xen-pvcalls-front has it.
 	if out=$(modprobe pvcalls-loopback 2>&1); then
-		tap FAIL "modprobe pvcalls-loopback refused beside xen-pvcalls-front" "it loaded"
+		tap_fail "modprobe pvcalls-loopback refused beside xen-pvcalls-front" "it loaded"
 		rmmod pvcalls_loopback
 	elif echo "$out" | grep -qi busy; then
-		tap OK "modprobe pvcalls-loopback refused beside xen-pvcalls-front (EBUSY)"
+		tap_ok "modprobe pvcalls-loopback refused beside xen-pvcalls-front (EBUSY)"
 	else
-		tap FAIL "modprobe pvcalls-loopback refused beside xen-pvcalls-front" \
+		tap_fail "modprobe pvcalls-loopback refused beside xen-pvcalls-front" \
 			"not with EBUSY: $out"
 	fi
 	/bed/pvc-hold hold > /tmp/hold.log 2>&1 &
@@ -181,26 +182,26 @@ lifecycle)
 	cat /tmp/hold.log
 	ref_open=$(cat /sys/module/xen_pvcalls_front/refcnt)
 	if grep -q 'accepted [0-9]' /tmp/hold.log && ! grep -q 'accepted -1' /tmp/hold.log; then
-		tap OK "sockets open for the unload checks"
+		tap_ok "sockets open for the unload checks"
 	else
-		tap FAIL "sockets open for the unload checks" "$(tail -n 1 /tmp/hold.log)"
+		tap_fail "sockets open for the unload checks" "$(tail -n 1 /tmp/hold.log)"
 	fi
 	sleep "${HOLD:-10}"	# dom0 checks both ends connected meanwhile
 	if out=$(rmmod xen_pvcalls_front 2>&1); then
-		tap FAIL "rmmod xen_pvcalls_front refused with sockets open" "it succeeded"
+		tap_fail "rmmod xen_pvcalls_front refused with sockets open" "it succeeded"
 	else
-		tap OK "rmmod xen_pvcalls_front refused with sockets open (refcnt $ref_open: $out)"
+		tap_ok "rmmod xen_pvcalls_front refused with sockets open (refcnt $ref_open: $out)"
 	fi
 	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind; then
-		tap OK "unbind pvcalls-0 from the frontend with sockets open"
+		tap_ok "unbind pvcalls-0 from the frontend with sockets open"
 	else
-		tap FAIL "unbind pvcalls-0 from the frontend with sockets open"
+		tap_fail "unbind pvcalls-0 from the frontend with sockets open"
 	fi
 	ref_unbound=$(cat /sys/module/xen_pvcalls_front/refcnt)
 	if out=$(rmmod xen_pvcalls_front 2>&1); then
-		tap FAIL "rmmod still refused after unbind while sockets are open" "it succeeded"
+		tap_fail "rmmod still refused after unbind while sockets are open" "it succeeded"
 	else
-		tap OK "rmmod still refused after unbind while sockets are open (refcnt $ref_unbound)"
+		tap_ok "rmmod still refused after unbind while sockets are open (refcnt $ref_unbound)"
 	fi
 	kill $hold
 	wait $hold 2>/dev/null
@@ -211,28 +212,28 @@ lifecycle)
 		sleep 0.2
 	done
 	if out=$(rmmod xen_pvcalls_front 2>&1); then
-		tap OK "rmmod xen_pvcalls_front after the sockets closed and unbind"
+		tap_ok "rmmod xen_pvcalls_front after the sockets closed and unbind"
 	else
-		tap FAIL "rmmod xen_pvcalls_front after the sockets closed and unbind" \
+		tap_fail "rmmod xen_pvcalls_front after the sockets closed and unbind" \
 			"$out (refcnt $(cat /sys/module/xen_pvcalls_front/refcnt 2>&1))"
 	fi
 	if [ -e /sys/module/xen_pvcalls_front ]; then
-		tap FAIL "frontend module gone after rmmod"
+		tap_fail "frontend module gone after rmmod"
 	else
-		tap OK "frontend module gone after rmmod"
+		tap_ok "frontend module gone after rmmod"
 	fi
 	# Loading it again (other parameters, as make bench does) binds the
 	# device that the unload left Closed: it must connect again.
 	if modprobe xen-pvcalls-front notify_mitigation=0 && connected; then
-		tap OK "frontend reloaded: connected again"
+		tap_ok "frontend reloaded: connected again"
 	else
-		tap FAIL "frontend reloaded: connected again" \
+		tap_fail "frontend reloaded: connected again" \
 			"state $(cat $FRONT/state 2>/dev/null)"
 	fi
 	if out=$(/bed/pvc-hold check 2>&1); then
-		tap OK "socket works after the reload"
+		tap_ok "socket works after the reload"
 	else
-		tap FAIL "socket works after the reload" "$out"
+		tap_fail "socket works after the reload" "$out"
 	fi
 	echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind
 	rmmod xen_pvcalls_front
@@ -241,9 +242,9 @@ reboot)
 	# Each boot checks that a socket works; dom0 reboots the first
 	# instance (xl reboot, on_reboot=restart) and destroys the second.
 	if out=$(/bed/pvc-hold check 2>&1); then
-		tap OK "socket works after this boot"
+		tap_ok "socket works after this boot"
 	else
-		tap FAIL "socket works after this boot" "$out"
+		tap_fail "socket works after this boot" "$out"
 	fi
 	echo "$out"
 	kernel_log
@@ -258,9 +259,9 @@ vs-upstream)
 	timeout $((60 * SLOW)) /bed/pvc-hold trio > /tmp/hold.log 2>&1
 	cat /tmp/hold.log
 	if grep -q 'listener [0-9]* client [0-9]* accepted [0-9]' /tmp/hold.log; then
-		tap OK "bind, listen, connect and accept against upstream's backend"
+		tap_ok "bind, listen, connect and accept against upstream's backend"
 	else
-		tap FAIL "bind, listen, connect and accept against upstream's backend" \
+		tap_fail "bind, listen, connect and accept against upstream's backend" \
 			"$(grep trio /tmp/hold.log || tail -n 1 /tmp/hold.log)"
 	fi
 	# every RELEASE answered: the frontend holds no socket (bounded)
@@ -270,16 +271,16 @@ vs-upstream)
 		sleep 0.2
 	done
 	if [ "$(awk '$1 == "sockets" { print $2 }' $FSTATS)" = 0 ]; then
-		tap OK "sockets closed: upstream's backend answered every release"
+		tap_ok "sockets closed: upstream's backend answered every release"
 	else
-		tap FAIL "sockets closed: upstream's backend answered every release" \
+		tap_fail "sockets closed: upstream's backend answered every release" \
 			"$(grep '^sockets' $FSTATS)"
 	fi
 	if echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind &&
 	   rmmod xen_pvcalls_front; then
-		tap OK "frontend unbinds from upstream's backend and unloads"
+		tap_ok "frontend unbinds from upstream's backend and unloads"
 	else
-		tap FAIL "frontend unbinds from upstream's backend and unloads"
+		tap_fail "frontend unbinds from upstream's backend and unloads"
 	fi
 	;;
 bench)
@@ -300,9 +301,9 @@ hostile-back)
 	done
 	if awk '($1 == "sockets" || $1 ~ /^rings_order/) && $2 != 0 { bad = 1 }
 		END { exit bad }' $FSTATS; then
-		tap OK "frontend holds no socket and no ring after the hostile backend"
+		tap_ok "frontend holds no socket and no ring after the hostile backend"
 	else
-		tap FAIL "frontend holds no socket and no ring after the hostile backend" \
+		tap_fail "frontend holds no socket and no ring after the hostile backend" \
 			"$(tr '\n' ' ' < $FSTATS)"
 	fi
 	;;

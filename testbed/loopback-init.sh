@@ -16,13 +16,14 @@ mount -t debugfs debugfs /sys/kernel/debug
 ip link set lo up
 . /bed/env
 . /bed/init-lib.sh
+TAP_NUMBER=1
 
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 ARGS=$(arg pvcalls_args | tr : ' ')
 ONLY=$(arg pvcalls_only | tr : ,)
 
 finish() {
-	kmemleak_check tap
+	kmemleak_check
 	echo "@@@ kernel log"
 	dmesg
 	echo "@@@ taint $(cat /proc/sys/kernel/tainted)"
@@ -33,9 +34,9 @@ finish() {
 
 echo "@@@ loopback VM up: kernel $(uname -r)"
 if modprobe pvcalls-loopback; then
-	tap OK "modprobe pvcalls-loopback (family $(cat /sys/module/pvcalls_loopback/parameters/family))"
+	tap_ok "modprobe pvcalls-loopback (family $(cat /sys/module/pvcalls_loopback/parameters/family))"
 else
-	tap FAIL "modprobe pvcalls-loopback"
+	tap_fail "modprobe pvcalls-loopback"
 	finish
 fi
 
@@ -53,8 +54,8 @@ echo "@@@ END dom0"
 
 # Every socket closed: the module must go (nothing left holding it).
 if out=$(rmmod pvcalls_loopback 2>&1); then
-	tap OK "rmmod pvcalls_loopback after the suite"
+	tap_ok "rmmod pvcalls_loopback after the suite"
 else
-	tap FAIL "rmmod pvcalls_loopback after the suite" "$out"
+	tap_fail "rmmod pvcalls_loopback after the suite" "$out"
 fi
 finish

@@ -57,7 +57,7 @@ depmod -b "$R" "$KVER"
 make -s -C "$TOP/selftests" pvcalls_test >&2
 cp "$TOP/selftests/pvcalls_test" "$R/opt/pvcalls/"
 cp "$TOP/testbed/loopback-init.sh" "$R/init"
-cp "$TOP/testbed/init-lib.sh" "$R/bed/"
+cp "$TOP/testbed/init-lib.sh" "$TOP/testbed/tap.sh" "$R/bed/"
 echo "KVER=$KVER" > "$R/bed/env"
 chmod +x "$R/init"
 (cd "$R" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) |
@@ -77,13 +77,9 @@ tr -d '\r' < "$LOG" > "$LOGS/console.txt"
 sed -n '/^@@@ BEGIN dom0/,/^@@@ END dom0/p' "$LOGS/console.txt" > "$LOGS/dom0.txt"
 sed -n '/^@@@ kernel log/,/^@@@ taint/p' "$LOGS/console.txt" |
 	grep -E '^\[ *[0-9]+\.[0-9]+\]' > "$LOGS/kernel.txt" || true
-result() {	# result OK|FAIL name [reason]
-	if [ "$1" = OK ]; then
-		echo "ok $TAG: $2" >> "$RES"
-	else
-		echo "not ok $TAG: $2${3:+ # $3}" >> "$RES"
-	fi
-}
+. "$TOP/testbed/tap.sh"
+TAP_OUT=$RES
+result() { tap_result "$1" "$TAG: $2" "${3:-}"; }	# result OK|FAIL name [reason]
 if grep -q '^@@@ DONE' "$LOGS/console.txt"; then
 	result OK "VM booted, ran the suite and powered off (${secs}s)"
 else

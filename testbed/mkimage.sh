@@ -77,7 +77,7 @@ skeleton() {
 	done
 	[ -d "$BUILD/opt" ] && cp -a "$BUILD/opt/." "$root/opt/pvcalls/"
 	cp "$BUILD/pvc-hold" "$root/bed/"
-	cp "$TOP/testbed/init-lib.sh" "$root/bed/"
+	cp "$TOP/testbed/init-lib.sh" "$TOP/testbed/tap.sh" "$root/bed/"
 	echo "KVER=$KVER" > "$root/bed/env"
 }
 
@@ -184,6 +184,8 @@ pack "$X" "$BUILD/guest-pvcalls-run.cpio.gz"
 D=$BUILD/dom0-root
 skeleton "$D"
 cp "$TOP/testbed/dom0-init.sh" "$D/init"
+mkdir -p "$D/bed/dom0"	# the scenarios, which /init sources
+cp "$TOP"/testbed/dom0/*.sh "$D/bed/dom0/"
 cp "$TOP/tests/hostile/pvcalls-hostile-back.ko" "$D/bed/"
 if [ -n "$UPSTREAM" ]; then
 	cp "$UPSTREAM/pvcalls-back.ko" "$UPSTREAM/pvcalls-back-eoifix.ko" "$D/bed/"

@@ -54,13 +54,9 @@ for f in xen vmlinuz dom0.cpio.gz; do
 	[ -e "$BUILD/$f" ] || { echo "run.sh: $BUILD/$f missing: run testbed/mkimage.sh" >&2; exit 1; }
 done
 
-result() {	# result OK|FAIL name [reason]
-	if [ "$1" = OK ]; then
-		echo "ok $2" >> "$RES"
-	else
-		echo "not ok $2${3:+ # $3}" >> "$RES"
-	fi
-}
+. "$TOP/testbed/tap.sh"
+TAP_OUT=$RES
+result() { tap_result "$@"; }	# result OK|FAIL name [reason]
 
 # Live progress: dom0's "@@@ [Ns] ..." lines, its checks, and the guests'
 # result lines as they come.
@@ -198,7 +194,7 @@ for f in "$LOGS"/guest-log-*.txt; do
 		else
 			result OK "guest($g) kernel log clean # console only: the guest did not finish"
 		fi
-		result OK "guest($g) kernel not tainted (but O/E) # SKIP the guest did not finish"
+		tap_skip "guest($g) kernel not tainted (but O/E)" "the guest did not finish"
 	fi
 done
 exit 0

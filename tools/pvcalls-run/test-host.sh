@@ -24,7 +24,8 @@ RUN="$BIN --substitute-family inet"
 PROBE="$PWD/tests/probe"
 P=${PORT_BASE:-27100}
 T=$(mktemp -d /tmp/pvcalls-run-test.XXXXXX)
-N=0
+. ../../testbed/tap.sh
+TAP_NUMBER=1
 PASS=0
 FAIL=0
 PIDS=()
@@ -41,20 +42,18 @@ cleanup() {
 trap cleanup EXIT
 
 result() {	# result STATUS NAME [REASON]
-	N=$((N + 1))
 	if [ "$1" = 0 ]; then
 		PASS=$((PASS + 1))
-		echo "ok $N $2"
+		tap_ok "$2"
 	else
 		FAIL=$((FAIL + 1))
-		echo "not ok $N $2${3:+ # $3}"
+		tap_fail "$2" "${3:-}"
 	fi
 }
 
-skip() {
-	N=$((N + 1))
+skip() {	# skip NAME WHY
 	PASS=$((PASS + 1))
-	echo "ok $N $1 # SKIP $2"
+	tap_skip "$1" "$2"
 }
 
 # check NAME COMMAND...: passes when COMMAND succeeds
@@ -466,6 +465,6 @@ else
 	skip "keep-serves-a-daemon-until-it-exits" "no ss to find the daemon"
 fi
 
-echo "1..$N"
+echo "1..$tap_n"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

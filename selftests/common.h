@@ -45,6 +45,7 @@ struct options {
 	int cycles;		/* connect/transfer/close cycles (load) */
 	int load_conns;		/* concurrent connections (load) */
 	int wait_secs;		/* dom0: how long to wait for the guest */
+	int slow;		/* waits times this on a debug kernel (1) */
 	const char *only;	/* comma-separated test names, or NULL */
 	int v1_only;		/* only the tests whose not_v1 is NULL */
 	int verbose;
@@ -221,7 +222,8 @@ int ctl_readline(char *buf, size_t len, int ms);
 int ctl_signal(const char *tag, uint64_t val);
 /* Wait for the peer's @tag; fails if the peer finished the test first. */
 int ctl_wait(const char *tag, uint64_t *val, int ms);
-#define SYNC_MS 20000
+/* The peers' in-test barriers: 20 s, longer on a slow (debug) kernel. */
+#define SYNC_MS (20000 * opt.slow)
 
 /* --- runner (runner.c) --- */
 int run_guest(void);

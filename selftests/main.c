@@ -33,6 +33,7 @@ struct options opt = {
 	.cycles = 10000,
 	.load_conns = 1000,
 	.wait_secs = 600,
+	.slow = 1,
 };
 
 static void help(void)
@@ -42,6 +43,7 @@ static void help(void)
 		"  --family pvcalls|inet|N  guest socket family (default pvcalls)\n"
 		"  --big BYTES              bytes per large transfer (default 64M;\n"
 		"                           env PVCALLS_TEST_BIG; K/M/G suffixes)\n"
+		"  env PVCALLS_TEST_SLOW=N  in-test waits N times longer (debug kernels)\n"
 		"  --huge                   1 GiB each way (the issue's full size)\n"
 		"  --max-writes N           cap write calls per transfer (200000)\n"
 		"  --stream BYTES           bytes of each random-size stream (1G)\n"
@@ -97,6 +99,9 @@ int main(int argc, char **argv)
 	env = getenv("PVCALLS_TEST_BIG");
 	if (env && *env)
 		opt.big = parse_size(env);
+	env = getenv("PVCALLS_TEST_SLOW");
+	if (env && atoi(env) > 1)
+		opt.slow = atoi(env) > 20 ? 20 : atoi(env);
 	while ((c = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':

@@ -61,6 +61,7 @@ GARGS=$(arg pvcalls_gargs | tr : ' ')
 # several times slower, so the bed's own fixed waits are multiplied by N.
 SLOW=$(arg pvcalls_slow)
 SLOW=${SLOW:-1}
+export PVCALLS_TEST_SLOW=$SLOW
 # pvcalls_kargs=k=v:k=v: kernel arguments every guest gets too (run.sh's
 # SLOW_KARGS for the debug kernel)
 KARGS=$(arg pvcalls_kargs | tr : ' ')

@@ -23,6 +23,7 @@ export SCENARIO PVCALLS_SCENARIO=$SCENARIO
 # pvcalls_slow=N (make check-debug's slow kernel): fixed waits times N
 SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9]*\).*/\1/p' /proc/cmdline)
 SLOW=${SLOW:-1}
+export PVCALLS_TEST_SLOW=$SLOW
 CONNECT_WAIT=$((60 * SLOW))
 HOSTILE_WAIT=$((${HOSTILE_WAIT:-480} * SLOW))
 FRONT=/sys/bus/xen/devices/pvcalls-0

@@ -4,7 +4,11 @@
  * (cmdring.c), carries each out through pvcb_cmd_handlers[] and answers
  * it, unless its handler leaves the answer to socket work.  SOCKET and
  * RELEASE are carried out here; the other commands in active.c and
- * passive.c.
+ * passive.c.  One request is carried out, as far as it goes without
+ * waiting, before the next is taken, and an answer due at once is
+ * written before that too: the promise of the in-order extension
+ * (Documentation/pvcalls.rst), which lets a frontend name a socket
+ * whose SOCKET it has not seen answered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

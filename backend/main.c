@@ -114,6 +114,11 @@ module_param_named(socket_names, pvcb_socket_names, bool, 0444);
 MODULE_PARM_DESC(socket_names,
 		 "Offer the socket-names extension (0: behave as a plain v1 backend)");
 
+bool pvcb_in_order = true;
+module_param_named(in_order, pvcb_in_order, bool, 0444);
+MODULE_PARM_DESC(in_order,
+		 "Offer the in-order extension (0: behave as a plain v1 backend)");
+
 bool pvcb_notify = true;
 module_param_named(notify_mitigation, pvcb_notify, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,

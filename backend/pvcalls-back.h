@@ -29,6 +29,7 @@ extern unsigned int pvcb_max_sockets;
 extern unsigned int pvcb_max_backlog;
 extern bool pvcb_socket_names;
 extern bool pvcb_notify;
+extern bool pvcb_in_order;
 extern struct workqueue_struct *pvcb_wq;
 
 /* Grants mapped onto ballooned pages, one page per grant (grant.c). */

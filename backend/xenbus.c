@@ -37,6 +37,7 @@ static int pvcb_publish_features(struct xenbus_device *dev)
 		{ PVC_XS_MAX_PAGE_ORDER, pvcb_max_page_order },
 		{ PVC_XS_FUNCTION_CALLS, 1 },
 		PVC_XS_KEY_IF(pvcb_socket_names, PVC_XS_FEATURE_NAMES, 1),
+		PVC_XS_KEY_OR_RM(pvcb_in_order, PVC_XS_FEATURE_IN_ORDER, 1),
 		PVC_XS_KEY_OR_RM(pvcb_notify, PVC_XS_FEATURE_NOTIFY,
 				 PVC_NOTIFY_VERSION),
 	};

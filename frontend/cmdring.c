@@ -19,6 +19,10 @@
  * state, so a signal in a waiter never frees anything the response
  * still needs.
  *
+ * Requests may go in batches (pvcf_cmd_submit_batch()): their slots
+ * are taken together, in order, behind one notification.  The in-order
+ * extension sends a socket's SOCKET with its first command so.
+ *
  * Sharing the slots.  ACCEPT and POLL are answered only when a
  * connection comes, CONNECT only when dom0's TCP connects or gives up:
  * each kind may hold at most PVCF_MAX_LONG slots, so that whatever one
@@ -62,66 +66,48 @@ static enum pvcf_kind pvcf_kind(u32 cmd)
 	}
 }
 
-/* May a command of @kind take a slot now? */
-static bool pvcf_slot_free_locked(struct pvcf_cmdring *cr, enum pvcf_kind kind)
+/* May the commands @cmds[0..@n) all take a slot now? */
+static bool pvcf_slots_free_locked(struct pvcf_cmdring *cr,
+				   const struct pvcf_cmd *cmds, unsigned int n)
 {
-	unsigned int limit = PVCF_NR_SLOTS;
+	unsigned int need[PVCF_NR_KINDS] = { 0 };
+	unsigned int limit = PVCF_NR_SLOTS, i;
+	enum pvcf_kind kind;
 
-	if (!cr->live || RING_FULL(&cr->ring))
+	if (!cr->live || RING_FREE_REQUESTS(&cr->ring) < n)
 		return false;
-	if (kind != PVCF_KIND_RELEASE)
-		limit -= PVCF_RELEASE_RESERVE;
-	if ((kind == PVCF_KIND_PASSIVE || kind == PVCF_KIND_CONNECT) &&
-	    cr->nr_kind[kind] >= PVCF_MAX_LONG)
+	for (i = 0; i < n; i++) {
+		kind = pvcf_kind(cmds[i].req->cmd);
+		need[kind]++;
+		if (kind != PVCF_KIND_RELEASE)
+			limit = PVCF_NR_SLOTS - PVCF_RELEASE_RESERVE;
+	}
+	if (cr->nr_kind[PVCF_KIND_PASSIVE] + need[PVCF_KIND_PASSIVE] >
+	    PVCF_MAX_LONG ||
+	    cr->nr_kind[PVCF_KIND_CONNECT] + need[PVCF_KIND_CONNECT] >
+	    PVCF_MAX_LONG)
 		return false;
-	return cr->nr_busy < limit;
+	return cr->nr_busy + n <= limit;
 }
 
-static bool pvcf_slot_available(struct pvcf_cmdring *cr, enum pvcf_kind kind)
+static bool pvcf_slots_available(struct pvcf_cmdring *cr,
+				 const struct pvcf_cmd *cmds, unsigned int n)
 {
 	unsigned long flags;
 	bool ok;
 
 	spin_lock_irqsave(&cr->lock, flags);
-	ok = !cr->live || pvcf_slot_free_locked(cr, kind);
+	ok = !cr->live || pvcf_slots_free_locked(cr, cmds, n);
 	spin_unlock_irqrestore(&cr->lock, flags);
 	return ok;
 }
 
-/*
- * Queue @req.  @cb(@ctx, rsp) runs exactly once iff this returns 0.
- * Without @may_sleep, no slot for @req's kind gives -EAGAIN; with it,
- * we wait (interruptibly, bounded) for a slot.
- */
-int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
-		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id)
+/* Give @cmd a free slot and put its request on the ring (not pushed). */
+static void pvcf_cmd_queue_locked(struct pvcf_cmdring *cr,
+				  const struct pvcf_cmd *cmd)
 {
-	enum pvcf_kind kind = pvcf_kind(req->cmd);
-	struct pvc_request *slotreq;
-	unsigned long flags;
+	struct pvc_request *req = cmd->req;
 	unsigned int i;
-	int notify;
-	long left;
-
-	for (;;) {
-		spin_lock_irqsave(&cr->lock, flags);
-		if (!cr->live || cr->broken) {
-			spin_unlock_irqrestore(&cr->lock, flags);
-			return -ENETDOWN;
-		}
-		if (pvcf_slot_free_locked(cr, kind))
-			break;
-		spin_unlock_irqrestore(&cr->lock, flags);
-		if (!may_sleep)
-			return -EAGAIN;
-		left = wait_event_interruptible_timeout(cr->slot_wq,
-							pvcf_slot_available(cr, kind),
-							PVCF_CMD_TIMEOUT);
-		if (left < 0)
-			return left;
-		if (!left)
-			return -ETIMEDOUT;
-	}
 
 	for (i = 0; i < PVCF_NR_SLOTS; i++)
 		if (!cr->slots[i].busy)
@@ -129,24 +115,76 @@ int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
 	cr->slots[i].busy = true;
 	cr->slots[i].gen = ++cr->gen & (U32_MAX >> PVCF_SLOT_BITS);
 	cr->slots[i].cmd = req->cmd;
-	cr->slots[i].cb = cb;
-	cr->slots[i].ctx = ctx;
+	cr->slots[i].cb = cmd->cb;
+	cr->slots[i].ctx = cmd->ctx;
 	cr->nr_busy++;
-	cr->nr_kind[kind]++;
+	cr->nr_kind[pvcf_kind(req->cmd)]++;
 	req->req_id = i | cr->slots[i].gen << PVCF_SLOT_BITS;
-	if (req_id)
-		*req_id = req->req_id;
-
-	slotreq = RING_GET_REQUEST(&cr->ring, cr->ring.req_prod_pvt);
-	memcpy(slotreq, req, sizeof(*req));
+	memcpy(RING_GET_REQUEST(&cr->ring, cr->ring.req_prod_pvt), req,
+	       sizeof(*req));
 	cr->ring.req_prod_pvt++;
-	/* The macro's virt_wmb() publishes the request before req_prod. */
+}
+
+/*
+ * Queue the requests @cmds[0..@n) together: all or none, in this order,
+ * behind one notification.  Each @cb(@ctx, rsp) runs exactly once iff
+ * this returns 0; each request's req_id is written back into it.
+ * Without @may_sleep, too few slots give -EAGAIN; with it, we wait
+ * (interruptibly, bounded) until all of them are free.
+ */
+int pvcf_cmd_submit_batch(struct pvcf_cmdring *cr, struct pvcf_cmd *cmds,
+			  unsigned int n, bool may_sleep)
+{
+	unsigned long flags;
+	unsigned int i;
+	int notify;
+	long left;
+
+	if (WARN_ON_ONCE(!n || n > PVCF_MAX_BATCH))
+		return -EINVAL;
+	for (;;) {
+		spin_lock_irqsave(&cr->lock, flags);
+		if (!cr->live || cr->broken) {
+			spin_unlock_irqrestore(&cr->lock, flags);
+			return -ENETDOWN;
+		}
+		if (pvcf_slots_free_locked(cr, cmds, n))
+			break;
+		spin_unlock_irqrestore(&cr->lock, flags);
+		if (!may_sleep)
+			return -EAGAIN;
+		left = wait_event_interruptible_timeout(cr->slot_wq,
+							pvcf_slots_available(cr, cmds, n),
+							PVCF_CMD_TIMEOUT);
+		if (left < 0)
+			return left;
+		if (!left)
+			return -ETIMEDOUT;
+	}
+	for (i = 0; i < n; i++)
+		pvcf_cmd_queue_locked(cr, &cmds[i]);
+	/*
+	 * The macro's virt_wmb() publishes every request before req_prod;
+	 * pairs with the backend's virt_rmb() after it reads req_prod.
+	 */
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&cr->ring, notify);
 	if (notify)
 		notify_remote_via_irq(cr->irq);
 	spin_unlock_irqrestore(&cr->lock, flags);
-	atomic64_inc(&pvcf_stats.commands);
+	atomic64_add(n, &pvcf_stats.commands);
 	return 0;
+}
+
+/* Queue one request: pvcf_cmd_submit_batch() of one; @req_id may be NULL. */
+int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
+		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id)
+{
+	struct pvcf_cmd cmd = { .req = req, .cb = cb, .ctx = ctx };
+	int ret = pvcf_cmd_submit_batch(cr, &cmd, 1, may_sleep);
+
+	if (!ret && req_id)
+		*req_id = req->req_id;
+	return ret;
 }
 
 /* Look @req_id up and free its slot; the caller gets cb/ctx. */

@@ -131,6 +131,8 @@
 struct pvcf_stats {
 	atomic_t sockets;
 	atomic64_t commands;
+	/* requests sent before their socket's SOCKET was answered */
+	atomic64_t commands_pipelined;
 	atomic64_t bytes_sent;
 	atomic64_t bytes_received;
 	/*
@@ -165,6 +167,7 @@ extern struct pvcf_stats pvcf_stats;
 extern unsigned int pvcf_ring_order_param;
 extern bool pvcf_socket_names_param;
 extern bool pvcf_notify_param;
+extern bool pvcf_in_order_param;
 
 /* ---- command ring (cmdring.c) ---- */
 
@@ -235,6 +238,18 @@ struct pvcf_cmdring {
 
 void pvcf_cmdring_init(struct pvcf_cmdring *cr, struct workqueue_struct *wq,
 		       void (*slots_freed)(void));
+/* One request of a batch, with the callback of its answer. */
+struct pvcf_cmd {
+	struct pvc_request *req;
+	pvcf_cmd_cb cb;
+	void *ctx;
+};
+
+/* The most requests pvcf_cmd_submit_batch() puts on the ring at once. */
+#define PVCF_MAX_BATCH	2
+
+int pvcf_cmd_submit_batch(struct pvcf_cmdring *cr, struct pvcf_cmd *cmds,
+			  unsigned int n, bool may_sleep);
 int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
 		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
 int pvcf_cmdring_connect(struct pvcf_cmdring *cr, struct xenbus_device *dev,
@@ -251,6 +266,7 @@ struct pvcf_dev_info {
 	unsigned int max_order;
 	bool socket_names;	/* extension negotiated (pvcalls.rst) */
 	bool notify;		/* notify-mitigation negotiated */
+	bool in_order;		/* in-order offered and used (pvcalls.rst) */
 	bool ext_offered;	/* backend wrote an extension key */
 };
 
@@ -431,6 +447,12 @@ struct pvcalls_endpoint {
 	enum pvcf_state state, prev_state;
 	int op_ret;		/* -EINPROGRESS or result of the last op */
 	bool sock_sent;		/* PVC_CMD_SOCKET submitted */
+	/*
+	 * in-order extension: SOCKET sent together with the operation's
+	 * command: -EINPROGRESS until SOCKET is answered, then its result;
+	 * 0 when not in use.  Under @lock.
+	 */
+	int sock_err;
 	bool releasing;		/* close started; no new commands */
 	bool dead;		/* device gone or protocol error */
 	int dead_err;

@@ -22,6 +22,11 @@ module_param_named(notify_mitigation, pvcf_notify_param, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,
 		 "Accept the notify-mitigation extension (0: behave as a plain v1 frontend)");
 
+bool pvcf_in_order_param = true;
+module_param_named(in_order, pvcf_in_order_param, bool, 0444);
+MODULE_PARM_DESC(in_order,
+		 "Use the in-order extension: a socket's first command goes with SOCKET (0: wait for each SOCKET answer, as a plain v1 frontend)");
+
 unsigned int pvcf_ring_order_param = PVC_DEFAULT_RING_ORDER;
 module_param_named(ring_order, pvcf_ring_order_param, uint, 0444);
 MODULE_PARM_DESC(ring_order,
@@ -36,6 +41,7 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 
 	pvc_seq_stat(m, "sockets", &pvcf_stats.sockets);
 	pvc_seq_stat64(m, "commands", &pvcf_stats.commands);
+	pvc_seq_stat64(m, "commands_pipelined", &pvcf_stats.commands_pipelined);
 	pvc_seq_stat64(m, "bytes_sent", &pvcf_stats.bytes_sent);
 	pvc_seq_stat64(m, "bytes_received", &pvcf_stats.bytes_received);
 	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
@@ -48,6 +54,7 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "spurious_eois", &pvcf_stats.spurious_eois);
 	pvc_seq_stat64(m, "releases_delayed", &pvcf_stats.releases_delayed);
 	seq_printf(m, "notify_mitigation %d\n", pvcf_dev_notify());
+	seq_printf(m, "in_order %d\n", !pvcf_dev_get(&info) && info.in_order);
 	/* the backend's max-page-order, as clamped here; 0 while down */
 	seq_printf(m, "max_page_order %u\n",
 		   pvcf_dev_get(&info) ? 0 : info.max_order);

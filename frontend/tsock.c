@@ -57,6 +57,14 @@ bool pvcf_socket_names(void)
 	return !pvcf_dev_get(&info) && info.socket_names;
 }
 
+/* in-order extension (Documentation/pvcalls.rst) offered and used? */
+static bool pvcf_in_order(void)
+{
+	struct pvcf_dev_info info;
+
+	return !pvcf_dev_get(&info) && info.in_order;
+}
+
 /*
  * Autobind before connect only where it is the one way getsockname() can
  * learn the local port: with a backend of ours (one that offered an
@@ -344,12 +352,35 @@ static void pvcf_autobind_done(struct pvcalls_endpoint *t, int ret)
 		pvcf_put(t);
 }
 
+/*
+ * in-order: the result of the SOCKET sent with the command just answered
+ * (0 if it succeeded, was not sent with it, or is still unanswered); a
+ * late answer is ignored from now on.
+ */
+static int pvcf_sock_err_take(struct pvcalls_endpoint *t)
+{
+	int err;
+
+	spin_lock_irq(&t->lock);
+	err = t->sock_err == -EINPROGRESS ? 0 : t->sock_err;
+	t->sock_err = 0;
+	spin_unlock_irq(&t->lock);
+	return err;
+}
+
 static void pvcf_op_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvcalls_endpoint *t = ctx;
+	int sock_err = pvcf_sock_err_take(t);
 	int ret = pvcf_ret(rsp);
 	bool names = !ret && pvcf_socket_names();
 
+	if (ret && sock_err) {
+		/* the command failed because its SOCKET did: report that */
+		pvcf_op_failed(t, sock_err);
+		pvcf_put(t);
+		return;
+	}
 	if (t->autobind_tries && t->state == PVCF_CONNECTING) {
 		pvcf_autobind_done(t, ret);
 		pvcf_put(t);
@@ -413,6 +444,49 @@ static void pvcf_socket_done(void *ctx, const struct pvc_response *rsp)
 		pvcf_put(t);
 }
 
+/* in-order: SOCKET, sent with the operation's command, was answered. */
+static void pvcf_socket_noted(void *ctx, const struct pvc_response *rsp)
+{
+	struct pvcalls_endpoint *t = ctx;
+
+	spin_lock_irq(&t->lock);
+	if (t->sock_err == -EINPROGRESS)
+		t->sock_err = pvcf_ret(rsp);
+	spin_unlock_irq(&t->lock);
+	pvcf_put(t);
+}
+
+/*
+ * in-order extension (Documentation/pvcalls.rst): SOCKET and @req in one
+ * batch, each answer holding a reference of its own.
+ */
+static int pvcf_submit_with_socket(struct pvcalls_endpoint *t,
+				   struct pvc_request *sreq,
+				   struct pvc_request *req)
+{
+	struct pvcf_cmd cmds[] = {
+		{ .req = sreq, .cb = pvcf_socket_noted, .ctx = t },
+		{ .req = req, .cb = pvcf_op_done, .ctx = t },
+	};
+	int ret;
+
+	spin_lock_irq(&t->lock);
+	t->sock_err = -EINPROGRESS;
+	spin_unlock_irq(&t->lock);
+	kref_get(&t->ref);
+	kref_get(&t->ref);
+	ret = pvcf_cmd_submit_batch(&pvcf_front.cmd, cmds, ARRAY_SIZE(cmds),
+				    true);
+	if (ret) {
+		pvcf_sock_err_take(t);
+		pvcf_put(t);
+		pvcf_put(t);
+		return ret;
+	}
+	atomic64_inc(&pvcf_stats.commands_pipelined);
+	return 0;
+}
+
 /* An operation that could not start: back to the state before it. */
 static void pvcf_leave(struct pvcalls_endpoint *t, int err)
 {
@@ -424,8 +498,9 @@ static void pvcf_leave(struct pvcalls_endpoint *t, int err)
 
 /*
  * Start @req (connect/bind/listen, in the state pvcf_enter() moved to),
- * creating the backend socket first if needed; if it cannot be sent, go
- * back to the state before.  Called with no lock held.
+ * creating the backend socket first if needed: with the in-order
+ * extension in the same batch, else once SOCKET is answered.  If it
+ * cannot be sent, go back to the state before.  Called with no lock held.
  */
 static int pvcf_start(struct pvcalls_endpoint *t, struct pvc_request *req)
 {
@@ -444,7 +519,9 @@ static int pvcf_start(struct pvcalls_endpoint *t, struct pvc_request *req)
 	memcpy(&t->pending, req, sizeof(*req));
 	spin_unlock_irq(&t->lock);
 
-	if (first)
+	if (first && pvcf_in_order())
+		ret = pvcf_submit_with_socket(t, &sreq, &t->pending);
+	else if (first)
 		ret = pvcf_submit(t, &sreq, pvcf_socket_done, true, NULL);
 	else
 		ret = pvcf_submit(t, &t->pending, pvcf_op_done, true, NULL);

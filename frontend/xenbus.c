@@ -100,11 +100,14 @@ int pvcf_dev_notify(void)
 	return on;
 }
 
-/* Read and check the backend's keys; 0 or an errno, logged. */
-static int pvcf_read_backend(struct xenbus_device *dev, unsigned int *order,
-			     bool *names, bool *notify, bool *ext)
+/*
+ * Read and check the backend's keys into @info (all but the domain);
+ * 0 or an errno, logged.
+ */
+static int pvcf_read_backend(struct xenbus_device *dev,
+			     struct pvcf_dev_info *info)
 {
-	unsigned int calls;
+	unsigned int calls, order;
 	char *versions;
 	int ret = 0;
 
@@ -124,7 +127,7 @@ static int pvcf_read_backend(struct xenbus_device *dev, unsigned int *order,
 		return ret;
 
 	if (xenbus_scanf(XBT_NIL, dev->otherend, PVC_XS_MAX_PAGE_ORDER, "%u",
-			 order) != 1 || *order < 1) {
+			 &order) != 1 || order < 1) {
 		dev_err(&dev->dev, "backend \"%s\" missing or below 1\n",
 			PVC_XS_MAX_PAGE_ORDER);
 		return -EPROTO;
@@ -140,17 +143,23 @@ static int pvcf_read_backend(struct xenbus_device *dev, unsigned int *order,
 	 * offers none may be Linux's own pvcalls-back, whose BIND makes a
 	 * socket of its own (Documentation/pvcalls.rst, "Linux's pair").
 	 */
-	*ext = xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NAMES) ||
-	       xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY);
-	*names = pvcf_socket_names_param &&
-		 xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
+	info->max_order = min_t(unsigned int, order, PVC_MAX_RING_ORDER);
+	info->ext_offered =
+		xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NAMES) ||
+		xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_NOTIFY) ||
+		xenbus_exists(XBT_NIL, dev->otherend, PVC_XS_FEATURE_IN_ORDER);
+	info->socket_names = pvcf_socket_names_param &&
+		xenbus_read_unsigned(dev->otherend, PVC_XS_FEATURE_NAMES, 0) == 1;
+	/* in-order: the backend's promise alone; we write nothing back */
+	info->in_order = pvcf_in_order_param &&
+		pvc_xs_is_one(dev->otherend, PVC_XS_FEATURE_IN_ORDER);
 	/*
 	 * notify-mitigation (Documentation/notify-mitigation.rst): the
 	 * backend offers it with exactly "1"; anything else, or our
 	 * parameter off, means plain v1.
 	 */
-	*notify = pvcf_notify_param &&
-		  pvc_xs_is_one(dev->otherend, PVC_XS_FEATURE_NOTIFY);
+	info->notify = pvcf_notify_param &&
+		       pvc_xs_is_one(dev->otherend, PVC_XS_FEATURE_NOTIFY);
 	return 0;
 }
 
@@ -175,13 +184,12 @@ static int pvcf_publish(struct xenbus_device *dev, grant_ref_t ref,
 
 static void pvcf_front_init(struct xenbus_device *dev)
 {
-	unsigned int order;
+	struct pvcf_dev_info info = { .domid = dev->otherend_id };
 	evtchn_port_t port;
 	grant_ref_t ref;
-	bool names, notify, ext;
 	int ret;
 
-	ret = pvcf_read_backend(dev, &order, &names, &notify, &ext);
+	ret = pvcf_read_backend(dev, &info);
 	if (ret) {
 		xenbus_dev_fatal(dev, ret, "incompatible PV Calls backend");
 		return;
@@ -191,19 +199,14 @@ static void pvcf_front_init(struct xenbus_device *dev)
 		xenbus_dev_fatal(dev, ret, "setting up the command ring");
 		return;
 	}
-	ret = pvcf_publish(dev, ref, port, names, notify);
+	ret = pvcf_publish(dev, ref, port, info.socket_names, info.notify);
 	if (ret) {
 		pvcf_cmdring_disconnect(&pvcf_front.cmd, dev);
 		xenbus_dev_fatal(dev, ret, "writing xenstore keys");
 		return;
 	}
 	mutex_lock(&pvcf_front.lock);
-	pvcf_front.info.domid = dev->otherend_id;
-	pvcf_front.info.max_order = min_t(unsigned int, order,
-					  PVC_MAX_RING_ORDER);
-	pvcf_front.info.socket_names = names;
-	pvcf_front.info.notify = notify;
-	pvcf_front.info.ext_offered = ext;
+	pvcf_front.info = info;
 	mutex_unlock(&pvcf_front.lock);
 	xenbus_switch_state(dev, XenbusStateInitialised);
 }
@@ -215,10 +218,11 @@ static void pvcf_front_connect(struct xenbus_device *dev)
 	mutex_unlock(&pvcf_front.lock);
 	pvcf_cmdring_set_live(&pvcf_front.cmd, true);
 	xenbus_switch_state(dev, XenbusStateConnected);
-	dev_info(&dev->dev, "connected to backend domain %u, ring order %u, notify-mitigation %s\n",
+	dev_info(&dev->dev, "connected to backend domain %u, ring order %u, notify-mitigation %s, in-order %s\n",
 		 pvcf_front.info.domid,
 		 min(pvcf_ring_order_param, pvcf_front.info.max_order),
-		 pvcf_front.info.notify ? "on" : "off");
+		 pvcf_front.info.notify ? "on" : "off",
+		 pvcf_front.info.in_order ? "on" : "off");
 }
 
 /* The one place that takes the device down. */

@@ -29,9 +29,11 @@ HOSTILE_WAIT=$((${HOSTILE_WAIT:-480} * SLOW))
 FRONT=/sys/bus/xen/devices/pvcalls-0
 FSTATS=/sys/kernel/debug/xen-pvcalls-front/stats
 # Frontend module parameters (pvcalls_front_opts=a=1,b=2) and whether
-# notify-mitigation must end up negotiated (pvcalls_expect_notify=0|1).
+# notify-mitigation and in-order must end up in use
+# (pvcalls_expect_notify=0|1, pvcalls_expect_in_order=0|1).
 FRONT_OPTS=$(sed -n 's/.*pvcalls_front_opts=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
 EXPECT_NOTIFY=$(sed -n 's/.*pvcalls_expect_notify=\([^ ]*\).*/\1/p' /proc/cmdline)
+EXPECT_IN_ORDER=$(sed -n 's/.*pvcalls_expect_in_order=\([^ ]*\).*/\1/p' /proc/cmdline)
 
 echo "@@@ guest up: scenario $SCENARIO, kernel $(uname -r)"
 
@@ -136,6 +138,14 @@ if [ -n "$EXPECT_NOTIFY" ]; then
 		tap_ok "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
 	else
 		tap_fail "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
+	fi
+fi
+if [ -n "$EXPECT_IN_ORDER" ]; then
+	got=$(awk '$1 == "in_order" { print $2 }' $FSTATS 2>/dev/null)
+	if [ "$got" = "$EXPECT_IN_ORDER" ]; then
+		tap_ok "frontend debugfs in_order is $EXPECT_IN_ORDER"
+	else
+		tap_fail "frontend debugfs in_order is $EXPECT_IN_ORDER" "got '$got'"
 	fi
 fi
 
@@ -311,6 +321,15 @@ hostile-back)
 *)
 	if [ -x /opt/pvcalls/run-guest.sh ]; then
 		/opt/pvcalls/run-guest.sh "$SCENARIO" 2>&1
+		# in-order in use: the sockets' first commands went with SOCKET
+		piped=$(awk '$1 == "commands_pipelined" { print $2 }' $FSTATS 2>/dev/null)
+		case $EXPECT_IN_ORDER:$piped in
+		1:[1-9]*|0:0)
+			tap_ok "frontend pipelined commands with in_order $EXPECT_IN_ORDER ($piped)" ;;
+		1:*|0:*)
+			tap_fail "frontend pipelined commands with in_order $EXPECT_IN_ORDER" \
+				"commands_pipelined '$piped'" ;;
+		esac
 	elif [ "$SCENARIO" = demo ]; then
 		echo "demo: frontend $(cat $FRONT/nodename) is $(cat $FRONT/state)," \
 		     "socket family $(cat /sys/module/xen_pvcalls_front/parameters/family 2>/dev/null || echo '?')"

@@ -33,6 +33,8 @@
 /* socket-names extension (Documentation/pvcalls.rst): value "1" only */
 #define PVC_XS_FEATURE_NAMES	"feature-socket-names"	/* backend offers */
 #define PVC_XS_NAMES		"socket-names"		/* frontend accepts */
+/* in-order extension (Documentation/pvcalls.rst): backend offers "1" */
+#define PVC_XS_FEATURE_IN_ORDER	"feature-in-order"
 
 /*
  * A Linux v1 frontend refuses a backend whose max-page-order is below 4

@@ -4,7 +4,7 @@
 
 # The selftests in the suite guest, both sides at their defaults.
 suite_guest() {
-	G_ARGS="pvcalls_expect_notify=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
+	G_ARGS="pvcalls_expect_notify=1 pvcalls_expect_in_order=1${ONLY:+ pvcalls_only=$ONLY} $GARGS"
 	guest_start suite "$SUITE"
 	G_ARGS=
 	check_nm "notify-mitigation negotiated with both sides default" "$DOMID" \
@@ -137,19 +137,20 @@ pvcalls_run_guest() {
 	check_stats_zero "backend holds nothing after the pvcalls-run guest"
 }
 
-# notify-mitigation interop: the data tests with one side a plain v1
-# peer (its notify_mitigation=0), each way.
+# Interop with a plain v1 peer: the data tests with one side's
+# extensions notify-mitigation and in-order off, each way.
 v1_peer_guests() {
-	G_ARGS="pvcalls_front_opts=notify_mitigation=0 pvcalls_expect_notify=0"
+	G_ARGS="pvcalls_front_opts=notify_mitigation=0,in_order=0 pvcalls_expect_notify=0 pvcalls_expect_in_order=0"
 	guest_start front-v1 data $DATA_GUEST_TIMEOUT
 	check_nm "frontend notify_mitigation=0: backend offers, nothing accepted" \
 		"$DOMID" "offer=1 accept=- in_force=0"
 	guest_end front-v1
 	check_stats_zero "backend holds nothing after the front-v1 guest"
-	expect "rmmod xen_pvcalls_back for notify_mitigation=0" -- rmmod xen_pvcalls_back
-	expect "modprobe xen-pvcalls-back notify_mitigation=0" -- \
-		modprobe xen-pvcalls-back notify_mitigation=0
-	G_ARGS="pvcalls_expect_notify=0"
+	expect "rmmod xen_pvcalls_back for notify_mitigation=0 in_order=0" -- \
+		rmmod xen_pvcalls_back
+	expect "modprobe xen-pvcalls-back notify_mitigation=0 in_order=0" -- \
+		modprobe xen-pvcalls-back notify_mitigation=0 in_order=0
+	G_ARGS="pvcalls_expect_notify=0 pvcalls_expect_in_order=0"
 	guest_start back-v1 data $DATA_GUEST_TIMEOUT
 	check_nm "backend notify_mitigation=0: nothing offered or accepted" \
 		"$DOMID" "offer=- accept=- in_force=0"

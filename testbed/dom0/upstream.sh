@@ -21,7 +21,7 @@ upstream_back_guest() {
 	[ "$ub_mod" = pvcalls-back ] || ub_tag=" ($ub_mod)"
 	expect "rmmod xen_pvcalls_back for upstream's backend$ub_tag" -- rmmod xen_pvcalls_back
 	expect "insmod upstream $ub_mod" -- insmod "/bed/$ub_mod.ko"
-	G_ARGS="pvcalls_expect_notify=0 $G_ARGS"
+	G_ARGS="pvcalls_expect_notify=0 pvcalls_expect_in_order=0 $G_ARGS"
 	ub_timeout=$DATA_GUEST_TIMEOUT
 	[ "$1" = upstream ] && ub_timeout=$UPSTREAM_SELFTESTS_TIMEOUT
 	guest_start "$ub_name" "$1" $ub_timeout

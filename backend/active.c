@@ -11,11 +11,13 @@
 #include "validate.h"
 
 /*
- * A connect is under way: see whether it finished.  Calling connect
- * again on a non-blocking socket reports that, like connect(2) does
- * after poll.  Returns true when the socket became active.
+ * A connect is under way: see whether it finished, and if so answer it.
+ * Calling connect again on a non-blocking socket reports that, like
+ * connect(2) does after poll.  @inline_answer: called by the command work
+ * itself, which needs no poke after the answer.  Returns true when the
+ * socket became active.
  */
-static bool pvcb_connect_finish(struct pvcb_sock *s)
+static bool pvcb_connect_finish(struct pvcb_sock *s, bool inline_answer)
 {
 	int err = kernel_connect(s->sock, (struct sockaddr *)&s->connect_addr,
 				 sizeof(s->connect_addr), O_NONBLOCK);
@@ -33,8 +35,12 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
 		pvcb_names_publish(s);
 		pvcb_set_state(s, PVCB_ACTIVE, pvcb_dring_pump);
 	}
-	pvcb_respond_late(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,
-			  err);
+	if (inline_answer)
+		pvcb_respond(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,
+			     err);
+	else
+		pvcb_respond_late(s->fe, s->connect_req_id, PVC_CMD_CONNECT,
+				  s->id, err);
 	return !err;
 }
 
@@ -44,7 +50,7 @@ static bool pvcb_connect_finish(struct pvcb_sock *s)
  */
 static bool pvcb_active_work(struct pvcb_sock *s)
 {
-	if (!pvcb_connect_finish(s))
+	if (!pvcb_connect_finish(s, false))
 		return s->state != PVCB_CONNECTING;
 	return pvcb_dring_pump(s);
 }
@@ -94,11 +100,17 @@ int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req)
 	s->connect_pending = true;
 	pvcb_set_state(s, PVCB_CONNECTING, pvcb_active_work);
 
-	/* never blocks: completion is noticed by s->work */
+	/*
+	 * Never blocks.  A connect to dom0 itself has usually finished
+	 * when this returns (loopback runs the handshake on the way), and
+	 * is answered here; any other completion is noticed by s->work.
+	 */
 	err = kernel_connect(s->sock, (struct sockaddr *)&s->connect_addr,
 			     sizeof(s->connect_addr), O_NONBLOCK);
 	if (err == 0 || err == -EINPROGRESS) {
-		pvcb_sock_kick(s);
+		if (!pvcb_connect_finish(s, true) &&
+		    s->state == PVCB_CONNECTING)
+			pvcb_sock_kick(s);
 		err = 1;	/* answered by pvcb_connect_finish */
 		goto out;
 	}

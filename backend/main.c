@@ -33,7 +33,8 @@
  *   Interrupt handlers (command ring and per-socket evtchns, all bound
  *   with the lateeoi variant) and sk callbacks (softirq) only queue work.
  *   Everything else runs in process context on one unbound workqueue:
- *   fe->cmd_work consumes the command ring, s->work completes connects,
+ *   fe->cmd_work consumes the command ring (and answers a connect that
+ *   finished within kernel_connect), s->work completes other connects,
  *   pumps data and accepts connections (s->run, set with the state: see
  *   Files below).  No work item ever blocks on the network (sockets are
  *   used non-blocking and sk callbacks requeue the work), so one slow

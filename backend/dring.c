@@ -35,6 +35,7 @@
 #include <linux/net.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
+#include <net/sock.h>
 #include <xen/events.h>
 
 #include "pvcalls-back.h"
@@ -396,6 +397,20 @@ static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 }
 
 /*
+ * Would a read of @sk only say -EAGAIN?  Nothing queued, and no end of
+ * file or error to report.  Data that lands in the backlog while
+ * someone owns the socket reaches the receive queue when the owner
+ * releases it, and sk_data_ready queues the work then, as it does for
+ * every arrival after this look: skipping the read loses nothing.
+ */
+static bool pvcb_sock_idle(struct sock *sk)
+{
+	return skb_queue_empty_lockless(&sk->sk_receive_queue) &&
+	       !READ_ONCE(sk->sk_err) &&
+	       !(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
  * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
  * move now, -EPROTO on an impossible in_cons.
  */
@@ -411,6 +426,8 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 		return 0;
 	if (pvcb_in_space(r, &space, moved))
 		return -EPROTO;
+	if (pvcb_sock_idle(s->sock->sk))
+		return 0;
 	if (!space) {
 		pvcb_count(&r->st_in.full);
 		atomic64_inc(&pvcb_stats.notify.ring_full);

@@ -265,15 +265,38 @@ static void pvcf_dring_signal(struct pvcf_dring *d, struct pvc_dir_stats *st)
 }
 
 /*
- * This side moved out_prod (@out) or in_cons from @old to @new: signal,
- * unless the extension is in force and the backend did not ask for it.
+ * This side is done with the bytes from @old to @new: move out_prod
+ * (@out: they are written into out[]) or in_cons (they are read from
+ * in[]) there, and signal, unless the extension is in force and the
+ * backend did not ask for it.
  */
-static void pvcf_dring_moved(struct pvcf_dring *d, bool out, u32 old, u32 new)
+static void pvcf_dring_advance(struct pvcf_dring *d, bool out, u32 old,
+			       u32 new)
 {
 	struct pvc_indexes *intf = d->intf;
 	u32 ev = 0;
 	bool sig;
 
+	if (out) {
+		/*
+		 * out[] before out_prod (PW).  Pairs with the backend's
+		 * virt_rmb() between reading out_prod and reading out[] (CR).
+		 */
+		virt_wmb();
+		WRITE_ONCE(d->out_prod, new);
+		WRITE_ONCE(intf->out_prod, new);
+		WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + (new - old));
+	} else {
+		/*
+		 * Finish reading in[] before handing the space back (CM).
+		 * Pairs with the backend's barrier between reading in_cons
+		 * and writing in[] (PM).
+		 */
+		virt_mb();
+		WRITE_ONCE(d->in_cons, new);
+		WRITE_ONCE(intf->in_cons, new);
+		WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + (new - old));
+	}
 	if (d->notify) {
 		/*
 		 * The move before the read of the backend's event index (P1
@@ -377,15 +400,7 @@ ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len)
 	len = min_t(size_t, len, space);
 	if (pvcf_dring_copy(d, true, prod, len, msg))
 		return -EFAULT;
-	/*
-	 * out[] before out_prod (PW).  Pairs with the backend's virt_rmb()
-	 * between reading out_prod and reading out[] (CR).
-	 */
-	virt_wmb();
-	WRITE_ONCE(d->out_prod, prod + len);
-	WRITE_ONCE(intf->out_prod, prod + len);
-	WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + len);
-	pvcf_dring_moved(d, true, prod, prod + len);
+	pvcf_dring_advance(d, true, prod, prod + len);
 	return len;
 }
 
@@ -427,16 +442,7 @@ ssize_t pvcf_dring_recv(struct pvcf_dring *d, struct msghdr *msg, size_t len,
 		pvcf_dring_looked(d);
 		return len;
 	}
-	/*
-	 * Finish reading in[] before handing the space back (CM).  Pairs
-	 * with the backend's barrier between reading in_cons and writing
-	 * in[] (PM).
-	 */
-	virt_mb();
-	WRITE_ONCE(d->in_cons, cons + len);
-	WRITE_ONCE(intf->in_cons, cons + len);
-	WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + len);
-	pvcf_dring_moved(d, false, cons, cons + len);
+	pvcf_dring_advance(d, false, cons, cons + len);
 	return len;
 }
 

@@ -63,18 +63,11 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pvcf_stats);
 
-static int pvcf_sockets_open(struct inode *inode, struct file *file)
+static int pvcf_sockets_show(struct seq_file *m, void *v)
 {
-	return single_open(file, pvcf_show_sockets, NULL);
+	return pvcf_show_sockets(m, v);
 }
-
-static const struct file_operations pvcf_sockets_fops = {
-	.owner = THIS_MODULE,
-	.open = pvcf_sockets_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
+DEFINE_SHOW_ATTRIBUTE(pvcf_sockets);
 
 static int __init pvcf_module_init(void)
 {

@@ -27,6 +27,7 @@ note() {	# note CONFIG TRANSPORT TEXT
 }
 params() {	# params DIR: "a=1 b=Y ..." of a module's parameters
 	for p in "$1"/*; do
+		[ -e "$p" ] || continue
 		printf '%s=%s ' "${p##*/}" "$(cat "$p" 2>&1)"
 	done
 }

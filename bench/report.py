@@ -346,7 +346,8 @@ def figure_table(res, transports):
 def defaults_section(dres, notes, errors, transports):
     """results.md: the defaults pass."""
     L = ["## Defaults: every module, Xen and xl setting at its default", "",
-         "Measured first, before anything is raised, in a guest of its own: "
+         "Measured first, before anything is raised (dom0-loopback in dom0, "
+         "pvcalls and netfront in a guest of its own): "
          "xen-pvcalls-back and xen-netback loaded without options "
          "(max_page_order 4), the frontend and xen-netfront as the guest's "
          "init loads them (pvcalls: notify-mitigation on, ring order 4), "

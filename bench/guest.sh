@@ -13,6 +13,10 @@
 # SO_RCVBUF before connect(): a frontend may size the ring from them).
 # Then the iperf3 cross-check (bench/iperf3.sh): iperf3 -c against dom0's
 # iperf3 -s, under pvcalls-run for pvcalls, plain over netfront.
+# The defaults pass (bench_pass=defaults on the command line, a guest of
+# its own that dom0 starts first) measures pvcalls with the frontend as
+# the guest's init loaded it and netfront, the tests and sizes of
+# BENCH_DEFAULTS_ARGS, and nothing else.
 B=/opt/pvcalls/bench
 . $B/knobs.env
 PORT=7900
@@ -22,7 +26,11 @@ ulimit -n 65536
 . $B/iperf3.sh
 PVCALLS_RUN=/opt/pvcalls/pvcalls-run
 
-note() { echo "BENCH-NOTE {\"transport\":\"$1\",\"note\":\"$2\"}"; }
+CFG=	# "defaults" in the defaults pass: the notes say so
+note() {
+	echo "BENCH-NOTE {${CFG:+\"config\":\"$CFG\",}\"transport\":\"$1\",\"note\":\"$2\"}"
+}
+has() { case ",$BENCH_TRANSPORTS," in *,$1,*) return 0 ;; esac; return 1; }
 client() {	# client TRANSPORT FAMILY ADDR
 	echo "@@@ bench: $1 start $(cut -d' ' -f1 /proc/uptime)"
 	# shellcheck disable=SC2086
@@ -39,6 +47,41 @@ connected() {
 		sleep 0.2
 	done
 }
+
+# eth0 over netfront, 192.0.2.2 against dom0's 192.0.2.1; nf_up=1 if the
+# link works
+netfront_up() {
+	modprobe xen-netfront
+	i=0
+	while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
+		sleep 0.3
+		i=$((i + 1))
+	done
+	ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up
+	# the link needs a moment (netback connect, carrier)
+	i=0
+	until ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 30 ] || break
+	done
+	if [ $i -lt 30 ]; then
+		nf_up=1
+	else
+		note netfront "no link to 192.0.2.1: eth0 $(cat /sys/class/net/eth0/operstate 2>&1)"
+		return 1
+	fi
+}
+
+if grep -q 'bench_pass=defaults' /proc/cmdline; then
+	CFG=defaults
+	P=/sys/module/xen_pvcalls_front/parameters
+	note guest "frontend parameters: $(for p in "$P"/*; do printf '%s=%s ' "${p##*/}" "$(cat "$p" 2>&1)"; done)"
+	note guest "net.core.wmem_max=$(cat /proc/sys/net/core/wmem_max) rmem_max=$(cat /proc/sys/net/core/rmem_max), $(grep MemTotal /proc/meminfo | tr -s ' ')"
+	CLIENT_EXTRA=$BENCH_DEFAULTS_ARGS
+	has pvcalls && client pvcalls pvcalls 127.0.0.1
+	has netfront && netfront_up && client netfront inet 192.0.2.1
+	exit 0
+fi
 
 # The --sockbuf streams: the stream tests of BENCH_TESTS again, at
 # BENCH_SOCKBUF_SIZES, with SO_SNDBUF and SO_RCVBUF of BENCH_SOCKBUF bytes
@@ -78,7 +121,6 @@ frontend_mode() {
 # host does meanwhile (under TCG every wake-up of the other vCPU waits for
 # a host thread) then weighs on both alike.  Only the first round runs the
 # scale test.
-has() { case ",$BENCH_TRANSPORTS," in *,$1,*) return 0 ;; esac; return 1; }
 pv_round() {	# pv_round TRANSPORT ROUND
 	if [ "$1" = pvcalls ]; then mode=1; else mode=0; fi
 	if [ ! -r $NM ]; then
@@ -116,21 +158,7 @@ for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 		done
 		;;
 	netfront)
-		modprobe xen-netfront
-		i=0
-		while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do
-			sleep 0.3
-			i=$((i + 1))
-		done
-		ip addr add 192.0.2.2/24 dev eth0 && ip link set eth0 up
-		# the link needs a moment (netback connect, carrier)
-		i=0
-		until ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1; do
-			i=$((i + 1))
-			[ $i -lt 30 ] || break
-		done
-		if [ $i -lt 30 ]; then
-			nf_up=1
+		if netfront_up; then
 			client netfront inet 192.0.2.1
 			# the --sockbuf streams once, for reference
 			if [ -n "$SB_TESTS" ]; then
@@ -138,8 +166,6 @@ for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
 				client netfront inet 192.0.2.1
 				CLIENT_EXTRA=
 			fi
-		else
-			note netfront "no link to 192.0.2.1: eth0 $(cat /sys/class/net/eth0/operstate 2>&1)"
 		fi
 		;;
 	esac

@@ -10,6 +10,7 @@
  *                  --transport NAME [--side guest|dom0] [--seconds S]
  *                  [--reps N] [--sizes 64,1024,...] [--tests LIST]
  *                  [--scale-n N] [--scale-max N] [--sockbuf BYTES]
+ *                  [--config NAME]
  *   pvbench quit --family F --addr A [--port P]
  *
  * The server always runs in dom0 as an AF_INET server (PV Calls sockets
@@ -26,6 +27,14 @@
  * frontend may size the socket's data ring from what the kernel stored
  * (twice BYTES, capped by net.core.wmem_max / rmem_max); the lines give
  * what getsockopt() read back (so_sndbuf, so_rcvbuf).
+ *
+ * connect: each connect() timed alone, from socket() to connect()
+ * returning (blocking; the socket's two timeouts are set in between),
+ * then the CRR exchange and close untimed; p50 and p99 per repetition.
+ *
+ * --config NAME: every line carries "config":"NAME" (the bench's
+ * defaults pass says "defaults"), so that the report keeps its figures
+ * apart from those measured with raised limits.
  *
  * The client prints one line per repetition:
  *   BENCH {"transport":...,"test":...,"metric":...,"rep":N,"value":...}
@@ -421,6 +430,8 @@ static double seconds = 2.0;
 static int reps = 3;
 static int sockbuf;		/* --sockbuf: SO_SNDBUF/SO_RCVBUF of streams */
 static int got_sndbuf, got_rcvbuf;	/* what the last such socket read back */
+static const char *config;	/* --config: "config" of every line */
+static double last_connect_s;	/* socket() to connect() of the last open */
 
 /*
  * Failed connects in a row: a transport that cannot connect three times
@@ -459,8 +470,11 @@ static int conn_open_buf(uint32_t test, uint64_t bytes, uint32_t msg,
 	struct timeval tv = { 120, 0 }, ctv = { 30, 0 };
 	int one = 1, fd, err;
 
+	double t0;
+
 	if (DEAD)
 		return -ENETUNREACH;
+	t0 = now();
 	fd = socket(fam, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -errno;
@@ -486,6 +500,7 @@ static int conn_open_buf(uint32_t test, uint64_t bytes, uint32_t msg,
 			fail_streak++;
 		return -err;
 	}
+	last_connect_s = now() - t0;
 	fail_streak = 0;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (write_full(fd, &h, sizeof(h))) {
@@ -577,6 +592,8 @@ static void emit(const char *test, const char *metric, unsigned int msg,
 		"\"metric\":\"%s\",\"msg_size\":%u,\"rep\":%d,"
 		"\"value\":%.6g,\"unit\":\"%s\",\"bytes\":%.0f,\"secs\":%.6g",
 		transport, test, metric, msg, rep, value, unit, bytes, secs);
+	if (config)
+		fprintf(o, ",\"config\":\"%s\"", config);
 	if (s0 && s1) {
 		double dl = s1->loc.cpu_busy_s - s0->loc.cpu_busy_s;
 		double dr = s1->rem.cpu_busy_s - s0->rem.cpu_busy_s;
@@ -605,8 +622,10 @@ static void emit_error(const char *test, unsigned int msg, const char *what,
 		       int err)
 {
 	printf("BENCH-ERROR {\"transport\":\"%s\",\"test\":\"%s\","
-	       "\"msg_size\":%u,\"what\":\"%s\",\"error\":\"%s\"}\n",
-	       transport, test, msg, what, strerror(err));
+	       "\"msg_size\":%u,\"what\":\"%s\",\"error\":\"%s\"%s%s%s}\n",
+	       transport, test, msg, what, strerror(err),
+	       config ? ",\"config\":\"" : "", config ? config : "",
+	       config ? "\"" : "");
 	fflush(stdout);
 }
 
@@ -837,6 +856,54 @@ static void test_crr(void)
 	}
 }
 
+/*
+ * Connect latency: connections one after the other for `seconds`, each
+ * connect() timed alone (conn_open_buf: socket() to connect() returning);
+ * the CRR request, its answer and the close stay outside the time, but
+ * each connection is complete before the next starts.
+ */
+static void test_connect(void)
+{
+	size_t cap = 1 << 16, n;
+	double *lat = malloc(cap * sizeof(*lat));
+	char extra[48], c;
+	double t0, end, t;
+	int r, fd, err;
+
+	for (r = 0; r < reps && lat; r++) {
+		n = 0;
+		err = 0;
+		t0 = now();
+		end = t0 + seconds;
+		while (now() < end && n < cap) {
+			fd = conn_open(T_CRR, 0, 0, 0);
+			if (fd < 0) {
+				err = -fd;
+				break;
+			}
+			lat[n++] = last_connect_s * 1e6;
+			if (read_full(fd, &c, 1) != 1) {
+				err = errno ? errno : EIO;
+				close(fd);
+				break;
+			}
+			close(fd);
+		}
+		t = now() - t0;
+		if (err)
+			emit_error("connect", 0, "connect/request/close", err);
+		if (!n)
+			continue;
+		qsort(lat, n, sizeof(*lat), cmp_double);
+		snprintf(extra, sizeof(extra), "\"samples\":%zu", n);
+		emit("connect", "latency-p50", 0, r, lat[n / 2], "us", 0, t,
+		     NULL, NULL, extra);
+		emit("connect", "latency-p99", 0, r, lat[n * 99 / 100], "us", 0,
+		     t, NULL, NULL, extra);
+	}
+	free(lat);
+}
+
 struct cc_arg {
 	uint64_t bytes;
 	double secs;
@@ -1048,12 +1115,13 @@ static void usage(void)
 		"               [--reps N] [--sizes a,b,..] [--tests LIST]\n"
 		"               [--streams N] [--scale-n N] [--scale-max N]\n"
 		"               [--scale-seconds S] [--scale-max-seconds S]\n"
-		"               [--sockbuf BYTES]\n"
+		"               [--sockbuf BYTES] [--config NAME]\n"
 		"       pvbench quit --family F --addr A [--port P]\n"
 		"tests: stream-guest-to-dom0,stream-dom0-to-guest,rr,crr,\n"
-		"       concurrent,scale (default: all)\n"
+		"       connect,concurrent,scale (default: all)\n"
 		"--sockbuf BYTES: SO_SNDBUF and SO_RCVBUF of the stream tests'\n"
-		"       sockets, set before connect(); their names get -bufNk/-bufNm\n");
+		"       sockets, set before connect(); their names get -bufNk/-bufNm\n"
+		"--config NAME: \"config\":\"NAME\" in every result line\n");
 	exit(2);
 }
 
@@ -1120,6 +1188,8 @@ int main(int argc, char **argv)
 			maxsec = atoi(v);
 		else if (!strcmp(o, "--sockbuf"))
 			sockbuf = atoi(v);
+		else if (!strcmp(o, "--config"))
+			config = v;
 		else
 			usage();
 	}
@@ -1171,6 +1241,8 @@ int main(int argc, char **argv)
 		test_rr();
 	if (has_test(tests, "crr"))
 		test_crr();
+	if (has_test(tests, "connect"))
+		test_connect();
 	if (has_test(tests, "concurrent"))
 		test_concurrent(streams);
 	if (has_test(tests, "scale"))

@@ -13,6 +13,9 @@ The iperf3 cross-check (tests iperf3-*, bench/iperf3.sh) goes to a list
 of its own, "iperf3", beside "results" (the pvbench tests).
 The streams of pvbench --sockbuf (stream-guest-to-dom0-buf1m, ...) are
 rows of their own, each right after its default test of the same size.
+Every entry has a "config": "defaults" for the defaults pass (pvbench
+--config defaults: every module, Xen and xl setting at its default; a
+section of its own in results.md), "raised" for the rest.
 """
 import glob
 import json
@@ -26,9 +29,12 @@ import tempfile
 
 TRANSPORTS = ["pvcalls", "pvcalls-v1", "netfront", "dom0-loopback"]
 TESTS = ["stream-guest-to-dom0", "stream-dom0-to-guest", "rr", "crr",
-         "concurrent-16"]
+         "connect", "concurrent-16"]
 PVCALLS = ("pvcalls", "pvcalls-v1")
 IPERF = ["iperf3-guest-to-dom0", "iperf3-dom0-to-guest"]
+# "config" of the lines: the defaults pass says so, the rest is measured
+# with raised limits
+DEFAULTS, RAISED = "defaults", "raised"
 GIB = float(1 << 30)
 MIB = float(1 << 20)
 
@@ -106,19 +112,27 @@ def test_order(test):
     return (TESTS.index(base) if base in TESTS else 99, buf, test)
 
 
+def config(r):
+    return r.get("config") or RAISED
+
+
 def aggregate(rows):
     groups = {}
     for r in rows:
         if r["test"] == "scale":
             continue
-        key = (r["transport"], r["test"], r["metric"], r["msg_size"])
+        key = (config(r), r["transport"], r["test"], r["metric"],
+               r["msg_size"])
         groups.setdefault(key, []).append(r)
     out = []
-    for (tr, test, metric, size), rs in groups.items():
+    for (cf, tr, test, metric, size), rs in groups.items():
         s = stat([r["value"] for r in rs])
-        e = {"transport": tr, "test": test, "metric": metric,
+        e = {"config": cf, "transport": tr, "test": test, "metric": metric,
              "msg_size": size, "median": s["median"], "min": s["min"],
              "max": s["max"], "reps": s["n"], "unit": rs[0]["unit"]}
+        if any("samples" in r for r in rs):
+            # connect: how many connections each repetition timed
+            e["samples"] = stat([r.get("samples") for r in rs])
         if metric == "throughput":
             for side in ("guest", "dom0"):
                 k = "cpu_%s_s" % side
@@ -154,7 +168,7 @@ def aggregate(rows):
         t = TRANSPORTS.index(e["transport"]) \
             if e["transport"] in TRANSPORTS else 99
         k = test_order(e["test"])
-        return (k[0], e["msg_size"], k[1:], e["metric"], t)
+        return (k[0], e["msg_size"], k[1:], e["metric"], t, e["config"])
     out.sort(key=order)
     return out
 
@@ -168,7 +182,8 @@ def aggregate_iperf(rows):
     out = []
     for (tr, test), rs in groups.items():
         s = stat([r["value"] for r in rs])
-        e = {"transport": tr, "test": test, "metric": "throughput",
+        e = {"config": RAISED, "transport": tr, "test": test,
+             "metric": "throughput",
              "msg_size": rs[0]["msg_size"], "median": s["median"],
              "min": s["min"], "max": s["max"], "reps": s["n"],
              "unit": rs[0]["unit"], "tool": "iperf3",
@@ -238,7 +253,8 @@ def aggregate_scale(rows):
     out = []
     for (tr, metric), rs in sorted(groups.items()):
         s = stat([r["value"] for r in rs])
-        e = {"transport": tr, "metric": metric, "median": s["median"],
+        e = {"config": RAISED, "transport": tr, "metric": metric,
+             "median": s["median"],
              "min": s["min"], "max": s["max"], "reps": s["n"],
              "unit": rs[0]["unit"], "connections": rs[0]["msg_size"]}
         if metric == "max-connections":
@@ -305,8 +321,63 @@ def throughput_table(res, transports):
     return L
 
 
+def figure_table(res, transports):
+    """Throughput, latency and rate rows: one per test, size and metric."""
+    L = ["| test | size | metric | " + " | ".join(transports) + " |",
+         "|" + "---|" * (3 + len(transports))]
+    byk = {(e["test"], e["msg_size"], e["metric"], e["transport"]): e
+           for e in res}
+    keys = []
+    for e in res:
+        k = (e["test"], e["msg_size"], e["metric"])
+        if k not in keys:
+            keys.append(k)
+    for k in keys:
+        unit = next(e["unit"] for e in res if (e["test"], e["msg_size"],
+                                                e["metric"]) == k)
+        row = ["%s" % k[0], size_name(k[1]) if k[1] else "-",
+               "%s [%s]" % (k[2], unit)]
+        for t in transports:
+            row.append(cell(byk.get(k + (t,))))
+        L.append("| " + " | ".join(row) + " |")
+    return L
+
+
+def defaults_section(dres, notes, errors, transports):
+    """results.md: the defaults pass."""
+    L = ["## Defaults: every module, Xen and xl setting at its default", "",
+         "Measured first, before anything is raised (dom0-loopback in dom0, "
+         "pvcalls and netfront in a guest of its own): "
+         "xen-pvcalls-back and xen-netback loaded without options "
+         "(max_page_order 4), the frontend and xen-netfront as the guest's "
+         "init loads them (pvcalls: notify-mitigation on, ring order 4), "
+         "Xen with nothing of the bench on its command line "
+         "(gnttab_max_frames 64), the guest without max_event_channels or "
+         "max_grant_frames (xl's defaults: 1023 event channels, Xen's 64 "
+         "grant frames) and with the bed's guest memory, no sysctl raised.  "
+         "pvcalls-v1 (notify_mitigation=0) is not a default: not measured "
+         "here.  connect: socket() to connect() returning, each connection "
+         "timed alone.  What the domains read, and what is the bed's own "
+         "rather than a default:", ""]
+    for n in notes:
+        L.append("- **%s**: %s" % (n.get("transport"), n.get("note")))
+    if not dres:
+        L += ["", "No figures of the defaults pass in this run%s." % (
+            " (see errors)" if errors else " (BENCH_DEFAULTS=0, or none "
+            "of its tests in BENCH_TESTS)")]
+        return L
+    seen = {e["transport"] for e in dres} | \
+        {x.get("transport") for x in errors}
+    L += [""] + figure_table(dres, [t for t in transports if t in seen])
+    return L
+
+
 def markdown(res, scale, notes, errors, transports, src=None, machine=None,
              iperf=()):
+    dres = [e for e in res if e["config"] == DEFAULTS]
+    res = [e for e in res if e["config"] != DEFAULTS]
+    dnotes = [n for n in notes if n.get("config") == DEFAULTS]
+    notes = [n for n in notes if n.get("config") != DEFAULTS]
     L = ["# PV Calls bench: results", "",
          "Measured tree: %s" % (src or "unknown"), "",
          "When and where: %s." % machine_line(machine), "",
@@ -315,7 +386,9 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None,
          "mean anything. Each cell: median (min-max) of the repetitions.",
          ""]
     for n in notes:
-        L.append("- **%s**: %s" % (n.get("transport"), n.get("note")))
+        L.append("- **%s**%s: %s" % (
+            n.get("transport"),
+            " (raised)" if n.get("config") == RAISED else "", n.get("note")))
     L.append("")
     hdr = "| test | size | metric | " + " | ".join(transports) + " |"
     sep = "|" + "---|" * (3 + len(transports))
@@ -327,15 +400,17 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None,
         if k not in keys:
             keys.append(k)
 
-    L += ["## Throughput, latency, rates", "", hdr, sep]
-    for k in keys:
-        unit = next(e["unit"] for e in res if (e["test"], e["msg_size"],
-                                                e["metric"]) == k)
-        row = ["%s" % k[0], size_name(k[1]) if k[1] else "-",
-               "%s [%s]" % (k[2], unit)]
-        for t in transports:
-            row.append(cell(byk.get(k + (t,))))
-        L.append("| " + " | ".join(row) + " |")
+    L += defaults_section(dres, dnotes,
+                          [x for x in errors if x.get("config") == DEFAULTS],
+                          transports)
+    L += ["", "## Throughput, latency, rates", "",
+          "This section and the ones below are measured after the defaults "
+          "pass, with the limits raised that the scale test and the "
+          "big-buffer streams need (the notes marked raised above say what "
+          "the domains read).  connect: socket() to connect() returning, "
+          "each connection timed alone; crr: whole connect/request/close "
+          "cycles.", ""]
+    L += figure_table(res, transports)
 
     L += ["", "## CPU seconds per GiB moved (guest / dom0)", "",
           "Busy time of the whole domain from /proc/stat (user + nice + "
@@ -413,7 +488,8 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None,
     if errors:
         L += ["", "## Errors", ""]
         for x in errors:
-            L.append("- %s %s %s: %s: %s" % (
+            L.append("- %s%s %s %s: %s: %s" % (
+                "[defaults] " if x.get("config") == DEFAULTS else "",
                 x.get("transport"), x.get("test"), x.get("msg_size"),
                 x.get("what"), x.get("error")))
     L.append("")
@@ -535,7 +611,8 @@ def main():
     with open(os.path.join(outdir, "results.md"), "w") as fh:
         fh.write(markdown(res, scale, notes, errors, transports, src,
                           machine, iperf))
-    plot(res, transports, os.path.join(outdir, "throughput.png"))
+    plot([e for e in res if e["config"] != DEFAULTS], transports,
+         os.path.join(outdir, "throughput.png"))
     print("report: %d figures, %d scale figures, %d iperf3 figures, %d "
           "errors -> %s/results.*" % (len(res), len(scale), len(iperf),
                                       len(errors), outdir), file=sys.stderr)

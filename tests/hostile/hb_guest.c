@@ -96,6 +96,7 @@ static int close_freed(int fd, long long before, char *why, size_t len)
 	long long n = -1;
 	int r, i;
 
+	why[0] = '\0';
 	alarmed = 0;
 	alarm(10);
 	r = close(fd);

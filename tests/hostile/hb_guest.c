@@ -66,6 +66,8 @@ static int do_send(int fd)
 }
 
 #define UNANSWERED	7
+#define FIRST_PAIR	16	/* the in-order pairs' cases: 16-19 */
+#define RSP_FAR		20
 #define FRONT_STATS	"/sys/kernel/debug/xen-pvcalls-front/stats"
 
 /* A counter of the frontend's debugfs stats, or -1 if there is none. */
@@ -84,17 +86,52 @@ static long long front_stat(const char *name)
 	return ret;
 }
 
+/*
+ * close(@fd), bounded, then wait (bounded) until the frontend holds no
+ * more sockets than @before, the count before @fd was made: its
+ * RELEASE was sent and answered, its rings freed.  0, or -1 with @why.
+ */
+static int close_freed(int fd, long long before, char *why, size_t len)
+{
+	long long n = -1;
+	int r, i;
+
+	why[0] = '\0';
+	alarmed = 0;
+	alarm(10);
+	r = close(fd);
+	alarm(0);
+	if (r || alarmed) {
+		snprintf(why, len, "close: %s", alarmed ? "hung" : strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 150; i++) {
+		n = front_stat("sockets");
+		if (n >= 0 && n <= before)
+			return 0;
+		usleep(200000);
+	}
+	snprintf(why, len, "frontend sockets %lld, %lld before", n, before);
+	return -1;
+}
+
 int main(void)
 {
 	struct sigaction sa;
-	int fd[20], r, i, intr = 0, closed = 0;
-	long long spur0, spur1;
-	char b[64];
+	int fd[RSP_FAR + 2], r, i, intr = 0, closed = 0;
+	long long spur0, spur1, s0, pipe0, pipe1;
+	char b[64], why[96];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR */
 	sigaction(SIGALRM, &sa, NULL);
 	printf("# hostile backend: socket family %d\n", pvcalls_family());
+	for (i = 0; i < RSP_FAR + 2; i++)
+		fd[i] = -1;
+	r = (int)front_stat("in_order");
+	tap_result(r == 1,
+		   "the frontend uses the in-order extension the hostile backend offers",
+		   "in_order %d", r);
 
 	for (i = 1; i <= UNANSWERED; i++) {
 		r = open_connect(&fd[i], 2);
@@ -166,16 +203,73 @@ int main(void)
 	r = r ? r : do_send(fd[15]);
 	tap_result(r == 1, "the socket still works after the storm", "got %d", r);
 
+	/* in-order: each connect below goes with its SOCKET */
+	pipe0 = front_stat("commands_pipelined");
+
+	s0 = front_stat("sockets");
+	r = open_connect(&fd[FIRST_PAIR], 20);
+	tap_result(r == -ENOMEM,
+		   "SOCKET failed (ENOMEM), the CONNECT sent with it ENOENT: connect fails with SOCKET's ENOMEM",
+		   "got %d", r);
+	r = close_freed(fd[FIRST_PAIR], s0, why, sizeof(why));
+	fd[FIRST_PAIR] = -1;
+	tap_result(!r, "close of it returns and the frontend frees the socket",
+		   "%s", why);
+
+	s0 = front_stat("sockets");
+	r = open_connect(&fd[FIRST_PAIR + 1], 20);
+	tap_result(!r || r == -ENOMEM,
+		   "SOCKET failed (ENOMEM), the CONNECT sent with it succeeded: connect gives one of the two",
+		   "got %d", r);
+	printf("# connect after the lie: %d\n", r);
+	r = close_freed(fd[FIRST_PAIR + 1], s0, why, sizeof(why));
+	fd[FIRST_PAIR + 1] = -1;
+	tap_result(!r,
+		   "close of it returns and the frontend frees the socket and its rings (RELEASE answered)",
+		   "%s", why);
+
+	s0 = front_stat("sockets");
+	r = open_connect(&fd[FIRST_PAIR + 2], 20);
+	if (!r) {
+		memset(b, 0, sizeof(b));
+		alarm(10);
+		r = recv(fd[FIRST_PAIR + 2], b, sizeof(b), 0);
+		r = r < 0 ? -errno : r;
+		alarm(0);
+	}
+	tap_result(r == 2 && !memcmp(b, "io", 2),
+		   "CONNECT answered before the SOCKET sent with it: connect works, recv gets the 2 bytes",
+		   "got %d", r);
+	r = close_freed(fd[FIRST_PAIR + 2], s0, why, sizeof(why));
+	fd[FIRST_PAIR + 2] = -1;
+	tap_result(!r, "close of it returns and the frontend frees the socket",
+		   "%s", why);
+
+	s0 = front_stat("sockets");
+	r = open_connect(&fd[FIRST_PAIR + 3], 20);
+	tap_result(r == -ECONNREFUSED,
+		   "CONNECT refused before the SOCKET sent with it failed (ENOMEM): connect fails with ECONNREFUSED",
+		   "got %d", r);
+	r = close_freed(fd[FIRST_PAIR + 3], s0, why, sizeof(why));
+	fd[FIRST_PAIR + 3] = -1;
+	tap_result(!r, "close of it returns and the frontend frees the socket",
+		   "%s", why);
+
+	pipe1 = front_stat("commands_pipelined");
+	tap_result(pipe0 >= 0 && pipe1 - pipe0 == 4,
+		   "each of these 4 connects went with its SOCKET",
+		   "commands_pipelined %lld -> %lld", pipe0, pipe1);
+
 	alarmed = 0;
-	r = open_connect(&fd[16], 20);
+	r = open_connect(&fd[RSP_FAR], 20);
 	tap_result(r == -EIO || r == -ENETDOWN,
 		   "connect fails with EIO when the backend moves rsp_prod past our requests",
 		   alarmed ? "hung until SIGALRM (20 s): got %d" : "got %d", r);
-	r = open_connect(&fd[17], 5);
+	r = open_connect(&fd[RSP_FAR + 1], 5);
 	tap_result(r == -EIO || r == -ENETDOWN,
 		   "the next connect fails at once after that", "got %d", r);
 
-	for (i = 8; i <= 17; i++)
+	for (i = UNANSWERED + 1; i <= RSP_FAR + 1; i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
 	return tap_done("hostile backend");

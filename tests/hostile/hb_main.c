@@ -30,7 +30,27 @@
  *                from in_prod, 2 bytes "ab" in in[]
  *   socket 15    a storm of events on its data evtchn and on the
  *                command evtchn, after the answer to its CONNECT
- *   socket 16    rsp_prod moved far past the guest's requests
+ *   socket 16    SOCKET answered -ENOMEM: the CONNECT that came with
+ *                it finds no socket (-ENOENT)
+ *   socket 17    SOCKET answered -ENOMEM, yet the CONNECT that came
+ *                with it maps the rings and succeeds (the in-order
+ *                promise broken); its RELEASE unmaps them
+ *   socket 18    the CONNECT answered (rings mapped, "io" in in[])
+ *                before the SOCKET that came with it, both with success
+ *   socket 19    the CONNECT answered -ECONNREFUSED before the SOCKET
+ *                that came with it, answered -ENOMEM
+ *   socket 20    rsp_prod moved far past the guest's requests; nothing
+ *                is answered after that (last: the ring is broken)
+ *
+ * It offers the in-order extension (Documentation/pvcalls.rst), so the
+ * frontend puts each socket's SOCKET and CONNECT on the ring together:
+ * cases 16-19 are about the answers to such a pair.  It also offers
+ * socket-names without ever writing a name (the indexes page keeps the
+ * frontend's zeroes, family 0, which the frontend ignores; BIND answers
+ * have pad 0): with an extension key offered and socket-names not
+ * negotiated, the frontend would bind before every connect (its
+ * autobind), and the command sent with SOCKET would be that BIND, not
+ * the CONNECT each case is about.
  *
  * Nothing here is careful about the guest: it is a test tool, and only
  * loaded in the test bed's dom0.
@@ -54,8 +74,16 @@
 /* xenbus_map_ring_valloc() maps at most 16 grants: offer order 4 only. */
 #define HB_MAX_ORDER	XENBUS_MAX_RING_GRANT_ORDER
 
-#define HB_SOCKS	16
+#define HB_SOCKS	24
 #define HB_UNANSWERED	7
+/* the cases of the in-order pairs, and the one that breaks the ring */
+#define HB_SOCK_FAILS	16
+#define HB_SOCK_LIE	17
+#define HB_REORDER	18
+#define HB_REORDER_FAIL	19
+#define HB_RSP_FAR	20
+/* a slot no request of the script ever uses (at most 10 are in flight) */
+#define HB_FREE_SLOT	31
 /* events of the storm of socket 15, on each channel */
 #define HB_STORM	20000
 
@@ -78,6 +106,10 @@ struct hb {
 	struct hb_sock socks[HB_SOCKS];
 	unsigned int nr_unanswered;	/* connects of sockets 1-7 */
 	struct pvc_request unanswered[HB_UNANSWERED];
+	/* a SOCKET answered only after the CONNECT that came with it */
+	bool deferred;
+	struct pvc_request deferred_req;
+	bool broken;			/* rsp_prod moved: answer nothing more */
 };
 
 static void hb_put(struct hb *h, u32 req_id, u32 cmd, u64 id, s32 ret)
@@ -155,12 +187,22 @@ static int hb_map(struct hb *h, struct hb_sock *s, const struct pvc_request *req
 	return 0;
 }
 
+/* The SOCKET held back for a reordered case, answered now with @ret. */
+static void hb_answer_deferred(struct hb *h, struct hb_sock *s, s32 ret)
+{
+	if (!h->deferred || h->deferred_req.u.socket.id != s->id)
+		return;
+	h->deferred = false;
+	hb_put(h, h->deferred_req.req_id, h->deferred_req.cmd, s->id, ret);
+	if (ret)
+		s->k = 0;	/* a failed SOCKET leaves no socket */
+}
+
 static void hb_socket(struct hb *h, const struct pvc_request *req)
 {
 	unsigned int k = ++h->nr_socket_cmds;
 	struct hb_sock *s = NULL;
 	unsigned int i;
-	u32 slot = req->req_id & 0xff;
 
 	for (i = 0; i < HB_SOCKS && !s; i++)
 		if (!h->socks[i].k)
@@ -178,7 +220,8 @@ static void hb_socket(struct hb *h, const struct pvc_request *req)
 		/* one forged answer per request left unanswered */
 		hb_put(h, 0xffffffff, req->cmd, s->id, 0);
 		hb_put(h, 0x80000000, req->cmd, s->id, -EIO);
-		hb_put(h, (slot + 7) % 32, req->cmd, s->id, 0);
+		/* the real one's generation, a slot that is not in use */
+		hb_put(h, (req->req_id & ~0xffU) | HB_FREE_SLOT, req->cmd, s->id, 0);
 		hb_put(h, req->req_id + 0x100, req->cmd, s->id, 0);
 		hb_put(h, req->req_id, PVC_CMD_POLL, s->id, 0);
 		if (h->nr_unanswered)
@@ -187,11 +230,26 @@ static void hb_socket(struct hb *h, const struct pvc_request *req)
 		hb_put(h, req->req_id, req->cmd, s->id, 0);
 		/* a duplicate of the real answer, after it */
 		break;
-	case HB_UNANSWERED + 9:
+	case HB_SOCK_FAILS:
+		hb_put(h, req->req_id, req->cmd, s->id, -ENOMEM);
+		s->k = 0;	/* no socket: its CONNECT gets -ENOENT */
+		return;
+	case HB_SOCK_LIE:
+		/* the socket is kept: its CONNECT succeeds all the same */
+		hb_put(h, req->req_id, req->cmd, s->id, -ENOMEM);
+		return;
+	case HB_REORDER:
+	case HB_REORDER_FAIL:
+		/* answered after the CONNECT that follows it */
+		h->deferred_req = *req;
+		h->deferred = true;
+		return;
+	case HB_RSP_FAR:
 		/* rsp_prod far past anything the guest asked for */
 		h->ring.rsp_prod_pvt += 1000;
 		RING_PUSH_RESPONSES(&h->ring);
 		notify_remote_via_irq(h->irq);
+		h->broken = true;
 		return;
 	}
 	hb_put(h, req->req_id, req->cmd, s->id, 0);
@@ -216,6 +274,11 @@ static void hb_connect(struct hb *h, const struct pvc_request *req)
 	}
 	if (s->k == HB_UNANSWERED + 5) {
 		hb_put(h, req->req_id, req->cmd, s->id, 12345);
+		return;
+	}
+	if (s->k == HB_REORDER_FAIL) {
+		hb_put(h, req->req_id, req->cmd, s->id, -ECONNREFUSED);
+		hb_answer_deferred(h, s, -ENOMEM);
 		return;
 	}
 	ret = hb_map(h, s, req);
@@ -251,10 +314,17 @@ static void hb_connect(struct hb *h, const struct pvc_request *req)
 		WRITE_ONCE(intf->in_prod, READ_ONCE(intf->in_cons) + 2);
 		WRITE_ONCE(intf->in_cons, READ_ONCE(intf->in_prod) - size);
 		break;
+	case HB_REORDER - HB_UNANSWERED:
+		/* "io" in in[], for the guest to read */
+		memcpy(s->data_addr, "io", 2);
+		virt_wmb();	/* in[] before in_prod */
+		WRITE_ONCE(intf->in_prod, READ_ONCE(intf->in_cons) + 2);
+		break;
 	}
 	virt_wmb();	/* the indexes before the answer: the guest reads them after it */
 	hb_put(h, req->req_id, req->cmd, s->id, 0);
 	notify_remote_via_irq(s->irq);
+	hb_answer_deferred(h, s, 0);
 	if (s->k - HB_UNANSWERED == 8) {
 		unsigned int i;
 
@@ -273,6 +343,10 @@ static void hb_release(struct hb *h, const struct pvc_request *req)
 	struct hb_sock *s = hb_find(h, req->u.release.id);
 
 	if (s) {
+		pr_info("RELEASE of socket %u%s\n", s->k,
+			s->intf_addr ? ", rings mapped" : "");
+		/* a SOCKET still held back is answered before its RELEASE */
+		hb_answer_deferred(h, s, 0);
 		hb_unmap(h, s);
 		s->k = 0;
 	}
@@ -324,7 +398,7 @@ static void hb_work(struct work_struct *work)
 	struct pvc_request req;
 	RING_IDX rp;
 
-	if (!h->connected)
+	if (!h->connected || h->broken)
 		return;
 	rp = READ_ONCE(h->ring.sring->req_prod);
 	virt_rmb();	/* requests after req_prod: pairs with the guest's virt_wmb() */
@@ -422,6 +496,9 @@ static int hb_probe(struct xenbus_device *dev,
 		{ PVC_XS_VERSIONS, PVC_PROTOCOL_VERSION },
 		{ PVC_XS_MAX_PAGE_ORDER, HB_MAX_ORDER },
 		{ PVC_XS_FUNCTION_CALLS, 1 },
+		/* both "1": see the header comment */
+		{ PVC_XS_FEATURE_IN_ORDER, 1 },
+		{ PVC_XS_FEATURE_NAMES, 1 },
 	};
 	struct hb *h = kzalloc(sizeof(*h), GFP_KERNEL);
 	int ret;

@@ -68,7 +68,7 @@ finish() {
 # one result line per case; dom0 checks what the backend kept afterwards.
 if [ "$SCENARIO" = hostile ]; then
 	R=/sys/kernel/debug/pvcalls-hostile/results
-	if insmod /bed/pvcalls-hostile-front.ko; then
+	if insmod /bed/pvcalls-hostile-front.ko slow="$SLOW"; then
 		tap_ok "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"
 	else
 		tap_fail "insmod pvcalls-hostile-front (instead of xen-pvcalls-front)"

@@ -196,12 +196,17 @@ static struct xenbus_driver hf_driver = {
 	.not_essential = true,
 };
 
+unsigned int hf_slow = 1;
+module_param_named(slow, hf_slow, uint, 0444);
+MODULE_PARM_DESC(slow, "Waits for an answer this many times longer (1-20, default 1)");
+
 static int __init hf_module_init(void)
 {
 	int ret;
 
 	if (!xen_domain())
 		return -ENODEV;
+	hf_slow = clamp_t(unsigned int, hf_slow, 1, 20);
 	init_waitqueue_head(&hf_dev.wq);
 	hf_dev.irq = -1;
 	hf_dev.next_req_id = 0x4000;

@@ -23,8 +23,12 @@
 
 /* Responses that came while we waited for another one. */
 #define HF_STASH	64
-/* How long a command may take to be answered. */
-#define HF_ANSWER_MS	5000
+/*
+ * How long a command may take to be answered: 5 s, times the module
+ * parameter slow (the bed's pvcalls_slow on a debug kernel).
+ */
+extern unsigned int hf_slow;
+#define HF_ANSWER_MS	(5000 * hf_slow)
 /* hf_cmd() result when no answer came, or an answer with a wrong echo */
 #define HF_NO_ANSWER	(-100000)
 #define HF_BAD_ECHO	(-100001)

@@ -27,7 +27,7 @@
 
 D=$(cd "$(dirname "$0")" && pwd)
 . "$D/test-lib.sh"
-WAIT=${PVCALLS_RUN_WAIT:-300}
+WAIT=${PVCALLS_RUN_WAIT:-$(slow 300)}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BIG_KIB=${PVCALLS_RUN_BIG_KIB:-2048}
 BB=busybox
@@ -59,7 +59,7 @@ backend_worked() {
 }
 
 get() {	# get URL FILE: busybox wget, bounded (its -T crashes in 1.35)
-	$BB timeout 60 $BB wget -q -O "$2" "$1" 2>"$T/wget.err"
+	$BB timeout $(slow 60) $BB wget -q -O "$2" "$1" 2>"$T/wget.err"
 }
 
 trap stop EXIT
@@ -91,7 +91,7 @@ EOF
 # exactly the page's size, bounded.
 cat >"$T/recvpage" <<EOF
 #!/bin/sh
-$BB timeout 60 $BB head -c $PAGE_SIZE | $BB md5sum | cut -d' ' -f1
+$BB timeout $(slow 60) $BB head -c $PAGE_SIZE | $BB md5sum | cut -d' ' -f1
 EOF
 chmod +x "$T/echo1" "$T/sendpage" "$T/recvpage"
 
@@ -134,7 +134,7 @@ fi
 
 if have iperf3; then
 	b=$(bcommands)
-	if $BB timeout $((SECS + 60)) iperf3 -4 -c 127.0.0.1 -p 8501 -t "$SECS" \
+	if $BB timeout $((SECS + $(slow 60))) iperf3 -4 -c 127.0.0.1 -p 8501 -t "$SECS" \
 		>"$T/iperf3-c.log" 2>&1 && backend_worked "$b"; then
 		rate=$($BB awk '/receiver/ { print $(NF - 2), $(NF - 1) }' \
 			"$T/iperf3-c.log")

@@ -19,20 +19,15 @@
 # PVCALLS_RUN: the launcher command, e.g. for a dry run of both halves on
 # one Linux host: PVCALLS_RUN="pvcalls-run --substitute-family inet"
 # (no frontend there: the counter checks and the unload test are left out).
-# Every time limit is multiplied by the kernel argument pvcalls_slow=N
-# (make check-debug's slow kernels), 1 when it is absent.
+# Every time limit is scaled by pvcalls_slow (test-lib.sh's slow()).
 
 D=$(cd "$(dirname "$0")" && pwd)
 PATH=$D:$PATH
 . "$D/test-lib.sh"
-WAIT=${PVCALLS_RUN_WAIT:-300}
+WAIT=${PVCALLS_RUN_WAIT:-$(slow 300)}
 SECS=${PVCALLS_RUN_IPERF_TIME:-3}
 BIG=$((${PVCALLS_RUN_BIG_KIB:-2048} * 1024))
 BB=busybox
-SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
-SLOW=${SLOW:-1}
-# slow N: N seconds of a time limit, in this kernel's time
-slow() { echo $(($1 * SLOW)); }
 RUN=${PVCALLS_RUN:-pvcalls-run}
 DOM0=http://127.0.0.1:7501
 T=/tmp/pvcalls-run-guest
@@ -173,7 +168,7 @@ fi
 if have socat; then
 	# -t 30: wait that long for the answer after our end of input
 	mark
-	out=$(echo socat | $BB timeout $(slow 60) $RUN -v -- socat -t 30 - \
+	out=$(echo socat | $BB timeout $(slow 60) $RUN -v -- socat -t $(slow 30) - \
 		TCP:127.0.0.1:7502 2>"$T/l4")
 	if [ "$out" = "echo:socat" ] && moved "$T/l4" && over_pv 6 11; then
 		tap 0 socat-dynamic
@@ -255,7 +250,7 @@ if have socat; then
 		sleep 0.2
 	done
 	mark
-	out=$(echo unix | $BB timeout $(slow 30) $RUN -v -- socat -t 20 - \
+	out=$(echo unix | $BB timeout $(slow 30) $RUN -v -- socat -t $(slow 20) - \
 		UNIX-CONNECT:"$T/u.sock" 2>"$T/l10")
 	if [ "$out" = "echo:unix" ] && ! moved "$T/l10" && unused; then
 		tap 0 unix-socket-untouched

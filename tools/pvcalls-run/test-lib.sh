@@ -11,6 +11,16 @@ now() {
 	$BB date +%s
 }
 
+# Every time limit is multiplied by the kernel argument pvcalls_slow=N
+# (make check-debug's slow kernels; dom0 and the guest both get it), 1
+# when it is absent.  "slow N": N seconds of a limit, in this kernel's
+# time.
+SLOW=$(sed -n 's/.*pvcalls_slow=\([0-9][0-9]*\).*/\1/p' /proc/cmdline 2>/dev/null)
+SLOW=${SLOW:-1}
+slow() {
+	echo $(($1 * SLOW))
+}
+
 # The page dom0 serves and the guest compares checksums of: both halves
 # generate it here, so it is the same on both sides.
 mkpage() {

@@ -5,8 +5,8 @@
 # against dom0's pvbench server on port 7900:
 #   pvcalls     PV Calls family, 127.0.0.1 (dom0's loopback, via the backend)
 #   netfront    AF_INET over xen-netfront/xen-netback, 192.0.2.1
-#   pvcalls-v1  PV Calls with notify_mitigation=0 (frontend reloaded), when
-#               the frontend has that parameter
+#   pvcalls-v1  PV Calls with notify_mitigation=0 in_order=0 (frontend
+#               reloaded), when the frontend has those parameters
 # pvcalls and pvcalls-v1 alternate, one repetition per round (see below).
 # With BENCH_SOCKBUF > 0 each round (and netfront) then runs the stream
 # tests again at BENCH_SOCKBUF_SIZES with pvbench --sockbuf (SO_SNDBUF and
@@ -106,14 +106,18 @@ if [ -n "$SB_TESTS" ]; then
 	note guest "--sockbuf $BENCH_SOCKBUF streams: net.core.wmem_max=$(cat /proc/sys/net/core/wmem_max) rmem_max=$(cat /proc/sys/net/core/rmem_max)"
 fi
 
-# Load the frontend with notify_mitigation=$1 unless it already is, and
-# wait for it to connect.
+# Load the frontend with notify_mitigation=$1 (and in_order=$1, where
+# the frontend has that parameter: both extensions on, or a plain v1
+# peer) unless it already is, and wait for it to connect.
 frontend_mode() {
 	[ "$(cat $NM 2>/dev/null)" = "$( [ "$1" = 1 ] && echo Y || echo N)" ] &&
 		return 0
+	io=
+	[ -r "${NM%/*}/in_order" ] && io="in_order=$1"
 	echo pvcalls-0 > /sys/bus/xen/drivers/pvcalls/unbind
 	rmmod xen_pvcalls_front
-	modprobe xen-pvcalls-front notify_mitigation="$1" && connected
+	# shellcheck disable=SC2086
+	modprobe xen-pvcalls-front notify_mitigation="$1" $io && connected
 }
 
 # pvcalls and pvcalls-v1 differ by one module parameter, so they are
@@ -129,7 +133,7 @@ pv_round() {	# pv_round TRANSPORT ROUND
 		note "$1" "frontend reload with notify_mitigation=$mode failed: state $(cat $FRONT/state 2>&1)"
 		return
 	elif [ "$2" = 1 ]; then
-		note "$1" "frontend notify_mitigation=$(cat $NM)"
+		note "$1" "frontend notify_mitigation=$(cat $NM) in_order=$(cat "${NM%/*}/in_order" 2>/dev/null)"
 		note "$1" "frontend ring_order=$(cat /sys/module/xen_pvcalls_front/parameters/ring_order 2>/dev/null)"
 	fi
 	tests=$BENCH_TESTS

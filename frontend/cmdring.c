@@ -50,6 +50,7 @@
 #define PVCF_RELEASE_RESERVE	2
 #define PVCF_MAX_LONG		12
 static_assert(PVCF_RELEASE_RESERVE + 2 * PVCF_MAX_LONG < PVCF_NR_SLOTS);
+static_assert(PVCF_KIND_CONNECT - PVCF_KIND_PASSIVE == 1);
 
 static enum pvcf_kind pvcf_kind(u32 cmd)
 {
@@ -82,11 +83,10 @@ static bool pvcf_slots_free_locked(struct pvcf_cmdring *cr,
 		if (kind != PVCF_KIND_RELEASE)
 			limit = PVCF_NR_SLOTS - PVCF_RELEASE_RESERVE;
 	}
-	if (cr->nr_kind[PVCF_KIND_PASSIVE] + need[PVCF_KIND_PASSIVE] >
-	    PVCF_MAX_LONG ||
-	    cr->nr_kind[PVCF_KIND_CONNECT] + need[PVCF_KIND_CONNECT] >
-	    PVCF_MAX_LONG)
-		return false;
+	/* the long-lived kinds, PASSIVE and CONNECT, have their caps */
+	for (kind = PVCF_KIND_PASSIVE; kind <= PVCF_KIND_CONNECT; kind++)
+		if (cr->nr_kind[kind] + need[kind] > PVCF_MAX_LONG)
+			return false;
 	return cr->nr_busy + n <= limit;
 }
 

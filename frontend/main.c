@@ -37,6 +37,7 @@ static struct dentry *pvcf_debugfs;
 static int pvcf_stats_show(struct seq_file *m, void *v)
 {
 	struct pvcf_dev_info info;
+	bool up = !pvcf_dev_get(&info);
 	unsigned int i;
 
 	pvc_seq_stat(m, "sockets", &pvcf_stats.sockets);
@@ -54,10 +55,9 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "spurious_eois", &pvcf_stats.spurious_eois);
 	pvc_seq_stat64(m, "releases_delayed", &pvcf_stats.releases_delayed);
 	seq_printf(m, "notify_mitigation %d\n", pvcf_dev_notify());
-	seq_printf(m, "in_order %d\n", !pvcf_dev_get(&info) && info.in_order);
+	seq_printf(m, "in_order %d\n", up && info.in_order);
 	/* the backend's max-page-order, as clamped here; 0 while down */
-	seq_printf(m, "max_page_order %u\n",
-		   pvcf_dev_get(&info) ? 0 : info.max_order);
+	seq_printf(m, "max_page_order %u\n", up ? info.max_order : 0);
 	pvc_seq_notify_stats(m, &pvcf_stats.notify);
 	return 0;
 }

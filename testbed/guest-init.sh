@@ -132,22 +132,19 @@ else
 	finish
 fi
 
-if [ -n "$EXPECT_NOTIFY" ]; then
-	got=$(awk '$1 == "notify_mitigation" { print $2 }' $FSTATS 2>/dev/null)
-	if [ "$got" = "$EXPECT_NOTIFY" ]; then
-		tap_ok "frontend debugfs notify_mitigation is $EXPECT_NOTIFY"
+# "expect_front_stat NAME WANT": the frontend's debugfs NAME is WANT
+# (nothing checked when WANT is empty).
+expect_front_stat() {
+	[ -n "$2" ] || return 0
+	got=$(awk -v n="$1" '$1 == n { print $2 }' $FSTATS 2>/dev/null)
+	if [ "$got" = "$2" ]; then
+		tap_ok "frontend debugfs $1 is $2"
 	else
-		tap_fail "frontend debugfs notify_mitigation is $EXPECT_NOTIFY" "got '$got'"
+		tap_fail "frontend debugfs $1 is $2" "got '$got'"
 	fi
-fi
-if [ -n "$EXPECT_IN_ORDER" ]; then
-	got=$(awk '$1 == "in_order" { print $2 }' $FSTATS 2>/dev/null)
-	if [ "$got" = "$EXPECT_IN_ORDER" ]; then
-		tap_ok "frontend debugfs in_order is $EXPECT_IN_ORDER"
-	else
-		tap_fail "frontend debugfs in_order is $EXPECT_IN_ORDER" "got '$got'"
-	fi
-fi
+}
+expect_front_stat notify_mitigation "$EXPECT_NOTIFY"
+expect_front_stat in_order "$EXPECT_IN_ORDER"
 
 case $SCENARIO in
 hold)

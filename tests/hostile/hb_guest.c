@@ -44,13 +44,13 @@ static int open_connect(int *fd, unsigned int secs)
 	return ret ? -errno : 0;
 }
 
-static int do_recv(int fd)
+/* One recv into @b, bounded: the bytes received, or -errno. */
+static int do_recv(int fd, char *b, size_t len)
 {
-	char b[16];
 	ssize_t r;
 
 	alarm(10);
-	r = recv(fd, b, sizeof(b), 0);
+	r = recv(fd, b, len, 0);
 	alarm(0);
 	return r < 0 ? -errno : (int)r;
 }
@@ -87,32 +87,35 @@ static long long front_stat(const char *name)
 }
 
 /*
- * close(@fd), bounded, then wait (bounded) until the frontend holds no
- * more sockets than @before, the count before @fd was made: its
- * RELEASE was sent and answered, its rings freed.  0, or -1 with @why.
+ * close(*@fd), bounded, then wait (bounded) until the frontend holds no
+ * more sockets than @before, the count before *@fd was made: its
+ * RELEASE was sent and answered, its rings freed.  One result line,
+ * @name; *@fd is -1 afterwards.
  */
-static int close_freed(int fd, long long before, char *why, size_t len)
+static void close_freed(int *fd, long long before, const char *name)
 {
 	long long n = -1;
 	int r, i;
 
-	why[0] = '\0';
 	alarmed = 0;
 	alarm(10);
-	r = close(fd);
+	r = close(*fd);
 	alarm(0);
+	*fd = -1;
 	if (r || alarmed) {
-		snprintf(why, len, "close: %s", alarmed ? "hung" : strerror(errno));
-		return -1;
+		tap_result(0, name, "close: %s",
+			   alarmed ? "hung" : strerror(errno));
+		return;
 	}
 	for (i = 0; i < 150; i++) {
 		n = front_stat("sockets");
-		if (n >= 0 && n <= before)
-			return 0;
+		if (n >= 0 && n <= before) {
+			tap_result(1, name, NULL);
+			return;
+		}
 		usleep(200000);
 	}
-	snprintf(why, len, "frontend sockets %lld, %lld before", n, before);
-	return -1;
+	tap_result(0, name, "frontend sockets %lld, %lld before", n, before);
 }
 
 int main(void)
@@ -120,7 +123,7 @@ int main(void)
 	struct sigaction sa;
 	int fd[RSP_FAR + 2], r, i, intr = 0, closed = 0;
 	long long spur0, spur1, s0, pipe0, pipe1;
-	char b[64], why[96];
+	char b[64];
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART: EINTR */
@@ -152,12 +155,12 @@ int main(void)
 	tap_result(!r,
 		   "connect works although 7 forged, stale and duplicate responses came around the real one",
 		   "errno %d", -r);
-	r = r ? r : do_recv(fd[8]);
+	r = r ? r : do_recv(fd[8], b, sizeof(b));
 	tap_result(r == -EIO, "recv with in_prod more than a ring ahead fails with EIO",
 		   "got %d", r);
 
 	r = open_connect(&fd[9], 20);
-	r = r ? r : do_recv(fd[9]);
+	r = r ? r : do_recv(fd[9], b, sizeof(b));
 	tap_result(r == -EIO, "recv with in_error 5 (not an errno) fails with EIO",
 		   "got %d", r);
 
@@ -182,12 +185,7 @@ int main(void)
 		   "got %d", r);
 
 	r = open_connect(&fd[14], 20);
-	if (!r) {
-		alarm(10);
-		r = recv(fd[14], b, sizeof(b), 0);
-		r = r < 0 ? -errno : r;
-		alarm(0);
-	}
+	r = r ? r : do_recv(fd[14], b, sizeof(b));
 	tap_result(r == 2 && !memcmp(b, "ab", 2),
 		   "recv gets the 2 bytes sent although the backend moved in_cons (ours) a ring back",
 		   "got %d", r);
@@ -211,10 +209,8 @@ int main(void)
 	tap_result(r == -ENOMEM,
 		   "SOCKET failed (ENOMEM), the CONNECT sent with it ENOENT: connect fails with SOCKET's ENOMEM",
 		   "got %d", r);
-	r = close_freed(fd[FIRST_PAIR], s0, why, sizeof(why));
-	fd[FIRST_PAIR] = -1;
-	tap_result(!r, "close of it returns and the frontend frees the socket",
-		   "%s", why);
+	close_freed(&fd[FIRST_PAIR], s0,
+		    "close of it returns and the frontend frees the socket");
 
 	s0 = front_stat("sockets");
 	r = open_connect(&fd[FIRST_PAIR + 1], 20);
@@ -222,38 +218,26 @@ int main(void)
 		   "SOCKET failed (ENOMEM), the CONNECT sent with it succeeded: connect gives one of the two",
 		   "got %d", r);
 	printf("# connect after the lie: %d\n", r);
-	r = close_freed(fd[FIRST_PAIR + 1], s0, why, sizeof(why));
-	fd[FIRST_PAIR + 1] = -1;
-	tap_result(!r,
-		   "close of it returns and the frontend frees the socket and its rings (RELEASE answered)",
-		   "%s", why);
+	close_freed(&fd[FIRST_PAIR + 1], s0,
+		    "close of it returns and the frontend frees the socket and its rings (RELEASE answered)");
 
 	s0 = front_stat("sockets");
 	r = open_connect(&fd[FIRST_PAIR + 2], 20);
-	if (!r) {
-		memset(b, 0, sizeof(b));
-		alarm(10);
-		r = recv(fd[FIRST_PAIR + 2], b, sizeof(b), 0);
-		r = r < 0 ? -errno : r;
-		alarm(0);
-	}
+	memset(b, 0, sizeof(b));
+	r = r ? r : do_recv(fd[FIRST_PAIR + 2], b, sizeof(b));
 	tap_result(r == 2 && !memcmp(b, "io", 2),
 		   "CONNECT answered before the SOCKET sent with it: connect works, recv gets the 2 bytes",
 		   "got %d", r);
-	r = close_freed(fd[FIRST_PAIR + 2], s0, why, sizeof(why));
-	fd[FIRST_PAIR + 2] = -1;
-	tap_result(!r, "close of it returns and the frontend frees the socket",
-		   "%s", why);
+	close_freed(&fd[FIRST_PAIR + 2], s0,
+		    "close of it returns and the frontend frees the socket");
 
 	s0 = front_stat("sockets");
 	r = open_connect(&fd[FIRST_PAIR + 3], 20);
 	tap_result(r == -ECONNREFUSED,
 		   "CONNECT refused before the SOCKET sent with it failed (ENOMEM): connect fails with ECONNREFUSED",
 		   "got %d", r);
-	r = close_freed(fd[FIRST_PAIR + 3], s0, why, sizeof(why));
-	fd[FIRST_PAIR + 3] = -1;
-	tap_result(!r, "close of it returns and the frontend frees the socket",
-		   "%s", why);
+	close_freed(&fd[FIRST_PAIR + 3], s0,
+		    "close of it returns and the frontend frees the socket");
 
 	pipe1 = front_stat("commands_pipelined");
 	tap_result(pipe0 >= 0 && pipe1 - pipe0 == 4,

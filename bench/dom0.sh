@@ -33,6 +33,18 @@ params() {	# params DIR: "a=1 b=Y ..." of a module's parameters
 }
 # What Xen runs with: its command line, and gnttab_max_frames where
 # hypfs can read it.
+# dom0_client TAG EXTRA...: the dom0-loopback client, between the
+# "@@@ BEGIN/END TAG" lines the report reads, with EXTRA pvbench options.
+dom0_client() {
+	tag=$1
+	shift
+	echo "@@@ BEGIN $tag"
+	# shellcheck disable=SC2086
+	timeout "$BENCH_CLIENT_TIMEOUT" $B/pvbench client --family inet \
+		--addr 127.0.0.1 --port $BENCH_PORT --transport dom0-loopback \
+		--side dom0 $BENCH_ARGS "$@" 2>&1
+	echo "@@@ END $tag"
+}
 xen_cmdline() { xl info 2>/dev/null | sed -n 's/^xen_commandline *: //p'; }
 gnttab_now() {
 	v=$(xenhypfs cat /params/gnttab_max_frames 2>/dev/null) &&
@@ -63,12 +75,8 @@ if [ "${BENCH_DEFAULTS:-1}" = 1 ] && [ -n "${BENCH_DEFAULTS_TESTS:-}" ]; then
 	case ",$BENCH_TRANSPORTS," in
 	*,dom0-loopback,*)
 		say "bench: dom0-loopback (defaults)"
-		echo "@@@ BEGIN bench-dom0-defaults"
 		# shellcheck disable=SC2086
-		timeout "$BENCH_CLIENT_TIMEOUT" $B/pvbench client --family inet \
-			--addr 127.0.0.1 --port $BENCH_PORT --transport dom0-loopback \
-			--side dom0 $BENCH_ARGS $BENCH_DEFAULTS_ARGS 2>&1
-		echo "@@@ END bench-dom0-defaults"
+		dom0_client bench-dom0-defaults $BENCH_DEFAULTS_ARGS
 		;;
 	esac
 	G_MEMORY=
@@ -136,12 +144,7 @@ echo "@@@ END bench-iperf3-dom0"
 case ",$BENCH_TRANSPORTS," in
 *,dom0-loopback,*)
 	say "bench: dom0-loopback"
-	echo "@@@ BEGIN bench-dom0"
-	# shellcheck disable=SC2086
-	timeout "$BENCH_CLIENT_TIMEOUT" $B/pvbench client --family inet \
-		--addr 127.0.0.1 --port $BENCH_PORT --transport dom0-loopback \
-		--side dom0 $BENCH_ARGS 2>&1
-	echo "@@@ END bench-dom0"
+	dom0_client bench-dom0
 	if [ -n "$IPERF_SRV" ]; then
 		echo "@@@ BEGIN bench-iperf3-dom0-loopback"
 		r=1

@@ -321,10 +321,15 @@ def throughput_table(res, transports):
     return L
 
 
-def figure_table(res, transports):
-    """Throughput, latency and rate rows: one per test, size and metric."""
-    L = ["| test | size | metric | " + " | ".join(transports) + " |",
-         "|" + "---|" * (3 + len(transports))]
+def figure_head(transports):
+    """The header and separator lines of a per-transport table."""
+    return ["| test | size | metric | " + " | ".join(transports) + " |",
+            "|" + "---|" * (3 + len(transports))]
+
+
+def figure_index(res):
+    """The entries by (test, size, metric, transport), and the
+    (test, size, metric) keys in the order they first come."""
     byk = {(e["test"], e["msg_size"], e["metric"], e["transport"]): e
            for e in res}
     keys = []
@@ -332,6 +337,13 @@ def figure_table(res, transports):
         k = (e["test"], e["msg_size"], e["metric"])
         if k not in keys:
             keys.append(k)
+    return byk, keys
+
+
+def figure_table(res, transports):
+    """Throughput, latency and rate rows: one per test, size and metric."""
+    L = figure_head(transports)
+    byk, keys = figure_index(res)
     for k in keys:
         unit = next(e["unit"] for e in res if (e["test"], e["msg_size"],
                                                 e["metric"]) == k)
@@ -390,15 +402,7 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None,
             n.get("transport"),
             " (raised)" if n.get("config") == RAISED else "", n.get("note")))
     L.append("")
-    hdr = "| test | size | metric | " + " | ".join(transports) + " |"
-    sep = "|" + "---|" * (3 + len(transports))
-    byk = {(e["test"], e["msg_size"], e["metric"], e["transport"]): e
-           for e in res}
-    keys = []
-    for e in res:
-        k = (e["test"], e["msg_size"], e["metric"])
-        if k not in keys:
-            keys.append(k)
+    byk, keys = figure_index(res)
 
     L += defaults_section(dres, dnotes,
                           [x for x in errors if x.get("config") == DEFAULTS],
@@ -420,7 +424,7 @@ def markdown(res, scale, notes, errors, transports, src=None, machine=None,
           "benchmark processes, the PV Calls frontend/backend or "
           "netfront/netback work and anything else the domain ran.  "
           "dom0-loopback: both ends are in dom0, so only dom0 is given.",
-          "", hdr, sep]
+          ""] + figure_head(transports)
     for k in keys:
         if k[2] != "throughput":
             continue

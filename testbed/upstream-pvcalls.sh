@@ -17,7 +17,12 @@
 #                            driver, tests/upstream/upfront_test.c (Linux
 #                            6.1 exports none of the frontend's calls;
 #                            its init_module is renamed for the driver's
-#                            init to call it)
+#                            init to call it), with its socket_lock made
+#                            a mutex here, at build time: connect and
+#                            accept bind an event channel, which may
+#                            sleep, under that lock, and nothing takes
+#                            it in atomic context (Documentation/
+#                            pvcalls.rst, "Linux's pair")
 # Debian's kernel builds neither, and its headers package lacks
 # include/xen/interface/io/pvcalls.h, so only those files are extracted,
 # at build time, into $BUILD/upstream-pvcalls/ (nothing of them is kept
@@ -36,7 +41,7 @@ OUT=$BUILD/upstream-pvcalls
 FILES="drivers/xen/pvcalls-back.c drivers/xen/pvcalls-front.c
        drivers/xen/pvcalls-front.h include/xen/interface/io/pvcalls.h"
 
-FROM="$TARBALL $KVER eoifix"
+FROM="$TARBALL $KVER eoifix lockfix"
 if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$FROM" ]; then
 	rm -rf "$OUT"
 	mkdir -p "$OUT/src"
@@ -60,11 +65,27 @@ if [ ! -e "$OUT/.from" ] || [ "$(cat "$OUT/.from")" != "$FROM" ]; then
 		rm -rf "$OUT"
 		exit 1
 	fi
+	# The lock fix: every use of the frontend's socket_lock, and only
+	# those, turns from spinlock to mutex.
+	sed -e 's/^\(\t*\)spinlock_t socket_lock;$/\1struct mutex socket_lock;/' \
+	    -e 's/\bspin_\(lock\|unlock\)(&bedata->socket_lock);/mutex_\1(\&bedata->socket_lock);/' \
+	    -e 's/\bspin_lock_init(&bedata->socket_lock);/mutex_init(\&bedata->socket_lock);/' \
+		"$OUT/pvcalls-front.c" > "$OUT/pvcalls-front-lockfix.c"
+	uses=$(grep -c 'socket_lock' "$OUT/pvcalls-front.c" || true)
+	changed=$(diff "$OUT/pvcalls-front.c" "$OUT/pvcalls-front-lockfix.c" | grep -c '^>' || true)
+	if [ "$uses" = 0 ] || [ "$changed" != "$uses" ] ||
+	   grep -q 'spin.*socket_lock' "$OUT/pvcalls-front-lockfix.c"; then
+		echo "upstream-pvcalls.sh: the lock fix does not apply to $SRC's" \
+		     "drivers/xen/pvcalls-front.c ($changed of $uses uses of" \
+		     "socket_lock changed)" >&2
+		rm -rf "$OUT"
+		exit 1
+	fi
 	cat > "$OUT/Kbuild" <<'EOF'
 obj-m := pvcalls-back.o pvcalls-back-eoifix.o pvcalls-upfront-test.o
-pvcalls-upfront-test-y := pvcalls-front.o upfront_test.o
+pvcalls-upfront-test-y := pvcalls-front-lockfix.o upfront_test.o
 ccflags-y := -I$(src)/include
-CFLAGS_pvcalls-front.o := -Dinit_module=pvc_upstream_init_module
+CFLAGS_pvcalls-front-lockfix.o := -Dinit_module=pvc_upstream_init_module
 EOF
 	echo "$FROM" > "$OUT/.from"
 fi

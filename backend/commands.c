@@ -8,11 +8,15 @@
  * waiting, before the next is taken, and an answer due at once is
  * written before that too: the promise of the in-order extension
  * (Documentation/pvcalls.rst), which lets a frontend name a socket
- * whose SOCKET it has not seen answered.
+ * whose SOCKET it has not seen answered.  RELEASE takes its socket out
+ * of the table here and leaves the teardown (unmapping, unbinding,
+ * closing) and the answer to the socket's release work, so that the
+ * commands after it, a new connect above all, do not wait for it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/nospec.h>
+#include <linux/wait_bit.h>
 #include <xen/events.h>
 
 #include "pvcalls-back.h"
@@ -50,6 +54,29 @@ static int pvcb_cmd_socket(struct pvcb_frontend *fe,
 	return err;
 }
 
+/*
+ * The teardown of a released socket, then the answer.  The socket is
+ * out of the table, so no command finds it; disconnect waits for every
+ * release work (fe->releasing) before it touches the ring.  At most one
+ * RELEASE per ring slot is outstanding, so a frontend can keep no more
+ * of these queued than the ring has slots.
+ */
+static void pvcb_release_work(struct work_struct *work)
+{
+	struct pvcb_sock *s = container_of(work, struct pvcb_sock,
+					   release_work);
+	struct pvcb_frontend *fe = s->fe;
+	u32 req_id = s->release_req_id;
+	u64 id = s->id;
+
+	/* answers outstanding connect/accept/poll of s before we answer */
+	pvcb_sock_destroy(s, true);
+	pvcb_respond_late(fe, req_id, PVC_CMD_RELEASE, id, 0);
+	/* only the address of fe->releasing is used once it reaches 0 */
+	if (atomic_dec_and_test(&fe->releasing))
+		wake_up_var(&fe->releasing);
+}
+
 static int pvcb_cmd_release(struct pvcb_frontend *fe,
 			    const struct pvc_request *req)
 {
@@ -62,9 +89,11 @@ static int pvcb_cmd_release(struct pvcb_frontend *fe,
 	mutex_unlock(&fe->lock);
 	if (!s)
 		return -ENOENT;
-	/* answers outstanding connect/accept/poll of s before we answer */
-	pvcb_sock_destroy(s, true);
-	return 0;
+	s->release_req_id = req->req_id;
+	INIT_WORK(&s->release_work, pvcb_release_work);
+	atomic_inc(&fe->releasing);
+	queue_work(pvcb_wq, &s->release_work);
+	return 1;
 }
 
 /*

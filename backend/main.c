@@ -13,9 +13,11 @@
  *     Closing/Closed, device removal, module unload).
  *   pvcb_sock: one per frontend socket id, created by SOCKET (or by a
  *     completed ACCEPT for id_new), freed by RELEASE or by disconnect.
- *     Only the command work and disconnect free sockets, and disconnect
- *     runs after the command work is stopped, so a socket found in the
- *     table by the command work stays alive while that work uses it.
+ *     Only the command work and disconnect take sockets out of the
+ *     table, and disconnect runs after the command work is stopped, so
+ *     a socket found in the table by the command work stays alive while
+ *     that work uses it.  RELEASE frees its socket in s->release_work,
+ *     after taking it out of the table.
  *
  * Socket states (pvcb_sock.state)
  *   NEW/BOUND -> CONNECTING -> ACTIVE  (CONNECT; back on failure)
@@ -34,7 +36,8 @@
  *   with the lateeoi variant) and sk callbacks (softirq) only queue work.
  *   Everything else runs in process context on one unbound workqueue:
  *   fe->cmd_work consumes the command ring (and answers a connect that
- *   finished within kernel_connect), s->work completes other connects,
+ *   finished within kernel_connect), s->release_work tears a released
+ *   socket down and answers its RELEASE, s->work completes other connects,
  *   pumps data and accepts connections (s->run, set with the state: see
  *   Files below).  No work item ever blocks on the network (sockets are
  *   used non-blocking and sk callbacks requeue the work), so one slow
@@ -54,7 +57,8 @@
  *   the work takes s->lock.
  *
  * Teardown (xenbus.c: pvcb_disconnect)
- *   1. fe->closing stops command consumption; cmd_work is cancelled.
+ *   1. fe->closing stops command consumption; cmd_work is cancelled and
+ *      the release works still queued (fe->releasing) are waited for.
  *   2. Every socket is released: callbacks restored, evtchn unbound,
  *      work cancelled, kernel socket released, grants unmapped.
  *   3. The command ring evtchn is unbound; cmd_work is cancelled again

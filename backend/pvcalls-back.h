@@ -64,6 +64,7 @@ struct pvcb_frontend {
 	bool closing;			/* READ_ONCE: stop taking commands */
 	struct work_struct cmd_work;
 	spinlock_t rsp_lock;		/* ring.req_cons/rsp_prod_pvt, ring push */
+	atomic_t releasing;		/* RELEASEs taken, not yet answered */
 
 	/* Sockets by frontend id. */
 	struct mutex lock;		/* socks, nr_socks */
@@ -184,6 +185,10 @@ struct pvcb_sock {
 	struct pvc_request accept_req;	/* local copy */
 	bool poll_pending;
 	u32 poll_req_id;
+
+	/* RELEASE: the socket is out of the table, torn down by this work */
+	struct work_struct release_work;
+	u32 release_req_id;
 };
 
 /* commands.c: the command work, dispatch, SOCKET and RELEASE */

@@ -17,6 +17,7 @@
 
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <xen/events.h>
 #include <xen/grant_table.h>
 #include <xen/xenbus.h>
@@ -166,9 +167,13 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	if (!fe->connected)
 		return;
 
-	/* 1. no new command is consumed from now on */
+	/*
+	 * 1. no new command is consumed from now on, so no new release
+	 * work is queued; those queued finish (and answer) first
+	 */
 	WRITE_ONCE(fe->closing, true);
 	cancel_work_sync(&fe->cmd_work);
+	wait_var_event(&fe->releasing, !atomic_read(&fe->releasing));
 
 	/*
 	 * 2. sockets: their works may still answer on the command ring
@@ -216,6 +221,7 @@ static int pvcb_probe(struct xenbus_device *dev,
 	fe->irq = -1;
 	atomic_set(&fe->eoi_irq, -1);
 	spin_lock_init(&fe->rsp_lock);
+	atomic_set(&fe->releasing, 0);
 	mutex_init(&fe->lock);
 	hash_init(fe->socks);
 	INIT_WORK(&fe->cmd_work, pvcb_cmd_work);

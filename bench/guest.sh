@@ -7,7 +7,8 @@
 #   netfront    AF_INET over xen-netfront/xen-netback, 192.0.2.1
 #   pvcalls-v1  PV Calls with notify_mitigation=0 in_order=0 (frontend
 #               reloaded), when the frontend has those parameters
-# pvcalls and pvcalls-v1 alternate, one repetition per round (see below).
+# The transports alternate, one repetition per round, after one untimed
+# warm-up run of each (see below).
 # With BENCH_SOCKBUF > 0 each round (and netfront) then runs the stream
 # tests again at BENCH_SOCKBUF_SIZES with pvbench --sockbuf (SO_SNDBUF and
 # SO_RCVBUF before connect(): a frontend may size the ring from them).
@@ -17,6 +18,14 @@
 # its own that dom0 starts first) measures pvcalls with the frontend as
 # the guest's init loaded it and netfront, the tests and sizes of
 # BENCH_DEFAULTS_ARGS, and nothing else.
+#
+# Order.  Right after boot, and on the first use of a code path, a guest
+# under TCG runs slower (code not yet translated, boot work still
+# settling): whichever transport ran first paid for it, by up to an
+# order of magnitude in the first repetitions.  So every transport first
+# runs once untimed (warm_up: a short run of its tests, output dropped),
+# and then the transports take turns, one repetition per round, so that
+# whatever else the host does meanwhile weighs on all of them alike.
 B=/opt/pvcalls/bench
 . $B/knobs.env
 PORT=7900
@@ -38,6 +47,15 @@ client() {	# client TRANSPORT FAMILY ADDR
 		--addr "$3" --port $PORT --transport "$1" --side guest \
 		$BENCH_ARGS $CLIENT_EXTRA 2>&1
 	echo "@@@ bench: $1 end $(cut -d' ' -f1 /proc/uptime)"
+}
+# warm_up TRANSPORT FAMILY ADDR TESTS-AND-SIZES: one short run, not
+# reported
+warm_up() {
+	# shellcheck disable=SC2086
+	timeout "$BENCH_CLIENT_TIMEOUT" $B/pvbench client --family "$2" \
+		--addr "$3" --port $PORT --transport "$1" --side guest \
+		--seconds 0.5 --reps 1 $4 > /dev/null 2>&1 ||
+		note "$1" "warm-up run failed (exit $?)"
 }
 connected() {
 	i=0
@@ -77,9 +95,17 @@ if grep -q 'bench_pass=defaults' /proc/cmdline; then
 	P=/sys/module/xen_pvcalls_front/parameters
 	note guest "frontend parameters: $(for p in "$P"/*; do printf '%s=%s ' "${p##*/}" "$(cat "$p" 2>&1)"; done)"
 	note guest "net.core.wmem_max=$(cat /proc/sys/net/core/wmem_max) rmem_max=$(cat /proc/sys/net/core/rmem_max), $(grep MemTotal /proc/meminfo | tr -s ' ')"
-	CLIENT_EXTRA=$BENCH_DEFAULTS_ARGS
-	has pvcalls && client pvcalls pvcalls 127.0.0.1
-	has netfront && netfront_up && client netfront inet 192.0.2.1
+	nf=
+	has netfront && netfront_up && nf=1
+	has pvcalls && warm_up pvcalls pvcalls 127.0.0.1 "$BENCH_DEFAULTS_ARGS"
+	[ -n "$nf" ] && warm_up netfront inet 192.0.2.1 "$BENCH_DEFAULTS_ARGS"
+	CLIENT_EXTRA="$BENCH_DEFAULTS_ARGS --reps 1"
+	r=1
+	while [ $r -le "$BENCH_REPS" ]; do
+		has pvcalls && client pvcalls pvcalls 127.0.0.1
+		[ -n "$nf" ] && client netfront inet 192.0.2.1
+		r=$((r + 1))
+	done
 	exit 0
 fi
 
@@ -120,11 +146,17 @@ frontend_mode() {
 	modprobe xen-pvcalls-front notify_mitigation="$1" $io && connected
 }
 
-# pvcalls and pvcalls-v1 differ by one module parameter, so they are
-# measured in alternating rounds of one repetition each: whatever else the
-# host does meanwhile (under TCG every wake-up of the other vCPU waits for
-# a host thread) then weighs on both alike.  Only the first round runs the
-# scale test.
+# round_tests ROUND: BENCH_TESTS, without the scale test after round 1
+round_tests() {
+	if [ "$1" = 1 ]; then
+		echo "$BENCH_TESTS"
+	else
+		echo ",$BENCH_TESTS," | sed 's/,scale,/,/; s/^,//; s/,$//'
+	fi
+}
+
+# pvcalls and pvcalls-v1 differ by module parameters: each round reloads
+# the frontend for the one it measures.
 pv_round() {	# pv_round TRANSPORT ROUND
 	if [ "$1" = pvcalls ]; then mode=1; else mode=0; fi
 	if [ ! -r $NM ]; then
@@ -136,8 +168,7 @@ pv_round() {	# pv_round TRANSPORT ROUND
 		note "$1" "frontend notify_mitigation=$(cat $NM) in_order=$(cat "${NM%/*}/in_order" 2>/dev/null)"
 		note "$1" "frontend ring_order=$(cat /sys/module/xen_pvcalls_front/parameters/ring_order 2>/dev/null)"
 	fi
-	tests=$BENCH_TESTS
-	[ "$2" = 1 ] || tests=$(echo ",$tests," | sed 's/,scale,/,/; s/^,//; s/,$//')
+	tests=$(round_tests "$2")
 	[ -n "$tests" ] || return
 	CLIENT_EXTRA="--reps 1 --tests $tests"
 	client "$1" pvcalls 127.0.0.1
@@ -147,33 +178,35 @@ pv_round() {	# pv_round TRANSPORT ROUND
 	fi
 	CLIENT_EXTRA=
 }
-pv_done=
-for t in $(echo "$BENCH_TRANSPORTS" | tr ',' ' '); do
-	case $t in
-	pvcalls|pvcalls-v1)
-		[ -z "$pv_done" ] || continue
-		pv_done=1
-		r=1
-		while [ $r -le "$BENCH_REPS" ]; do
-			for p in pvcalls pvcalls-v1; do
-				has $p && pv_round $p $r
-			done
-			r=$((r + 1))
-		done
-		;;
-	netfront)
-		if netfront_up; then
-			client netfront inet 192.0.2.1
-			# the --sockbuf streams once, for reference
-			if [ -n "$SB_TESTS" ]; then
-				CLIENT_EXTRA=$SB_ARGS
-				client netfront inet 192.0.2.1
-				CLIENT_EXTRA=
-			fi
-		fi
-		;;
-	esac
+nf_round() {	# nf_round ROUND
+	tests=$(round_tests "$1")
+	[ -n "$tests" ] || return
+	CLIENT_EXTRA="--reps 1 --tests $tests"
+	client netfront inet 192.0.2.1
+	CLIENT_EXTRA=
+}
+
+nf=
+has netfront && netfront_up && nf=1
+warm="--tests $(round_tests 2) --sizes 65536"
+if has pvcalls || has pvcalls-v1; then
+	warm_up pvcalls pvcalls 127.0.0.1 "$warm"
+fi
+[ -n "$nf" ] && warm_up netfront inet 192.0.2.1 "$warm"
+r=1
+while [ $r -le "$BENCH_REPS" ]; do
+	for p in pvcalls pvcalls-v1; do
+		has $p && pv_round $p $r
+	done
+	[ -n "$nf" ] && nf_round $r
+	r=$((r + 1))
 done
+# netfront's --sockbuf streams once, for reference
+if [ -n "$nf" ] && [ -n "$SB_TESTS" ]; then
+	CLIENT_EXTRA=$SB_ARGS
+	client netfront inet 192.0.2.1
+	CLIENT_EXTRA=
+fi
 
 # The iperf3 cross-check: pvcalls (the default configuration, under
 # pvcalls-run) and netfront alternate, both directions per round, against

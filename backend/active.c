@@ -66,7 +66,7 @@ int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req)
 	if (err)
 		return err;
 
-	/* only the command work frees sockets, so s stays valid here */
+	/* only the command work takes sockets out of the table: s stays valid */
 	mutex_lock(&fe->lock);
 	s = pvcb_sock_lookup(fe, req->u.connect.id);
 	mutex_unlock(&fe->lock);

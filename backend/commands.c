@@ -71,6 +71,8 @@ static void pvcb_release_work(struct work_struct *work)
 
 	/* answers outstanding connect/accept/poll of s before we answer */
 	pvcb_sock_destroy(s, true);
+	/* freed: a new socket may take its place before the answer */
+	pvcb_sock_uncount(fe);
 	pvcb_respond_late(fe, req_id, PVC_CMD_RELEASE, id, 0);
 	/* only the address of fe->releasing is used once it reaches 0 */
 	if (atomic_dec_and_test(&fe->releasing))
@@ -85,7 +87,7 @@ static int pvcb_cmd_release(struct pvcb_frontend *fe,
 	mutex_lock(&fe->lock);
 	s = pvcb_sock_lookup(fe, req->u.release.id);
 	if (s)
-		pvcb_sock_unhash(fe, s);
+		pvcb_sock_unlist(fe, s);	/* counted until freed */
 	mutex_unlock(&fe->lock);
 	if (!s)
 		return -ENOENT;

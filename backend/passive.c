@@ -26,7 +26,7 @@ static struct pvcb_sock *pvcb_find_lock(struct pvcb_frontend *fe, u64 id)
 {
 	struct pvcb_sock *s;
 
-	/* only the command work frees sockets, so s stays valid for it */
+	/* only the command work takes sockets out of the table: s stays valid */
 	mutex_lock(&fe->lock);
 	s = pvcb_sock_lookup(fe, id);
 	mutex_unlock(&fe->lock);

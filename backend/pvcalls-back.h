@@ -214,6 +214,8 @@ int pvcb_sock_insert(struct pvcb_frontend *fe, struct pvcb_sock *s);
 struct pvcb_sock *pvcb_sock_lookup(struct pvcb_frontend *fe, u64 id);
 struct pvcb_sock *pvcb_sock_unhash_any(struct pvcb_frontend *fe);
 void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s);
+void pvcb_sock_unlist(struct pvcb_frontend *fe, struct pvcb_sock *s);
+void pvcb_sock_uncount(struct pvcb_frontend *fe);
 bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id);
 void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent);
 void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,

@@ -180,11 +180,27 @@ int pvcb_sock_insert(struct pvcb_frontend *fe, struct pvcb_sock *s)
 	return err;
 }
 
-/* Under fe->lock. */
-void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s)
+/*
+ * Under fe->lock: take @s out of the table.  It still counts against
+ * pvcb_max_sockets until pvcb_sock_uncount(), once it is freed.
+ */
+void pvcb_sock_unlist(struct pvcb_frontend *fe, struct pvcb_sock *s)
 {
 	lockdep_assert_held(&fe->lock);
 	hash_del(&s->node);
+}
+
+void pvcb_sock_uncount(struct pvcb_frontend *fe)
+{
+	mutex_lock(&fe->lock);
+	fe->nr_socks--;
+	mutex_unlock(&fe->lock);
+}
+
+/* Under fe->lock: out of the table, and no longer counted. */
+void pvcb_sock_unhash(struct pvcb_frontend *fe, struct pvcb_sock *s)
+{
+	pvcb_sock_unlist(fe, s);
 	fe->nr_socks--;
 }
 

@@ -490,14 +490,39 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 }
 
 /*
+ * One event for the directions flagged in *@out and *@in, if any; the
+ * flags are cleared.  Returns whether it sent one.
+ */
+static bool pvcb_dring_signal(struct pvcb_dring *r, bool *out, bool *in)
+{
+	if (!*out && !*in)
+		return false;
+	notify_remote_via_irq(r->irq);
+	atomic64_inc(&pvcb_stats.notify.data_events_sent);
+	/* one event may serve both directions: counted in each */
+	if (*out)
+		pvcb_count(&r->st_out.events_sent);
+	if (*in)
+		pvcb_count(&r->st_in.events_sent);
+	*out = false;
+	*in = false;
+	return true;
+}
+
+/*
  * The work of an ACTIVE socket, under s->lock: move data both ways
- * until nothing moves, then send one event if either direction needs
- * it.  Returns whether anything moved.
+ * until nothing moves.  With notify-mitigation a move only asks for an
+ * event when it crossed the index the frontend armed, that is when the
+ * frontend waits for it: the event goes at once, and the frontend works
+ * while this loop goes on.  In v1 every move asks for one, and one
+ * event after the loop serves them all.  Returns whether anything
+ * moved.
  */
 bool pvcb_dring_pump(struct pvcb_sock *s)
 {
 	bool notify_out = false, notify_in = false, moved = false;
 	struct pvcb_dring *r = &s->ring;
+	bool signalled = false;
 	int out, in, round;
 
 	for (round = 0; round < PVCB_PUMP_ROUNDS; round++) {
@@ -513,17 +538,12 @@ bool pvcb_dring_pump(struct pvcb_sock *s)
 			moved = true;
 		if (!out && !in)
 			break;
+		if (r->notify)
+			signalled |= pvcb_dring_signal(r, &notify_out,
+						       &notify_in);
 	}
 	if (round == PVCB_PUMP_ROUNDS)
 		pvcb_sock_kick(s);	/* more to do: yield, then go on */
-	if (notify_out || notify_in) {
-		notify_remote_via_irq(r->irq);
-		atomic64_inc(&pvcb_stats.notify.data_events_sent);
-		/* one event may serve both directions: counted in each */
-		if (notify_out)
-			pvcb_count(&r->st_out.events_sent);
-		if (notify_in)
-			pvcb_count(&r->st_in.events_sent);
-	}
-	return notify_out || notify_in || moved;
+	signalled |= pvcb_dring_signal(r, &notify_out, &notify_in);
+	return signalled || moved;
 }

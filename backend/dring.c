@@ -29,6 +29,13 @@
  * extension no event index is read or written and every run that moved
  * data signals, as in v1.  The work item is the only waiter per
  * direction on this side.
+ *
+ * Filling in[] from sk_data_ready: once a socket is ACTIVE, the bytes
+ * that arrive are copied into in[] by sk_data_ready itself, in softirq
+ * (tcp_read_sock()), and published with the same barriers and the same
+ * signalling rule; the work runs only for what that path leaves: a
+ * full in[], end of file, errors, and the frontend's moves of in_cons.
+ * r->in_lock makes the two take turns (struct pvcb_dring).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -36,6 +43,7 @@
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
+#include <net/tcp.h>
 #include <xen/events.h>
 
 #include "pvcalls-back.h"
@@ -189,9 +197,11 @@ static void pvcb_dring_broken(struct pvcb_sock *s)
 {
 	struct pvcb_dring *r = &s->ring;
 
+	spin_lock_bh(&r->in_lock);	/* sk_data_ready may be filling in[] */
 	r->in_done = true;
-	r->out_done = true;
 	WRITE_ONCE(r->intf->in_error, -EIO);
+	spin_unlock_bh(&r->in_lock);
+	r->out_done = true;
 	WRITE_ONCE(r->intf->out_error, -EIO);
 	atomic64_inc(&pvcb_stats.protocol_errors);
 	if (pvcb_log_ok(s->fe))
@@ -411,10 +421,11 @@ static bool pvcb_sock_idle(struct sock *sk)
 }
 
 /*
- * socket -> in ring.  Returns bytes moved, 0 when nothing (more) can
- * move now, -EPROTO on an impossible in_cons.
+ * socket -> in ring, the work's way, while it holds the in direction's
+ * turn.  Returns bytes moved, 0 when nothing (more) can move now,
+ * -EPROTO on an impossible in_cons.
  */
-static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
+static int pvcb_pump_in_turn(struct pvcb_sock *s, bool *notify, bool *moved)
 {
 	struct msghdr msg = { };
 	struct pvcb_dring *r = &s->ring;
@@ -487,6 +498,113 @@ static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
 	r->in_done = true;
 	*notify = true;
 	return 0;
+}
+
+/* Take or give back the in direction's turn (see struct pvcb_dring). */
+static void pvcb_in_turn(struct pvcb_dring *r, bool take)
+{
+	spin_lock_bh(&r->in_lock);
+	r->in_filling = take;
+	spin_unlock_bh(&r->in_lock);
+}
+
+/*
+ * socket -> in ring from the work.  While it holds the turn,
+ * sk_data_ready only queues the work, which then runs once more.
+ */
+static int pvcb_pump_in(struct pvcb_sock *s, bool *notify, bool *moved)
+{
+	int ret;
+
+	pvcb_in_turn(&s->ring, true);
+	ret = pvcb_pump_in_turn(s, notify, moved);
+	pvcb_in_turn(&s->ring, false);
+	return ret;
+}
+
+/* tcp_read_sock() actor: copy from @skb into in[] after what is copied. */
+static int pvcb_fill_actor(read_descriptor_t *desc, struct sk_buff *skb,
+			   unsigned int offset, size_t len)
+{
+	struct pvcb_dring *r = desc->arg.data;
+	struct kvec vec[PVCB_MAX_VEC];
+	u32 want = min_t(size_t, len, desc->count), total;
+	int i, n;
+
+	if (!want)
+		return 0;
+	n = pvcb_ring_vec(r, 0, r->in_prod + desc->written, want, vec, &total);
+	for (i = 0; i < n; i++) {
+		if (skb_copy_bits(skb, offset, vec[i].iov_base, vec[i].iov_len))
+			return -EFAULT;	/* cannot happen: len is in @skb */
+		offset += vec[i].iov_len;
+	}
+	desc->written += total;
+	desc->count -= total;
+	return total;
+}
+
+/*
+ * sk_data_ready of an ACTIVE socket, in softirq with the socket's
+ * spinlock held and no owner: copy what fits into in[] and publish it,
+ * as the work would, without waking the work.  Returns true when
+ * nothing is left for the work: the receive queue is empty and there
+ * is no end of file or error to report.  Anything unusual (the work
+ * holds the turn, an owner, in[] full, an impossible in_cons, urgent
+ * data) returns false, and the work does it as before.  in_cons is
+ * only checked here; the work alone follows its moves (last_in_cons).
+ */
+bool pvcb_dring_fill_direct(struct pvcb_sock *s)
+{
+	struct pvcb_dring *r = &s->ring;
+	struct sock *sk = s->sock->sk;
+	read_descriptor_t desc = { .arg.data = r };
+	bool done = false;
+	u32 cons, space, old;
+	int copied;
+
+	/* pairs with pvcb_dring_activate(): the ring's fields are set */
+	if (!smp_load_acquire(&r->direct) || sock_owned_by_user_nocheck(sk))
+		return false;
+	spin_lock(&r->in_lock);
+	if (r->in_filling || r->in_done)
+		goto out;
+	cons = READ_ONCE(r->intf->in_cons);
+	/* PM, as in pvcb_in_space(): in_cons before writing in[] */
+	virt_mb();
+	if (pvc_ring_writable(r->in_prod, cons, r->size, &space) || !space)
+		goto out;
+	desc.count = space;
+	copied = tcp_read_sock(sk, &desc, pvcb_fill_actor);
+	if (copied > 0) {
+		old = r->in_prod;
+		/* PW: in[] before in_prod, as in pvcb_pump_in_turn() */
+		virt_wmb();
+		r->in_prod += copied;
+		WRITE_ONCE(r->intf->in_prod, r->in_prod);
+		pvcb_add(&r->st_in.bytes, copied);
+		if (pvcb_must_signal(r, old, r->in_prod,
+				     &r->intf->in_prod_event)) {
+			notify_remote_via_irq(r->irq);
+			atomic64_inc(&pvcb_stats.notify.data_events_sent);
+			pvcb_count(&r->st_in.events_sent);
+		}
+	}
+	done = pvcb_sock_idle(sk);
+out:
+	spin_unlock(&r->in_lock);
+	return done;
+}
+
+/*
+ * The socket is connected and its ring mapped: its work is the pump,
+ * and sk_data_ready may fill in[] itself from now on.  Under s->lock.
+ */
+void pvcb_dring_activate(struct pvcb_sock *s)
+{
+	pvcb_set_state(s, PVCB_ACTIVE, pvcb_dring_pump);
+	/* the ring's fields before the flag: pvcb_dring_fill_direct() */
+	smp_store_release(&s->ring.direct, true);
 }
 
 /*

@@ -33,7 +33,9 @@
  *
  * Execution contexts
  *   Interrupt handlers (command ring and per-socket evtchns, all bound
- *   with the lateeoi variant) and sk callbacks (softirq) only queue work.
+ *   with the lateeoi variant) and sk callbacks (softirq) only queue work,
+ *   but for sk_data_ready of an ACTIVE socket, which copies what fits
+ *   into the data ring itself (dring.c).
  *   Everything else runs in process context on one unbound workqueue:
  *   fe->cmd_work consumes the command ring (and answers a connect that
  *   finished within kernel_connect), s->release_work tears a released
@@ -50,7 +52,11 @@
  * Locking order (outer first)
  *   s->lock (mutex)  ->  fe->lock (mutex)  ->  fe->rsp_lock (spinlock)
  *   sk->sk_callback_lock is taken alone (callbacks read s from
- *   sk_user_data under it; teardown restores the callbacks under it).
+ *   sk_user_data under it; teardown restores the callbacks under it),
+ *   but for s->ring.in_lock (spinlock, BH), which sk_data_ready takes
+ *   inside it and the work under s->lock.  Under in_lock the work only
+ *   marks its turn; sk_data_ready reads the socket (tcp_read_sock(),
+ *   which may send an ACK) and signals the frontend.
  *   The command work holds no lock while it dispatches; it takes fe->lock
  *   for table lookups and s->lock for a socket's state.  Release never
  *   holds s->lock while it waits for s->work (cancel_work_sync), since

@@ -135,6 +135,17 @@ struct pvcb_dring {
 	atomic_t eoi_pending;
 	bool worked;			/* progress since the last EOI */
 	bool last_spurious;		/* the previous EOI was flagged spurious */
+	/*
+	 * The in direction is filled by the work or, for an ACTIVE socket
+	 * (@direct), by sk_data_ready itself (dring.c); @in_lock makes
+	 * them take turns: the work marks itself (@in_filling) under it,
+	 * and sk_data_ready copies under it only when the work is not
+	 * marked.  The fields from in_prod to in_done and st_in belong to
+	 * whoever holds the turn.
+	 */
+	spinlock_t in_lock;
+	bool in_filling;		/* under in_lock */
+	bool direct;			/* set once: smp_store_release() */
 	u32 in_prod;			/* our private copy: we own in_prod */
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */
@@ -241,6 +252,8 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn);
 void pvcb_dring_unbind(struct pvcb_sock *s);
 void pvcb_dring_unmap(struct pvcb_sock *s);
 bool pvcb_dring_pump(struct pvcb_sock *s);
+void pvcb_dring_activate(struct pvcb_sock *s);
+bool pvcb_dring_fill_direct(struct pvcb_sock *s);
 
 /* passive.c: bind, listen, accept, poll */
 int pvcb_cmd_bind(struct pvcb_frontend *fe, const struct pvc_request *req);

@@ -107,6 +107,7 @@ struct pvcb_sock *pvcb_sock_alloc(struct pvcb_frontend *fe, u64 id,
 	s->sock = sock;
 	s->state = PVCB_NEW;
 	s->ring.irq = -1;
+	spin_lock_init(&s->ring.in_lock);
 	mutex_init(&s->lock);
 	INIT_WORK(&s->work, pvcb_sock_work);
 	INIT_HLIST_NODE(&s->node);
@@ -232,13 +233,17 @@ static struct pvcb_sock *pvcb_sk_owner(struct sock *sk)
 	return s;
 }
 
+/*
+ * Bytes that fit in an ACTIVE socket's in[] are copied here (dring.c);
+ * the work is queued for the rest, and for everything else.
+ */
 static void pvcb_sk_data_ready(struct sock *sk)
 {
 	struct pvcb_sock *s;
 
 	read_lock_bh(&sk->sk_callback_lock);
 	s = pvcb_sk_owner(sk);
-	if (s)
+	if (s && !pvcb_dring_fill_direct(s))
 		queue_work(pvcb_wq, &s->work);
 	read_unlock_bh(&sk->sk_callback_lock);
 }
@@ -265,8 +270,14 @@ static void pvcb_sk_write_space(struct sock *sk)
 
 static void pvcb_sk_state_change(struct sock *sk)
 {
+	struct pvcb_sock *s;
+
 	/* connect completion, peer FIN or reset: the work looks at it */
-	pvcb_sk_data_ready(sk);
+	read_lock_bh(&sk->sk_callback_lock);
+	s = pvcb_sk_owner(sk);
+	if (s)
+		queue_work(pvcb_wq, &s->work);
+	read_unlock_bh(&sk->sk_callback_lock);
 }
 
 /*

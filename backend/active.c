@@ -33,7 +33,7 @@ static bool pvcb_connect_finish(struct pvcb_sock *s, bool inline_answer)
 		pvcb_dring_unmap(s);
 	} else {
 		pvcb_names_publish(s);
-		pvcb_dring_activate(s);
+		pvcb_sock_activate(s);
 	}
 	if (inline_answer)
 		pvcb_respond(s->fe, s->connect_req_id, PVC_CMD_CONNECT, s->id,

@@ -563,7 +563,7 @@ bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 	u32 cons, space, old;
 	int copied;
 
-	/* pairs with pvcb_dring_activate(): the ring's fields are set */
+	/* pairs with pvcb_sock_activate(): the ring's fields are set */
 	if (!smp_load_acquire(&r->direct) || sock_owned_by_user_nocheck(sk))
 		return false;
 	spin_lock(&r->in_lock);
@@ -594,17 +594,6 @@ bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 out:
 	spin_unlock(&r->in_lock);
 	return done;
-}
-
-/*
- * The socket is connected and its ring mapped: its work is the pump,
- * and sk_data_ready may fill in[] itself from now on.  Under s->lock.
- */
-void pvcb_dring_activate(struct pvcb_sock *s)
-{
-	pvcb_set_state(s, PVCB_ACTIVE, pvcb_dring_pump);
-	/* the ring's fields before the flag: pvcb_dring_fill_direct() */
-	smp_store_release(&s->ring.direct, true);
 }
 
 /*

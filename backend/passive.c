@@ -188,7 +188,7 @@ static int pvcb_accept_one(struct pvcb_sock *s, struct socket *newsock)
 	err = pvcb_dring_map(c, req->u.accept.ref, req->u.accept.evtchn);
 	if (!err) {
 		pvcb_names_publish(c);
-		pvcb_dring_activate(c);
+		pvcb_sock_activate(c);
 		pvcb_sock_install_callbacks(c, s);
 		/* data may have arrived before the callbacks were ours */
 		pvcb_sock_kick(c);

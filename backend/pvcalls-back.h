@@ -231,6 +231,7 @@ bool pvcb_id_in_use(struct pvcb_frontend *fe, u64 id);
 void pvcb_sock_install_callbacks(struct pvcb_sock *s, struct pvcb_sock *parent);
 void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,
 		    bool (*run)(struct pvcb_sock *s));
+void pvcb_sock_activate(struct pvcb_sock *s);
 void pvcb_sock_destroy(struct pvcb_sock *s, bool respond);
 void pvcb_release_all(struct pvcb_frontend *fe);
 
@@ -252,7 +253,6 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn);
 void pvcb_dring_unbind(struct pvcb_sock *s);
 void pvcb_dring_unmap(struct pvcb_sock *s);
 bool pvcb_dring_pump(struct pvcb_sock *s);
-void pvcb_dring_activate(struct pvcb_sock *s);
 bool pvcb_dring_fill_direct(struct pvcb_sock *s);
 
 /* passive.c: bind, listen, accept, poll */

@@ -52,6 +52,17 @@ void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,
 	s->run = run;
 }
 
+/*
+ * The socket is connected and its ring mapped: its work is the pump,
+ * and sk_data_ready may fill in[] itself from now on.  Under s->lock.
+ */
+void pvcb_sock_activate(struct pvcb_sock *s)
+{
+	pvcb_set_state(s, PVCB_ACTIVE, pvcb_dring_pump);
+	/* the ring's fields before the flag: pvcb_dring_fill_direct() */
+	smp_store_release(&s->ring.direct, true);
+}
+
 static void pvcb_sock_work(struct work_struct *work)
 {
 	struct pvcb_sock *s = container_of(work, struct pvcb_sock, work);

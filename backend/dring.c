@@ -399,8 +399,10 @@ static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
 	if (pvc_ring_writable(r->in_prod, cons, r->size, space) ||
 	    (s32)(cons - r->last_in_cons) < 0)
 		return -EPROTO;
-	if (cons != r->last_in_cons) {
+	/* a move sk_data_ready saw counts here, for the late EOI */
+	if (cons != r->last_in_cons || r->in_cons_moved) {
 		r->last_in_cons = cons;
+		r->in_cons_moved = false;
 		*moved = true;
 	}
 	return 0;
@@ -410,8 +412,9 @@ static int pvcb_in_space(struct pvcb_dring *r, u32 *space, bool *moved)
  * Would a read of @sk only say -EAGAIN?  Nothing queued, and no end of
  * file or error to report.  Data that lands in the backlog while
  * someone owns the socket reaches the receive queue when the owner
- * releases it, and sk_data_ready queues the work then, as it does for
- * every arrival after this look: skipping the read loses nothing.
+ * releases it, and sk_data_ready queues the work then; every arrival
+ * after this look is copied by sk_data_ready or queues the work:
+ * skipping the read loses nothing.
  */
 static bool pvcb_sock_idle(struct sock *sk)
 {
@@ -469,7 +472,7 @@ static int pvcb_pump_in_turn(struct pvcb_sock *s, bool *notify, bool *moved)
 	n = pvcb_ring_vec(r, 0, r->in_prod, space, vec, &space);
 	ret = kernel_recvmsg(s->sock, &msg, vec, n, space, MSG_DONTWAIT);
 	if (ret == -EAGAIN)
-		return 0;	/* sk_data_ready requeues the work */
+		return 0;	/* sk_data_ready fills or requeues */
 	if (ret > 0) {
 		u32 old = r->in_prod;
 
@@ -552,7 +555,10 @@ static int pvcb_fill_actor(read_descriptor_t *desc, struct sk_buff *skb,
  * is no end of file or error to report.  Anything unusual (the work
  * holds the turn, an owner, in[] full, an impossible in_cons, urgent
  * data) returns false, and the work does it as before.  in_cons is
- * only checked here; the work alone follows its moves (last_in_cons).
+ * checked as the work checks it, and a move is left for the work's
+ * spurious-event accounting (in_cons_moved).  Only with notify-mitigation:
+ * in v1 each copy here would be one event, where one work run sends one
+ * for all it moved.
  */
 bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 {
@@ -566,14 +572,20 @@ bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 	/* pairs with pvcb_sock_activate(): the ring's fields are set */
 	if (!smp_load_acquire(&r->direct) || sock_owned_by_user_nocheck(sk))
 		return false;
+	/* BH is off: the caller holds sk_callback_lock with read_lock_bh() */
 	spin_lock(&r->in_lock);
 	if (r->in_filling || r->in_done)
 		goto out;
 	cons = READ_ONCE(r->intf->in_cons);
 	/* PM, as in pvcb_in_space(): in_cons before writing in[] */
 	virt_mb();
-	if (pvc_ring_writable(r->in_prod, cons, r->size, &space) || !space)
+	if (pvc_ring_writable(r->in_prod, cons, r->size, &space) ||
+	    (s32)(cons - r->last_in_cons) < 0 || !space)
 		goto out;
+	if (cons != r->last_in_cons) {
+		r->last_in_cons = cons;
+		r->in_cons_moved = true;
+	}
 	desc.count = space;
 	copied = tcp_read_sock(sk, &desc, pvcb_fill_actor);
 	if (copied > 0) {
@@ -609,8 +621,12 @@ static bool pvcb_dring_signal(struct pvcb_dring *r, bool *out, bool *in)
 	/* one event may serve both directions: counted in each */
 	if (*out)
 		pvcb_count(&r->st_out.events_sent);
-	if (*in)
+	if (*in) {
+		/* sk_data_ready counts there too, under the lock */
+		spin_lock_bh(&r->in_lock);
 		pvcb_count(&r->st_in.events_sent);
+		spin_unlock_bh(&r->in_lock);
+	}
 	*out = false;
 	*in = false;
 	return true;

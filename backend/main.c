@@ -34,8 +34,8 @@
  * Execution contexts
  *   Interrupt handlers (command ring and per-socket evtchns, all bound
  *   with the lateeoi variant) and sk callbacks (softirq) only queue work,
- *   but for sk_data_ready of an ACTIVE socket, which copies what fits
- *   into the data ring itself (dring.c).
+ *   but for sk_data_ready of an ACTIVE socket with notify-mitigation,
+ *   which copies what fits into the data ring itself (dring.c).
  *   Everything else runs in process context on one unbound workqueue:
  *   fe->cmd_work consumes the command ring (and answers a connect that
  *   finished within kernel_connect), s->release_work tears a released

@@ -137,15 +137,17 @@ struct pvcb_dring {
 	bool last_spurious;		/* the previous EOI was flagged spurious */
 	/*
 	 * The in direction is filled by the work or, for an ACTIVE socket
-	 * (@direct), by sk_data_ready itself (dring.c); @in_lock makes
-	 * them take turns: the work marks itself (@in_filling) under it,
-	 * and sk_data_ready copies under it only when the work is not
-	 * marked.  The fields from in_prod to in_done and st_in belong to
-	 * whoever holds the turn.
+	 * with notify-mitigation (@direct), by sk_data_ready itself
+	 * (dring.c); @in_lock makes them take turns: the work marks itself
+	 * (@in_filling) under it, and sk_data_ready copies under it only
+	 * when the work is not marked.  in_prod, in_done, last_in_cons,
+	 * in_cons_moved, in_cons_armed and st_in belong to whoever holds
+	 * the turn (st_in.events_sent: to in_lock).
 	 */
 	spinlock_t in_lock;
 	bool in_filling;		/* under in_lock */
 	bool direct;			/* set once: smp_store_release() */
+	bool in_cons_moved;		/* sk_data_ready saw in_cons move */
 	u32 in_prod;			/* our private copy: we own in_prod */
 	u32 out_cons;			/* our private copy: we own out_cons */
 	bool in_done;			/* in_error published: no more reads */
@@ -157,8 +159,8 @@ struct pvcb_dring {
 	/* only the event handler: which direction an event moved */
 	u32 irq_out_prod, irq_in_cons;
 	/*
-	 * debugfs "sockets" counters.  The socket work (under s->lock) or
-	 * the event handler writes each field.
+	 * debugfs "sockets" counters.  The socket work (under s->lock), the
+	 * event handler or the in direction's turn (above) writes each.
 	 */
 	struct pvc_dir_stats st_in, st_out;
 };

@@ -6,7 +6,9 @@
  * state provides (active.c, passive.c, dring.c): this file never calls
  * up into active.c or passive.c.
  *
- * An sk callback runs in softirq context and only queues s->work.  It
+ * An sk callback runs in softirq context and queues s->work; but for
+ * sk_data_ready of an ACTIVE socket with notify-mitigation, which first
+ * copies what fits into the data ring (dring.c).  A callback
  * finds s through sk_user_data under sk_callback_lock; release restores
  * the saved callbacks and clears sk_user_data under the same lock, so
  * once that is done no callback can reach s any more.
@@ -59,8 +61,9 @@ void pvcb_set_state(struct pvcb_sock *s, enum pvcb_state state,
 void pvcb_sock_activate(struct pvcb_sock *s)
 {
 	pvcb_set_state(s, PVCB_ACTIVE, pvcb_dring_pump);
-	/* the ring's fields before the flag: pvcb_dring_fill_direct() */
-	smp_store_release(&s->ring.direct, true);
+	if (s->ring.notify)	/* v1: one event per copy there, see there */
+		/* the ring's fields before the flag: pvcb_dring_fill_direct() */
+		smp_store_release(&s->ring.direct, true);
 }
 
 static void pvcb_sock_work(struct work_struct *work)
@@ -245,8 +248,9 @@ static struct pvcb_sock *pvcb_sk_owner(struct sock *sk)
 }
 
 /*
- * Bytes that fit in an ACTIVE socket's in[] are copied here (dring.c);
- * the work is queued for the rest, and for everything else.
+ * Bytes that fit in an ACTIVE socket's in[] are copied here, where
+ * notify-mitigation is in force (dring.c); the work is queued for the
+ * rest, and for everything else.
  */
 static void pvcb_sk_data_ready(struct sock *sk)
 {

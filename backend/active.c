@@ -30,7 +30,7 @@ static bool pvcb_connect_finish(struct pvcb_sock *s, bool inline_answer)
 	s->connect_pending = false;
 	if (err) {
 		pvcb_set_state(s, s->connect_prev, NULL);
-		pvcb_dring_unmap(s);
+		pvcb_dring_unmap(s, false);
 	} else {
 		pvcb_names_publish(s);
 		pvcb_sock_activate(s);
@@ -116,7 +116,7 @@ int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req)
 	}
 	s->connect_pending = false;
 	pvcb_set_state(s, s->connect_prev, NULL);
-	pvcb_dring_unmap(s);
+	pvcb_dring_unmap(s, false);
 out:
 	mutex_unlock(&s->lock);
 	return err;

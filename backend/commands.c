@@ -92,6 +92,8 @@ static int pvcb_cmd_release(struct pvcb_frontend *fe,
 	if (!s)
 		return -ENOENT;
 	s->release_req_id = req->req_id;
+	/* a hint: only 1 asks for it; reuse of a passive socket is ignored */
+	s->release_reuse = req->u.release.reuse == 1;
 	INIT_WORK(&s->release_work, pvcb_release_work);
 	atomic_inc(&fe->releasing);
 	queue_work(pvcb_wq, &s->release_work);

@@ -83,68 +83,54 @@ static void pvcb_data_irq_count(struct pvcb_dring *r)
 	r->irq_in_cons = in_cons;
 }
 
+/*
+ * The channel's handler: dev_id is the ringmap (ringmap.c), whose owner
+ * is the socket using it, or NULL while it waits in the cache, and then
+ * the event is nobody's.
+ */
 static irqreturn_t pvcb_data_irq(int irq, void *dev_id)
 {
-	struct pvcb_sock *s = dev_id;
+	struct pvcb_ringmap *m = dev_id;
+	struct pvcb_sock *s;
 
-	/* the late EOI is sent by the socket work once it has run */
 	atomic64_inc(&pvcb_stats.events);
-	pvcb_data_irq_count(&s->ring);
-	atomic_set(&s->ring.eoi_pending, 1);
-	queue_work(pvcb_wq, &s->work);
+	spin_lock(&m->owner_lock);
+	s = m->owner;
+	if (s) {
+		/* the late EOI is sent by the socket work once it has run */
+		pvcb_data_irq_count(&s->ring);
+		atomic_set(&s->ring.eoi_pending, 1);
+		queue_work(pvcb_wq, &s->work);
+	}
+	spin_unlock(&m->owner_lock);
+	if (!s) {
+		atomic64_inc(&pvcb_stats.spurious_eois);
+		xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS);
+	}
 	return IRQ_HANDLED;
 }
 
 /*
- * Map the indexes page @ref, then the data ring it lists, and bind
- * @evtchn.  Under s->lock (or before @s is visible).  On error nothing
- * is left mapped or bound.
+ * Give @s the ring of indexes page @ref and channel @evtchn: a cached
+ * one that still matches, or a new mapping (ringmap.c).  Either way the
+ * indexes are read anew and nothing is armed.  Under s->lock (or before
+ * @s is visible).  On error nothing is left mapped or bound for @s.
  */
 int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 {
-	struct xenbus_device *dev = s->fe->dev;
 	struct pvcb_dring *r = &s->ring;
+	struct pvcb_ringmap *m;
 	struct pvc_indexes *intf;
-	grant_ref_t *refs;
-	u32 order, i;
-	int err, irq;
+	int err;
 
-	err = pvcb_gmap_map(&r->imap, dev->otherend_id, &ref, 1);
-	if (err)
+	m = pvcb_ringmap_get(s->fe, ref, evtchn, pvcb_data_irq, &err);
+	if (!m)
 		return err;
-	intf = pvcb_gmap_addr(&r->imap, 0);
-
-	/* Read once: the frontend can rewrite the page at any time. */
-	order = READ_ONCE(intf->ring_order);
-	err = pvcb_check_ring_order(order, pvcb_max_page_order);
-	if (err)
-		goto unmap_intf;
-	/* 1 << order <= 512 refs: they end inside the indexes page (wire.h) */
-	refs = kmalloc_array(1U << order, sizeof(*refs), GFP_KERNEL);
-	if (!refs) {
-		err = -ENOMEM;
-		goto unmap_intf;
-	}
-	for (i = 0; i < (1U << order); i++)
-		refs[i] = READ_ONCE(intf->ref[i]);
-	err = pvcb_gmap_map(&r->dmap, dev->otherend_id, refs, 1U << order);
-	kfree(refs);
-	if (err)
-		goto unmap_intf;
-
-	irq = bind_interdomain_evtchn_to_irqhandler_lateeoi(dev, evtchn,
-							    pvcb_data_irq, 0,
-							    "pvcalls-back-data",
-							    s);
-	if (irq < 0) {
-		err = irq;
-		goto unmap_data;
-	}
-	atomic_inc(&pvcb_stats.evtchns);
-
-	r->order = order;
-	r->size = pvc_ring_size(order);
-	r->irq = irq;
+	intf = m->intf;
+	r->map = m;
+	r->order = m->order;
+	r->size = pvc_ring_size(m->order);
+	r->irq = m->irq;
 	r->in_prod = READ_ONCE(intf->in_prod);
 	r->out_cons = READ_ONCE(intf->out_cons);
 	/* where the frontend's in_cons starts: it moves forward from here */
@@ -156,37 +142,43 @@ int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn)
 	r->notify = s->fe->notify;
 	r->out_prod_armed.valid = false;
 	r->in_cons_armed.valid = false;
+	atomic_set(&r->eoi_pending, 0);
 	memset(&r->st_in, 0, sizeof(r->st_in));
 	memset(&r->st_out, 0, sizeof(r->st_out));
 	WRITE_ONCE(r->intf, intf);
+	/* from here the channel's events are s's */
+	pvcb_ringmap_set_owner(m, s);
 	return 0;
-
-unmap_data:
-	pvcb_gmap_unmap(&r->dmap);
-unmap_intf:
-	pvcb_gmap_unmap(&r->imap);
-	return err;
 }
 
-/* Unbind the data evtchn; after this its handler cannot run. */
+/* After this the channel's handler no longer queues s's work. */
 void pvcb_dring_unbind(struct pvcb_sock *s)
 {
-	if (s->ring.irq < 0)
-		return;
-	unbind_from_irqhandler(s->ring.irq, s);
-	atomic_dec(&pvcb_stats.evtchns);
-	s->ring.irq = -1;
+	if (s->ring.map)
+		pvcb_ringmap_set_owner(s->ring.map, NULL);
 }
 
-/* Undo pvcb_dring_map.  Idempotent. */
-void pvcb_dring_unmap(struct pvcb_sock *s)
+/*
+ * Undo pvcb_dring_map: the ring goes to the frontend's cache (@keep,
+ * for a RELEASE with reuse; ringmap.c decides whether there is room) or
+ * is unmapped.  A cached ring's channel stays bound, so the late EOI of
+ * an event s's work took but did not answer is sent here: s's work is
+ * cancelled by now.  Idempotent.
+ */
+void pvcb_dring_unmap(struct pvcb_sock *s, bool keep)
 {
 	struct pvcb_dring *r = &s->ring;
+	struct pvcb_ringmap *m = r->map;
 
+	if (!m)
+		return;
 	pvcb_dring_unbind(s);
+	if (atomic_xchg(&r->eoi_pending, 0) && keep)
+		xen_irq_lateeoi(m->irq, 0);
+	r->map = NULL;
 	r->intf = NULL;
-	pvcb_gmap_unmap(&r->dmap);
-	pvcb_gmap_unmap(&r->imap);
+	r->irq = -1;
+	pvcb_ringmap_put(s->fe, m, keep);
 }
 
 /*
@@ -239,7 +231,7 @@ static int pvcb_ring_vec(const struct pvcb_dring *r, u32 base, u32 idx,
 			u32 chunk = min_t(u32, left,
 					  PAGE_SIZE - (off & ~PAGE_MASK));
 
-			vec[n].iov_base = pvcb_gmap_addr(&r->dmap, off);
+			vec[n].iov_base = pvcb_gmap_addr(&r->map->dmap, off);
 			vec[n].iov_len = chunk;
 			n++;
 			*total += chunk;

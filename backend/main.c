@@ -130,6 +130,15 @@ module_param_named(in_order, pvcb_in_order, bool, 0444);
 MODULE_PARM_DESC(in_order,
 		 "Offer the in-order extension (0: behave as a plain v1 backend)");
 
+/*
+ * Each idle ring kept holds its grants mapped in dom0 and its event
+ * channel bound, for at most a few seconds (ringmap.c).
+ */
+unsigned int pvcb_ring_cache = 8;
+module_param_named(ring_cache, pvcb_ring_cache, uint, 0444);
+MODULE_PARM_DESC(ring_cache,
+		 "Idle data rings kept per frontend for reuse after a RELEASE with reuse (0..64, default 8; 0: none)");
+
 bool pvcb_notify = true;
 module_param_named(notify_mitigation, pvcb_notify, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,
@@ -147,6 +156,7 @@ static int __init pvcb_init(void)
 	pvcb_max_page_order = pvcb_clamp_max_page_order(pvcb_max_page_order);
 	if (pvcb_max_sockets < 1)
 		pvcb_max_sockets = 1;
+	pvcb_ring_cache = min(pvcb_ring_cache, 64U);
 
 	pvcb_wq = alloc_workqueue("xen-pvcalls-back", WQ_UNBOUND, 0);
 	if (!pvcb_wq)

@@ -30,6 +30,7 @@ extern unsigned int pvcb_max_backlog;
 extern bool pvcb_socket_names;
 extern bool pvcb_notify;
 extern bool pvcb_in_order;
+extern unsigned int pvcb_ring_cache;
 extern struct workqueue_struct *pvcb_wq;
 
 /* Grants mapped onto ballooned pages, one page per grant (grant.c). */
@@ -66,10 +67,13 @@ struct pvcb_frontend {
 	spinlock_t rsp_lock;		/* ring.req_cons/rsp_prod_pvt, ring push */
 	atomic_t releasing;		/* RELEASEs taken, not yet answered */
 
-	/* Sockets by frontend id. */
-	struct mutex lock;		/* socks, nr_socks */
+	/* Sockets by frontend id, and idle rings kept for reuse. */
+	struct mutex lock;		/* socks, nr_socks, ring_cache, nr_cached */
 	DECLARE_HASHTABLE(socks, 10);
 	unsigned int nr_socks;
+	struct list_head ring_cache;	/* struct pvcb_ringmap, oldest first */
+	unsigned int nr_cached;
+	struct delayed_work cache_expiry;
 
 	/*
 	 * dom0's log: what the frontend makes us print is rate-limited per
@@ -124,14 +128,32 @@ struct pvcb_armed {
 	bool valid;		/* false until the first arming */
 };
 
-/* The data ring of one active socket, mapped from the frontend. */
-struct pvcb_dring {
+/*
+ * A data ring's mapping and event channel (ringmap.c): one socket's at
+ * a time, or idle in its frontend's cache.
+ */
+struct pvcb_ringmap {
 	struct pvcb_gmap imap;		/* the indexes page */
 	struct pvcb_gmap dmap;		/* in pages, then out pages */
 	struct pvc_indexes *intf;	/* in imap */
+	u32 ref;			/* imap's grant: the cache's key */
+	u32 evtchn;			/* the frontend's port */
+	u32 order;			/* read once when mapped */
+	grant_ref_t *refs;		/* dmap's grants, as read then */
+	int irq;			/* lateeoi, dev_id is the ringmap */
+	spinlock_t owner_lock;		/* owner, against the handler */
+	struct pvcb_sock *owner;	/* NULL while cached */
+	struct list_head cache_node;	/* in fe->ring_cache, under fe->lock */
+	unsigned long cached_at;	/* jiffies */
+};
+
+/* The data ring of one active socket, mapped from the frontend. */
+struct pvcb_dring {
+	struct pvcb_ringmap *map;	/* NULL when none */
+	struct pvc_indexes *intf;	/* map's, while s has it */
 	u32 order;			/* read once from the indexes page */
 	u32 size;			/* bytes per direction */
-	int irq;			/* per-socket evtchn, lateeoi; -1 if none */
+	int irq;			/* map's evtchn irq; -1 if none */
 	atomic_t eoi_pending;
 	bool worked;			/* progress since the last EOI */
 	bool last_spurious;		/* the previous EOI was flagged spurious */
@@ -202,6 +224,7 @@ struct pvcb_sock {
 	/* RELEASE: the socket is out of the table, torn down by this work */
 	struct work_struct release_work;
 	u32 release_req_id;
+	bool release_reuse;		/* RELEASE's reuse: keep the ring */
 };
 
 /* commands.c: the command work, dispatch, SOCKET and RELEASE */
@@ -253,7 +276,17 @@ int pvcb_cmd_connect(struct pvcb_frontend *fe, const struct pvc_request *req);
 /* dring.c: a socket's data ring: mapping, evtchn, the data pump */
 int pvcb_dring_map(struct pvcb_sock *s, u32 ref, u32 evtchn);
 void pvcb_dring_unbind(struct pvcb_sock *s);
-void pvcb_dring_unmap(struct pvcb_sock *s);
+void pvcb_dring_unmap(struct pvcb_sock *s, bool keep);
+
+/* ringmap.c: a ring's mapping and channel, and the cache of idle ones */
+struct pvcb_ringmap *pvcb_ringmap_get(struct pvcb_frontend *fe, u32 ref,
+				      u32 evtchn, irq_handler_t handler,
+				      int *err);
+void pvcb_ringmap_set_owner(struct pvcb_ringmap *m, struct pvcb_sock *s);
+void pvcb_ringmap_put(struct pvcb_frontend *fe, struct pvcb_ringmap *m,
+		      bool keep);
+void pvcb_ring_cache_expiry(struct work_struct *work);
+void pvcb_ring_cache_empty(struct pvcb_frontend *fe);
 bool pvcb_dring_pump(struct pvcb_sock *s);
 bool pvcb_dring_fill_direct(struct pvcb_sock *s);
 
@@ -281,6 +314,8 @@ struct pvcb_stats {
 	atomic_t passive_sockets;
 	atomic_t mapped_rings;
 	atomic_t evtchns;
+	atomic_t cached_rings;		/* idle in a ring cache (ringmap.c) */
+	atomic64_t rings_reused;	/* taken from a ring cache */
 	atomic64_t commands;
 	atomic64_t protocol_errors;
 	atomic64_t events;		/* evtchn interrupts, all channels */

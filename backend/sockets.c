@@ -74,8 +74,12 @@ static void pvcb_sock_work(struct work_struct *work)
 
 	atomic64_inc(&pvcb_stats.data_runs);
 	mutex_lock(&s->lock);
-	if (s->dead)
-		goto out;	/* release unbinds the evtchn: no EOI due */
+	if (s->dead) {
+		/* release sends it: the channel may stay bound for reuse */
+		if (eoi)
+			atomic_set(&s->ring.eoi_pending, 1);
+		goto out;
+	}
 
 	if (s->run)
 		progress = s->run(s);
@@ -376,9 +380,13 @@ static void pvcb_sock_abort_requests(struct pvcb_sock *s, bool respond)
  */
 void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
 {
+	bool keep;
+
 	/* 1. the work stops doing anything from its next run */
 	mutex_lock(&s->lock);
 	s->dead = true;
+	/* only a connected socket's ring is whole and worth keeping */
+	keep = s->release_reuse && s->state == PVCB_ACTIVE;
 	mutex_unlock(&s->lock);
 
 	/* 2. nothing can queue s->work any more once these are done */
@@ -391,7 +399,7 @@ void pvcb_sock_destroy(struct pvcb_sock *s, bool respond)
 
 	pvcb_sock_abort_requests(s, respond);
 
-	pvcb_dring_unmap(s);
+	pvcb_dring_unmap(s, keep);
 	if (s->sock)
 		sock_release(s->sock);
 	pvcb_set_state(s, PVCB_NEW, NULL);

@@ -77,6 +77,8 @@ static int pvcb_stats_show(struct seq_file *m, void *unused)
 	pvc_seq_stat(m, "passive_sockets", &pvcb_stats.passive_sockets);
 	pvc_seq_stat(m, "mapped_rings", &pvcb_stats.mapped_rings);
 	pvc_seq_stat(m, "evtchns", &pvcb_stats.evtchns);
+	pvc_seq_stat(m, "cached_rings", &pvcb_stats.cached_rings);
+	pvc_seq_stat64(m, "rings_reused", &pvcb_stats.rings_reused);
 	pvc_seq_stat64(m, "commands", &pvcb_stats.commands);
 	pvc_seq_stat64(m, "protocol_errors", &pvcb_stats.protocol_errors);
 	pvc_seq_stat64(m, "events", &pvcb_stats.events);

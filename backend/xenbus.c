@@ -180,6 +180,7 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	 * and notify through fe->irq, both still valid here.
 	 */
 	pvcb_release_all(fe);
+	pvcb_ring_cache_empty(fe);
 
 	/* 3. the command ring itself */
 	unbind_from_irqhandler(fe->irq, fe);
@@ -224,6 +225,8 @@ static int pvcb_probe(struct xenbus_device *dev,
 	atomic_set(&fe->releasing, 0);
 	mutex_init(&fe->lock);
 	hash_init(fe->socks);
+	INIT_LIST_HEAD(&fe->ring_cache);
+	INIT_DELAYED_WORK(&fe->cache_expiry, pvcb_ring_cache_expiry);
 	INIT_WORK(&fe->cmd_work, pvcb_cmd_work);
 	ratelimit_state_init(&fe->log_rs, PVCB_LOG_INTERVAL, PVCB_LOG_BURST);
 	/* the lines held back are reported once, at remove */

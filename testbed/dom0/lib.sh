@@ -41,7 +41,7 @@ stat_of() { awk -v k="$1" '$1 == k { print $2 }' $STATS 2>/dev/null; }
 # The backend holds nothing: every per-guest counter reads 0.
 stats_zero() {
 	[ -r $STATS ] || return 1
-	for k in frontends active_sockets passive_sockets mapped_rings evtchns; do
+	for k in frontends active_sockets passive_sockets mapped_rings evtchns cached_rings; do
 		[ "$(stat_of $k)" = 0 ] || return 1
 	done
 }

@@ -130,40 +130,50 @@ err:
 }
 
 /*
- * Allocate and grant to @conf->domid a ring for @ring_bytes
- * (pvc_ring_order_for() with @conf's orders), falling back to smaller
- * orders when memory or grant references run short, and bind its event
- * channel.  Process context, no locks held (binding sleeps).
+ * Every event of a ring's channel comes here, and every one gets its
+ * late EOI here, whoever owns the ring: a channel left with an EOI
+ * outstanding would give its owner no more events.  An event of a ring
+ * with no owner is spurious.
  */
-int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
-		     unsigned int ring_bytes, irq_handler_t handler, void *arg)
+static irqreturn_t pvcf_dring_interrupt(int irq, void *dev_id)
 {
-	unsigned int order, want;
-	int ret;
+	struct pvcf_dring *d = dev_id;
+	unsigned long flags;
+	bool worked = false;
 
-	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
-	BUILD_BUG_ON(sizeof(struct pvc_indexes) +
-		     (1 << PVC_MAX_RING_ORDER) * sizeof(grant_ref_t) >
-		     XEN_PAGE_SIZE);
-	memset(d, 0, sizeof(*d));
-	d->iref = INVALID_GRANT_REF;
-	d->irq = -1;
-	spin_lock_init(&d->arm_lock);
+	spin_lock_irqsave(&d->owner_lock, flags);
+	if (d->owner)
+		worked = d->event(d, d->owner);
+	spin_unlock_irqrestore(&d->owner_lock, flags);
+	pvcf_lateeoi(irq, worked);
+	return IRQ_HANDLED;
+}
 
-	d->notify = conf->notify;
-	d->intf = (void *)get_zeroed_page(GFP_KERNEL);
-	if (!d->intf)
-		return -ENOMEM;
+/*
+ * Route the ring's events to @event(@owner), or to nobody (NULL).
+ * Process context, no lock held: it waits for a running event call of
+ * the old owner, which may then go away.
+ */
+void pvcf_dring_attach(struct pvcf_dring *d, pvcf_dring_event_t event,
+		       void *owner)
+{
+	spin_lock_irq(&d->owner_lock);
+	d->event = event;
+	d->owner = owner;
+	spin_unlock_irq(&d->owner_lock);
+}
 
-	want = pvc_ring_order_for(ring_bytes, conf->def_order,
-				  conf->max_order);
-	order = want;
-	for (;;) {
-		ret = pvcf_dring_grant(d, order, conf->domid);
-		if (!ret)
-			break;
+/*
+ * Pages and grants of order @want, falling back to smaller orders when
+ * memory or grant references run short.
+ */
+static int pvcf_dring_grant_fallback(struct pvcf_dring *d, unsigned int want,
+				     domid_t domid)
+{
+	unsigned int order = want;
+
+	while (pvcf_dring_grant(d, order, domid)) {
 		if (order == 1) {
-			pvcf_dring_free_pages(d, 0);
 			atomic64_inc(&pvcf_stats.ring_enobufs);
 			return -ENOBUFS;
 		}
@@ -171,6 +181,48 @@ int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
 	}
 	if (order < want)
 		atomic64_inc(&pvcf_stats.ring_fallbacks);
+	return 0;
+}
+
+/* Unbind (waits for a running handler) and give back everything. */
+static void pvcf_dring_free(struct pvcf_dring *d)
+{
+	if (d->irq >= 0)
+		unbind_from_irqhandler(d->irq, d);
+	if (d->intf)
+		pvcf_dring_free_pages(d, 1U << d->order);
+	kfree(d);
+}
+
+/*
+ * A new ring of order @want granted to @conf->domid, with its event
+ * channel bound and no owner.  Process context, no locks held (binding
+ * sleeps).
+ */
+static struct pvcf_dring *pvcf_dring_new(const struct pvcf_dring_conf *conf,
+					 unsigned int want)
+{
+	struct pvcf_dring *d;
+	int ret;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	d->iref = INVALID_GRANT_REF;
+	d->irq = -1;
+	spin_lock_init(&d->owner_lock);
+	spin_lock_init(&d->arm_lock);
+	d->intf = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!d->intf) {
+		kfree(d);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = pvcf_dring_grant_fallback(d, want, conf->domid);
+	if (ret) {
+		pvcf_dring_free_pages(d, 0);
+		kfree(d);
+		return ERR_PTR(ret);
+	}
 
 	ret = pvcf_alloc_evtchn(conf->domid, &d->port);
 	if (ret == -ENOSPC) {
@@ -184,38 +236,61 @@ int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
 	}
 	if (ret)
 		goto err;
-	ret = bind_evtchn_to_irqhandler_lateeoi(d->port, handler, 0,
-						"pvcalls-data", arg);
+	ret = bind_evtchn_to_irqhandler_lateeoi(d->port, pvcf_dring_interrupt,
+						0, "pvcalls-data", d);
 	if (ret < 0) {
 		pvcf_free_evtchn(d->port);
 		goto err;
 	}
 	d->irq = ret;
-	d->irq_arg = arg;
-	atomic_inc(&pvcf_stats.rings[d->order]);
-	return 0;
+	return d;
 
 err:
-	pvcf_dring_free_pages(d, 1U << d->order);
-	return ret;
+	pvcf_dring_free(d);
+	return ERR_PTR(ret);
 }
 
-/* Unbind (waits for a running handler) and give back everything. */
-void pvcf_dring_free(struct pvcf_dring *d)
+/*
+ * A ring for a socket that wants @ring_bytes (pvc_ring_order_for() with
+ * @conf's orders), indexes 0 and nothing armed; the caller routes its
+ * events with pvcf_dring_attach().  ERR_PTR -ENOBUFS when grants or
+ * event channels run out.  Process context, no locks held.
+ */
+struct pvcf_dring *pvcf_dring_get(const struct pvcf_dring_conf *conf,
+				  unsigned int ring_bytes)
 {
-	if (d->irq >= 0) {
-		unbind_from_irqhandler(d->irq, d->irq_arg);
-		/* counted in pvcf_dring_alloc() once the irq was bound */
-		atomic_dec(&pvcf_stats.rings[d->order]);
-	}
-	d->irq = -1;
-	if (d->intf)
-		pvcf_dring_free_pages(d, 1U << d->order);
+	unsigned int want = pvc_ring_order_for(ring_bytes, conf->def_order,
+					       conf->max_order);
+	struct pvcf_dring *d;
+
+	BUILD_BUG_ON(PAGE_SIZE != XEN_PAGE_SIZE);
+	BUILD_BUG_ON(sizeof(struct pvc_indexes) +
+		     (1 << PVC_MAX_RING_ORDER) * sizeof(grant_ref_t) >
+		     XEN_PAGE_SIZE);
+	d = pvcf_dring_new(conf, want);
+	if (IS_ERR(d))
+		return d;
+	d->notify = conf->notify;
+	atomic_inc(&pvcf_stats.rings[d->order]);
+	return d;
+}
+
+/*
+ * The socket is done with @d (the backend has let go of it, or never
+ * had it): its events go to nobody, and it is unbound and freed.
+ * Process context, no locks held.
+ */
+void pvcf_dring_put(struct pvcf_dring *d)
+{
+	pvcf_dring_attach(d, NULL, NULL);
+	atomic_dec(&pvcf_stats.rings[d->order]);
+	pvcf_dring_free(d);
 }
 
 /*
  * Which directions moved since the last interrupt.  Only called from
- * the socket's interrupt handler, so the seen_* fields need no lock.
+ * the owner's event call (under @owner_lock), so the seen_* fields need
+ * no other lock.
  */
 void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx)
 {

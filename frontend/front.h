@@ -42,11 +42,12 @@
  *     (pvcalls_proto.owner), so the module cannot go while a socket
  *     exists.
  *   pvcf_dring: a connected (or connecting, or accepted) socket's data
- *     ring, granted to the backend.  Freed only once the backend has let
- *     go of it (a failed CONNECT or ACCEPT answered, RELEASE answered,
- *     or the device gone) or never had it (its command never went out).
- *     A device going down leaves the rings allocated until their
- *     sockets close.
+ *     ring, granted to the backend, an object of its own (the dev_id of
+ *     its event channel's interrupt, which calls the ring's owner, its
+ *     socket).  Freed only once the backend has let go of it (a failed
+ *     CONNECT or ACCEPT answered, RELEASE answered, or the device gone)
+ *     or never had it (its command never went out).  A device going
+ *     down leaves the rings allocated until their sockets close.
  *   Command ring slots: a slot is freed only by its answer or by the
  *     device going down, never earlier; whatever a command names (its
  *     socket, an ACCEPT's child and ring) stays allocated until then.
@@ -72,9 +73,11 @@
  *   Upcalls (->event) come from hard irq, workqueue or xenwatch and touch
  *   only sk_err and the wait queue, never the socket lock, so the
  *   transport never waits on a socket lock holder.
- *   Data ring interrupt (hard irq, lateeoi): reads the indexes, makes the
- *   event upcall, wakes @drain_wq.  Command ring interrupt: only queues
- *   the command work.
+ *   Data ring interrupt (hard irq, lateeoi): under the ring's
+ *   owner_lock, calls its socket's event function, which reads the
+ *   indexes, makes the event upcall and wakes @drain_wq; an event of a
+ *   ring with no socket is acknowledged as spurious.  Every event gets
+ *   its EOI there.  Command ring interrupt: only queues the command work.
  *   pvcf_front.wq (ordered): the command work, which runs every callback
  *   of answered commands one at a time, in ring order, with no lock
  *   held; and the retry of releases that found no slot.  Callbacks may
@@ -92,14 +95,16 @@
  *   family socket lock -> xarray lock (pvcf_front.socks) -> listener's
  *   pvcalls_endpoint.lock -> child's pvcalls_endpoint.lock
  *   (spin_lock_nested) -> pvcf_dring.arm_lock
- *   pvcalls_endpoint.lock and arm_lock are taken in hard irq, so with
- *   interrupts off.  The event upcall is made under pvcalls_endpoint.lock
- *   (so release cannot race with it): it only wakes the socket's wait
- *   queue.  The command ring lock, pvcf_release_lock and pvcf_front.lock
- *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
- *   commands are submitted with no lock held, since a submitter may
- *   wait for a slot.  tx_mutex and rx_mutex are held only around a copy
- *   to or from the ring and take no other lock.
+ *   pvcf_dring.owner_lock -> pvcalls_endpoint.lock (the data interrupt)
+ *   owner_lock, pvcalls_endpoint.lock and arm_lock are taken in hard
+ *   irq, so with interrupts off.  The event upcall is made under
+ *   pvcalls_endpoint.lock (so release cannot race with it): it only
+ *   wakes the socket's wait queue.  The command ring lock,
+ *   pvcf_release_lock and pvcf_front.lock (a mutex: pvcf_dev_get()) are
+ *   taken alone, with no spinlock held; commands are submitted with no
+ *   lock held, since a submitter may wait for a slot.  tx_mutex and
+ *   rx_mutex are held only around a copy to or from the ring and take
+ *   no other lock.
  */
 #ifndef PVCALLS_FRONT_H
 #define PVCALLS_FRONT_H
@@ -315,6 +320,20 @@ void pvcf_xenbus_exit(void);
 
 /* ---- data rings (dataring.c) ---- */
 
+struct pvcf_dring;
+
+/*
+ * What a ring's interrupt calls for the socket that owns the ring, with
+ * the ring's @owner_lock held (hard irq): true when the event announced
+ * something (the late EOI is then not flagged spurious).
+ */
+typedef bool (*pvcf_dring_event_t)(struct pvcf_dring *d, void *owner);
+
+/*
+ * A data ring, an object of its own: its event channel's interrupt gets
+ * the ring, never the socket, as dev_id, and calls whoever owns the
+ * ring now.
+ */
 struct pvcf_dring {
 	struct pvc_indexes *intf;	/* indexes page, shared */
 	void *data;			/* in[] then out[], shared */
@@ -324,7 +343,16 @@ struct pvcf_dring {
 	grant_ref_t *refs;		/* 1 << order, a private copy */
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
-	void *irq_arg;
+	/*
+	 * The socket the ring serves and what its interrupt calls for it;
+	 * NULL while the ring has no socket.  Switched under @owner_lock,
+	 * which the interrupt holds while it calls @event: once
+	 * pvcf_dring_attach() has switched, no event call for the old
+	 * owner is running or will run.
+	 */
+	spinlock_t owner_lock;
+	void *owner;
+	pvcf_dring_event_t event;
 	/*
 	 * The indexes this side owns, private copies: the shared page gets
 	 * them written, never read back (the backend could rewrite them
@@ -333,7 +361,7 @@ struct pvcf_dring {
 	 * them without that (READ_ONCE).
 	 */
 	u32 out_prod, in_cons;
-	/* Only the interrupt handler touches these. */
+	/* Only the owner's event call (the interrupt) uses these. */
 	u32 seen_in_prod, seen_out_cons;
 	s32 seen_in_error, seen_out_error;
 	/*
@@ -348,7 +376,7 @@ struct pvcf_dring {
 	/*
 	 * debugfs "sockets" counters (full: a send found no space, empty:
 	 * a recv found nothing).  Each field has one writer (the send path,
-	 * the receive path or the interrupt handler), so plain WRITE_ONCE()
+	 * the receive path or the interrupt), so plain WRITE_ONCE()
 	 * increments do.
 	 */
 	struct pvc_dir_stats st_in, st_out;
@@ -369,9 +397,11 @@ struct pvcf_dring_conf {
 #define PVCF_DRING_WAKE_IN	0x1
 #define PVCF_DRING_WAKE_OUT	0x2
 
-int pvcf_dring_alloc(struct pvcf_dring *d, const struct pvcf_dring_conf *conf,
-		     unsigned int ring_bytes, irq_handler_t handler, void *arg);
-void pvcf_dring_free(struct pvcf_dring *d);
+struct pvcf_dring *pvcf_dring_get(const struct pvcf_dring_conf *conf,
+				  unsigned int ring_bytes);
+void pvcf_dring_attach(struct pvcf_dring *d, pvcf_dring_event_t event,
+		       void *owner);
+void pvcf_dring_put(struct pvcf_dring *d);
 void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx);
 void pvcf_lateeoi(int irq, bool worked);
 ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len);
@@ -415,9 +445,9 @@ struct pvcf_listener {
 };
 
 /*
- * @lock covers the fields from @state to @dead_err, @has_ring, @owner,
- * @up, @pending, the names and @l (but @l.poll_work), and every change
- * of them.  The others need it not:
+ * @lock covers the fields from @state to @dead_err, @has_ring, @ring,
+ * @owner, @up, @pending, the names and @l (but @l.poll_work), and every
+ * change of them.  The others need it not:
  *  - @id, @xa_id: fixed at creation;
  *  - @ring_bytes: under the family's socket lock (connect and listen
  *    write it, accept reads the listener's);
@@ -437,7 +467,11 @@ struct pvcf_listener {
  *  - @drain_started: close only (the family's release, then
  *    @release_work, one after the other); @err_seen: the data interrupt
  *    only;
- *  - @ring: its own rules (struct pvcf_dring).
+ *  - @ring: set and cleared with @has_ring, under @lock; read without
+ *    it by the connect or accept that set it up (to name it in the
+ *    request), and while @state is CONNECTED, when only the RELEASE
+ *    answer takes it away, after the family's last call.  The ring's
+ *    own fields have their own rules (struct pvcf_dring).
  */
 struct pvcalls_endpoint {
 	struct kref ref;	/* one per outstanding command + one for life */
@@ -475,7 +509,7 @@ struct pvcalls_endpoint {
 	struct list_head release_entry;	/* on the delayed releases' list */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
-	struct pvcf_dring ring;
+	struct pvcf_dring *ring;	/* valid while @has_ring */
 	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
 	struct pvcf_listener l;	/* listening sockets */
 };

@@ -109,9 +109,9 @@ void pvcf_names_read_locked(struct pvcalls_endpoint *t)
 	struct sockaddr_in local, peer;
 
 	lockdep_assert_held(&t->lock);
-	if (!t->ring.intf ||
-	    !pvcf_name_get(&t->ring.intf->local_name, &local) ||
-	    !pvcf_name_get(&t->ring.intf->peer_name, &peer))
+	if (!t->has_ring ||
+	    !pvcf_name_get(&t->ring->intf->local_name, &local) ||
+	    !pvcf_name_get(&t->ring->intf->peer_name, &peer))
 		return;
 	t->local_name = local;
 	t->peer_name = peer;
@@ -136,7 +136,6 @@ struct pvcalls_endpoint *pvcf_alloc(void)
 	init_waitqueue_head(&t->drain_wq);
 	init_completion(&t->released);
 	INIT_LIST_HEAD(&t->release_entry);
-	t->ring.irq = -1;
 	ret = xa_alloc(&pvcf_front.socks, &t->xa_id, t, xa_limit_31b,
 		       GFP_KERNEL);
 	if (ret) {
@@ -194,14 +193,18 @@ int pvcf_submit(struct pvcalls_endpoint *t, struct pvc_request *req,
 	return ret;
 }
 
-static irqreturn_t pvcf_data_interrupt(int irq, void *arg)
+/*
+ * An event of @t's data ring (hard irq, under the ring's owner_lock):
+ * true if it announced something.
+ */
+static bool pvcf_data_event(struct pvcf_dring *d, void *owner)
 {
-	struct pvcalls_endpoint *t = arg;
+	struct pvcalls_endpoint *t = owner;
 	unsigned int ev = 0;
 	bool rx, tx, err_seen = t->err_seen;
 	int err = 0;
 
-	pvcf_dring_events(&t->ring, &rx, &tx);
+	pvcf_dring_events(d, &rx, &tx);
 	if (rx)
 		ev |= PVCALLS_EV_RX;
 	if (tx) {
@@ -210,7 +213,7 @@ static irqreturn_t pvcf_data_interrupt(int irq, void *arg)
 	}
 	if (rx && !err_seen) {
 		/* A reset or other peer error is what SO_ERROR reports. */
-		err = READ_ONCE(t->ring.intf->in_error);
+		err = READ_ONCE(d->intf->in_error);
 		if (err < 0 && err >= -MAX_ERRNO && err != -ENOTCONN)
 			t->err_seen = true;
 		else
@@ -218,14 +221,18 @@ static irqreturn_t pvcf_data_interrupt(int irq, void *arg)
 	}
 	if (ev)
 		pvcf_event(t, ev, err);
-	pvcf_lateeoi(irq, ev != 0);
-	return IRQ_HANDLED;
+	return ev != 0;
 }
 
+/*
+ * Give @t a data ring (dataring.c), before the CONNECT or ACCEPT that
+ * names it is built, its events routed to @t.
+ */
 int pvcf_ring_setup(struct pvcalls_endpoint *t)
 {
 	struct pvcf_dring_conf conf = { .def_order = pvcf_ring_order_param };
 	struct pvcf_dev_info info;
+	struct pvcf_dring *d;
 	int ret;
 
 	ret = pvcf_dev_get(&info);
@@ -234,11 +241,12 @@ int pvcf_ring_setup(struct pvcalls_endpoint *t)
 	conf.domid = info.domid;
 	conf.max_order = info.max_order;
 	conf.notify = info.notify;
-	ret = pvcf_dring_alloc(&t->ring, &conf, t->ring_bytes,
-			       pvcf_data_interrupt, t);
-	if (ret)
-		return ret;
+	d = pvcf_dring_get(&conf, t->ring_bytes);
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	pvcf_dring_attach(d, pvcf_data_event, t);
 	spin_lock_irq(&t->lock);
+	t->ring = d;
 	t->has_ring = true;
 	spin_unlock_irq(&t->lock);
 	return 0;
@@ -247,14 +255,16 @@ int pvcf_ring_setup(struct pvcalls_endpoint *t)
 /* Give the ring back unless someone else already did. */
 static void pvcf_ring_put(struct pvcalls_endpoint *t)
 {
-	bool had;
+	struct pvcf_dring *d = NULL;
 
 	spin_lock_irq(&t->lock);
-	had = t->has_ring;
+	if (t->has_ring)
+		d = t->ring;
 	t->has_ring = false;
+	t->ring = NULL;
 	spin_unlock_irq(&t->lock);
-	if (had)
-		pvcf_dring_free(&t->ring);
+	if (d)
+		pvcf_dring_put(d);
 }
 
 /* The operation in flight failed: back to @prev_state, report @err. */
@@ -586,8 +596,8 @@ static int pvcf_connect(struct pvcalls_endpoint *t,
 	req.u.connect.id = t->id;
 	memcpy(req.u.connect.addr, sin, sizeof(*sin));
 	req.u.connect.len = sizeof(*sin);
-	req.u.connect.ref = t->ring.iref;
-	req.u.connect.evtchn = t->ring.port;
+	req.u.connect.ref = t->ring->iref;
+	req.u.connect.evtchn = t->ring->port;
 	/* v1 without socket-names: bind first (see "Autobind" above) */
 	if (t->prev_state == PVCF_NEW && !t->local_port &&
 	    pvcf_may_autobind()) {
@@ -754,7 +764,7 @@ static bool pvcf_out_pending(struct pvcalls_endpoint *t)
 
 	spin_lock_irq(&t->lock);
 	if (t->state == PVCF_CONNECTED && t->has_ring && !t->dead)
-		pending = pvcf_dring_out_pending(&t->ring, &wake);
+		pending = pvcf_dring_out_pending(t->ring, &wake);
 	spin_unlock_irq(&t->lock);
 	pvcf_wake(t, wake);
 	return pending;
@@ -939,9 +949,9 @@ int pvcf_show_sockets(struct seq_file *m, void *unused)
 		spin_lock_irq(&t->lock);
 		if (t->has_ring) {
 			seq_printf(m, "socket %#llx order %u notify %d", t->id,
-				   t->ring.order, t->ring.notify);
-			pvc_seq_dir_stats(m, "in", &t->ring.st_in);
-			pvc_seq_dir_stats(m, "out", &t->ring.st_out);
+				   t->ring->order, t->ring->notify);
+			pvc_seq_dir_stats(m, "in", &t->ring->st_in);
+			pvc_seq_dir_stats(m, "out", &t->ring->st_out);
 			seq_putc(m, '\n');
 		}
 		spin_unlock_irq(&t->lock);
@@ -951,19 +961,21 @@ int pvcf_show_sockets(struct seq_file *m, void *unused)
 }
 
 /*
- * 0 when the data ring may be used; *@dead is then 0 or the error the
- * socket died of (device gone, protocol error).
+ * The data ring when it may be used, else NULL (not connected); *@dead
+ * is 0 or the error the socket died of (device gone, protocol error).
+ * The ring stays @t's until release: the family makes no call on a
+ * socket it released.
  */
-static int pvcf_usable(struct pvcalls_endpoint *t, int *dead)
+static struct pvcf_dring *pvcf_usable(struct pvcalls_endpoint *t, int *dead)
 {
-	int ret = 0;
+	struct pvcf_dring *d = NULL;
 
 	spin_lock_irq(&t->lock);
-	if (t->state != PVCF_CONNECTED || !t->has_ring)
-		ret = -ENOTCONN;
+	if (t->state == PVCF_CONNECTED && t->has_ring)
+		d = t->ring;
 	*dead = t->dead ? t->dead_err : 0;
 	spin_unlock_irq(&t->lock);
-	return ret;
+	return d;
 }
 
 static void pvcf_protocol_error(struct pvcalls_endpoint *t)
@@ -981,15 +993,16 @@ static void pvcf_protocol_error(struct pvcalls_endpoint *t)
 static ssize_t pvcf_send(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len)
 {
+	struct pvcf_dring *d;
 	ssize_t ret;
 	int dead;
 
-	ret = pvcf_usable(t, &dead);
-	if (ret || dead)
-		return ret ?: dead;
+	d = pvcf_usable(t, &dead);
+	if (!d || dead)
+		return d ? dead : -ENOTCONN;
 	if (mutex_lock_interruptible(&t->tx_mutex))
 		return -ERESTARTSYS;
-	ret = pvcf_dring_send(&t->ring, msg, len);
+	ret = pvcf_dring_send(d, msg, len);
 	mutex_unlock(&t->tx_mutex);
 	if (ret > 0)
 		atomic64_add(ret, &pvcf_stats.bytes_sent);
@@ -1001,16 +1014,17 @@ static ssize_t pvcf_send(struct pvcalls_endpoint *t, struct msghdr *msg,
 static ssize_t pvcf_recv(struct pvcalls_endpoint *t, struct msghdr *msg,
 			 size_t len, bool peek)
 {
+	struct pvcf_dring *d;
 	ssize_t ret;
 	int dead;
 
-	ret = pvcf_usable(t, &dead);
-	if (ret)
-		return ret;
+	d = pvcf_usable(t, &dead);
+	if (!d)
+		return -ENOTCONN;
 	if (mutex_lock_interruptible(&t->rx_mutex))
 		return -ERESTARTSYS;
 	/* After a protocol error the indexes mean nothing: stop reading. */
-	ret = dead == -EIO ? -EIO : pvcf_dring_recv(&t->ring, msg, len, peek);
+	ret = dead == -EIO ? -EIO : pvcf_dring_recv(d, msg, len, peek);
 	mutex_unlock(&t->rx_mutex);
 	if (ret > 0 && !peek)
 		atomic64_add(ret, &pvcf_stats.bytes_received);
@@ -1024,15 +1038,17 @@ static ssize_t pvcf_recv(struct pvcalls_endpoint *t, struct msghdr *msg,
 
 static void pvcf_queued(struct pvcalls_endpoint *t, int *inq, int *outq)
 {
+	struct pvcf_dring *d;
 	u32 in, out;
 	int dead;
 
 	*inq = 0;
 	*outq = 0;
+	d = pvcf_usable(t, &dead);
 	/* After a protocol error the indexes mean nothing. */
-	if (pvcf_usable(t, &dead) || dead == -EIO)
+	if (!d || dead == -EIO)
 		return;
-	if (pvcf_dring_queued(&t->ring, &in, &out)) {
+	if (pvcf_dring_queued(d, &in, &out)) {
 		pvcf_protocol_error(t);
 		return;
 	}
@@ -1043,26 +1059,28 @@ static void pvcf_queued(struct pvcalls_endpoint *t, int *inq, int *outq)
 static __poll_t pvcf_poll(struct pvcalls_endpoint *t, int rcvlowat,
 			  __poll_t events)
 {
+	struct pvcf_dring *d = NULL;
 	enum pvcf_state state;
 	unsigned int wake;
-	bool ring, dead;
 	__poll_t mask;
+	bool dead;
 
 	spin_lock_irq(&t->lock);
 	state = t->state;
-	ring = t->has_ring;
+	if (t->has_ring)
+		d = t->ring;
 	dead = t->dead;
 	spin_unlock_irq(&t->lock);
 
 	if (state == PVCF_LISTENING)
 		return pvcf_lops->poll(t);
-	if (state != PVCF_CONNECTED || !ring)
+	if (state != PVCF_CONNECTED || !d)
 		return 0;
 	/*
-	 * The ring stays allocated while we look: only release frees it,
+	 * The ring stays @t's while we look: only release gives it back,
 	 * and the family does not release a socket it is polling.
 	 */
-	mask = pvcf_dring_poll(&t->ring, rcvlowat, dead ? 0 : events, &wake);
+	mask = pvcf_dring_poll(d, rcvlowat, dead ? 0 : events, &wake);
 	pvcf_wake(t, wake);
 	if (dead)
 		mask |= EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP;
@@ -1071,13 +1089,15 @@ static __poll_t pvcf_poll(struct pvcalls_endpoint *t, int rcvlowat,
 
 static __poll_t pvcf_watch(struct pvcalls_endpoint *t, __poll_t events)
 {
+	struct pvcf_dring *d;
 	unsigned int wake;
 	__poll_t mask;
 	int dead;
 
-	if (pvcf_usable(t, &dead) || dead)
+	d = pvcf_usable(t, &dead);
+	if (!d || dead)
 		return 0;
-	mask = pvcf_dring_watch(&t->ring, events, &wake);
+	mask = pvcf_dring_watch(d, events, &wake);
 	pvcf_wake(t, wake);
 	return mask;
 }

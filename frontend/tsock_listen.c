@@ -147,8 +147,8 @@ static int pvcf_start_accept(struct pvcalls_endpoint *t, enum pvcf_lstate was)
 	c->state = PVCF_NEW;
 	req.u.accept.id = t->id;
 	req.u.accept.id_new = c->id;
-	req.u.accept.ref = c->ring.iref;
-	req.u.accept.evtchn = c->ring.port;
+	req.u.accept.ref = c->ring->iref;
+	req.u.accept.evtchn = c->ring->port;
 
 	spin_lock_irq(&t->lock);
 	t->l.child = c;

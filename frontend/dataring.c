@@ -300,21 +300,23 @@ void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx)
 	s32 out_error = READ_ONCE(d->intf->out_error);
 
 	/* only what changed: a flood of empty events finds nothing */
-	*rx = in_prod != d->seen_in_prod || in_error != d->seen_in_error;
-	*tx = out_cons != d->seen_out_cons || out_error != d->seen_out_error;
+	*rx = in_prod != d->sock.seen_in_prod ||
+	      in_error != d->sock.seen_in_error;
+	*tx = out_cons != d->sock.seen_out_cons ||
+	      out_error != d->sock.seen_out_error;
 	/* read by the arming code, see pvcf_dring_arm() */
-	WRITE_ONCE(d->seen_in_prod, in_prod);
-	d->seen_in_error = in_error;
-	WRITE_ONCE(d->seen_out_cons, out_cons);
-	d->seen_out_error = out_error;
+	WRITE_ONCE(d->sock.seen_in_prod, in_prod);
+	d->sock.seen_in_error = in_error;
+	WRITE_ONCE(d->sock.seen_out_cons, out_cons);
+	d->sock.seen_out_error = out_error;
 
 	atomic64_inc(&pvcf_stats.notify.data_events_received);
 	if (*rx)
-		WRITE_ONCE(d->st_in.events_received,
-			   d->st_in.events_received + 1);
+		WRITE_ONCE(d->sock.st_in.events_received,
+			   d->sock.st_in.events_received + 1);
 	if (*tx)
-		WRITE_ONCE(d->st_out.events_received,
-			   d->st_out.events_received + 1);
+		WRITE_ONCE(d->sock.st_out.events_received,
+			   d->sock.st_out.events_received + 1);
 }
 
 /*
@@ -358,9 +360,10 @@ static void pvcf_dring_advance(struct pvcf_dring *d, bool out, u32 old,
 		 * virt_rmb() between reading out_prod and reading out[] (CR).
 		 */
 		virt_wmb();
-		WRITE_ONCE(d->out_prod, new);
+		WRITE_ONCE(d->sock.out_prod, new);
 		WRITE_ONCE(intf->out_prod, new);
-		WRITE_ONCE(d->st_out.bytes, d->st_out.bytes + (new - old));
+		WRITE_ONCE(d->sock.st_out.bytes,
+			   d->sock.st_out.bytes + (new - old));
 	} else {
 		/*
 		 * Finish reading in[] before handing the space back (CM).
@@ -368,9 +371,10 @@ static void pvcf_dring_advance(struct pvcf_dring *d, bool out, u32 old,
 		 * and writing in[] (PM).
 		 */
 		virt_mb();
-		WRITE_ONCE(d->in_cons, new);
+		WRITE_ONCE(d->sock.in_cons, new);
 		WRITE_ONCE(intf->in_cons, new);
-		WRITE_ONCE(d->st_in.bytes, d->st_in.bytes + (new - old));
+		WRITE_ONCE(d->sock.st_in.bytes,
+			   d->sock.st_in.bytes + (new - old));
 	}
 	if (d->notify) {
 		/*
@@ -387,7 +391,7 @@ static void pvcf_dring_advance(struct pvcf_dring *d, bool out, u32 old,
 	sig = out ? pvc_notify_producer_must_signal(d->notify, old, new, ev) :
 		    pvc_notify_consumer_must_signal(d->notify, old, new, ev);
 	if (sig)
-		pvcf_dring_signal(d, out ? &d->st_out : &d->st_in);
+		pvcf_dring_signal(d, out ? &d->sock.st_out : &d->sock.st_in);
 	else
 		atomic64_inc(&pvcf_stats.notify.data_events_suppressed);
 }
@@ -411,13 +415,13 @@ static void pvcf_dring_advance(struct pvcf_dring *d, bool out, u32 old,
 static void pvcf_dring_looked(struct pvcf_dring *d)
 {
 	struct pvc_indexes *intf = d->intf;
-	u32 cons = READ_ONCE(d->in_cons);
+	u32 cons = READ_ONCE(d->sock.in_cons);
 
 	if (!d->notify ||
 	    pvc_notify_reached(cons, READ_ONCE(intf->in_cons_event)) ||
 	    READ_ONCE(intf->in_prod) - cons >= d->size)
 		return;
-	pvcf_dring_signal(d, &d->st_in);
+	pvcf_dring_signal(d, &d->sock.st_in);
 }
 
 /*
@@ -456,7 +460,7 @@ ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len)
 
 	err = READ_ONCE(intf->out_error);
 	cons = READ_ONCE(intf->out_cons);
-	prod = d->out_prod;
+	prod = d->sock.out_prod;
 	/*
 	 * Read out_cons before writing into the space it frees.  Pairs
 	 * with the backend's barrier between reading out[] and moving
@@ -468,7 +472,7 @@ ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len)
 	if (pvc_ring_writable(prod, cons, d->size, &space))
 		return -EIO;
 	if (!space) {
-		WRITE_ONCE(d->st_out.full, d->st_out.full + 1);
+		WRITE_ONCE(d->sock.st_out.full, d->sock.st_out.full + 1);
 		atomic64_inc(&pvcf_stats.notify.ring_full);
 		return -EAGAIN;
 	}
@@ -495,14 +499,15 @@ ssize_t pvcf_dring_recv(struct pvcf_dring *d, struct msghdr *msg, size_t len,
 	 */
 	virt_rmb();
 	prod = READ_ONCE(intf->in_prod);
-	cons = d->in_cons;
+	cons = d->sock.in_cons;
 	/* in_prod before in[]; pairs with the backend's virt_wmb(). */
 	virt_rmb();
 	if (pvc_ring_readable(prod, cons, d->size, &avail))
 		return -EIO;
 	if (!avail) {
 		if (!err) {
-			WRITE_ONCE(d->st_in.empty, d->st_in.empty + 1);
+			WRITE_ONCE(d->sock.st_in.empty,
+				   d->sock.st_in.empty + 1);
 			atomic64_inc(&pvcf_stats.notify.ring_empty);
 			return -EAGAIN;
 		}
@@ -543,8 +548,8 @@ static __poll_t pvcf_dring_mask(struct pvcf_dring *d, int rcvlowat,
 	 */
 	virt_rmb();
 	in_prod = READ_ONCE(intf->in_prod);
-	in_cons = READ_ONCE(d->in_cons);
-	out_prod = READ_ONCE(d->out_prod);
+	in_cons = READ_ONCE(d->sock.in_cons);
+	out_prod = READ_ONCE(d->sock.out_prod);
 	out_cons = READ_ONCE(intf->out_cons);
 
 	*rx_wait = false;
@@ -603,9 +608,9 @@ static unsigned int pvcf_dring_arm(struct pvcf_dring *d, unsigned int dir)
 	/* the backend's index, and the event index armed for it */
 	u32 *peer = in ? &intf->in_prod : &intf->out_cons;
 	u32 *event = in ? &intf->in_prod_event : &intf->out_cons_event;
-	u32 *seen = in ? &d->seen_in_prod : &d->seen_out_cons;
-	u32 *armed = in ? &d->in_armed : &d->out_armed;
-	bool *was_armed = in ? &d->in_was_armed : &d->out_was_armed;
+	u32 *seen = in ? &d->sock.seen_in_prod : &d->sock.seen_out_cons;
+	u32 *armed = in ? &d->sock.in_armed : &d->sock.out_armed;
+	bool *was_armed = in ? &d->sock.in_was_armed : &d->sock.out_was_armed;
 	unsigned long flags;
 	u32 idx, val;
 	bool wake;
@@ -641,7 +646,7 @@ static unsigned int pvcf_dring_arm(struct pvcf_dring *d, unsigned int dir)
 static bool pvcf_dring_in_reached(struct pvcf_dring *d)
 {
 	return pvc_notify_reached(READ_ONCE(d->intf->in_prod),
-				  READ_ONCE(d->in_armed));
+				  READ_ONCE(d->sock.in_armed));
 }
 
 /* Re-arming rounds of one poll before it lets the waiters look again. */
@@ -727,13 +732,13 @@ bool pvcf_dring_out_pending(struct pvcf_dring *d, unsigned int *wake)
 
 	*wake = 0;
 	if (READ_ONCE(intf->out_error) ||
-	    READ_ONCE(d->out_prod) == READ_ONCE(intf->out_cons))
+	    READ_ONCE(d->sock.out_prod) == READ_ONCE(intf->out_cons))
 		return false;
 	if (!d->notify)
 		return true;
 	*wake = pvcf_dring_arm(d, PVCF_DRING_WAKE_OUT);
 	return !READ_ONCE(intf->out_error) &&
-	       READ_ONCE(d->out_prod) != READ_ONCE(intf->out_cons);
+	       READ_ONCE(d->sock.out_prod) != READ_ONCE(intf->out_cons);
 }
 
 /*
@@ -746,9 +751,9 @@ int pvcf_dring_queued(struct pvcf_dring *d, u32 *inq, u32 *outq)
 	struct pvc_indexes *intf = d->intf;
 	u32 space;
 
-	if (pvc_ring_readable(READ_ONCE(intf->in_prod), READ_ONCE(d->in_cons),
-			      d->size, inq) ||
-	    pvc_ring_writable(READ_ONCE(d->out_prod),
+	if (pvc_ring_readable(READ_ONCE(intf->in_prod),
+			      READ_ONCE(d->sock.in_cons), d->size, inq) ||
+	    pvc_ring_writable(READ_ONCE(d->sock.out_prod),
 			      READ_ONCE(intf->out_cons), d->size, &space))
 		return -EIO;
 	*outq = d->size - space;

@@ -354,32 +354,40 @@ struct pvcf_dring {
 	void *owner;
 	pvcf_dring_event_t event;
 	/*
-	 * The indexes this side owns, private copies: the shared page gets
-	 * them written, never read back (the backend could rewrite them
-	 * there).  One writer each: the caller serialises senders (out_prod)
-	 * and receivers (in_cons) (tsock.c: tx_mutex, rx_mutex); poll reads
-	 * them without that (READ_ONCE).
-	 */
-	u32 out_prod, in_cons;
-	/* Only the owner's event call (the interrupt) uses these. */
-	u32 seen_in_prod, seen_out_cons;
-	s32 seen_in_error, seen_out_error;
-	/*
-	 * notify-mitigation: in force on this ring (fixed when it is
-	 * allocated), and the event indexes armed last (under @arm_lock:
-	 * all waiters of one direction arm one after the other).
+	 * notify-mitigation in force on this ring (fixed when it is
+	 * allocated).
 	 */
 	bool notify;
-	spinlock_t arm_lock;		/* the four fields below */
-	u32 in_armed, out_armed;
-	bool in_was_armed, out_was_armed;
-	/*
-	 * debugfs "sockets" counters (full: a send found no space, empty:
-	 * a recv found nothing).  Each field has one writer (the send path,
-	 * the receive path or the interrupt), so plain WRITE_ONCE()
-	 * increments do.
-	 */
-	struct pvc_dir_stats st_in, st_out;
+	spinlock_t arm_lock;	/* sock.in_armed ... sock.out_was_armed */
+	/* What this side keeps about the socket the ring serves. */
+	struct {
+		/*
+		 * The indexes this side owns, private copies: the shared
+		 * page gets them written, never read back (the backend
+		 * could rewrite them there).  One writer each: the caller
+		 * serialises senders (out_prod) and receivers (in_cons)
+		 * (tsock.c: tx_mutex, rx_mutex); poll reads them without
+		 * that (READ_ONCE).
+		 */
+		u32 out_prod, in_cons;
+		/* Only the owner's event call (the interrupt) uses these. */
+		u32 seen_in_prod, seen_out_cons;
+		s32 seen_in_error, seen_out_error;
+		/*
+		 * notify-mitigation: the event indexes armed last (under
+		 * @arm_lock: all waiters of one direction arm one after
+		 * the other).
+		 */
+		u32 in_armed, out_armed;
+		bool in_was_armed, out_was_armed;
+		/*
+		 * debugfs "sockets" counters (full: a send found no space,
+		 * empty: a recv found nothing).  Each field has one writer
+		 * (the send path, the receive path or the interrupt), so
+		 * plain WRITE_ONCE() increments do.
+		 */
+		struct pvc_dir_stats st_in, st_out;
+	} sock;
 };
 
 /*

@@ -950,8 +950,8 @@ int pvcf_show_sockets(struct seq_file *m, void *unused)
 		if (t->has_ring) {
 			seq_printf(m, "socket %#llx order %u notify %d", t->id,
 				   t->ring->order, t->ring->notify);
-			pvc_seq_dir_stats(m, "in", &t->ring->st_in);
-			pvc_seq_dir_stats(m, "out", &t->ring->st_out);
+			pvc_seq_dir_stats(m, "in", &t->ring->sock.st_in);
+			pvc_seq_dir_stats(m, "out", &t->ring->sock.st_out);
 			seq_putc(m, '\n');
 		}
 		spin_unlock_irq(&t->lock);

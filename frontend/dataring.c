@@ -20,6 +20,14 @@
  * drain), so it follows the spec's "Several waiters on one side".
  * Without the extension nothing here reads or writes an event index and
  * every transfer is signalled, as in v1.
+ *
+ * Ring reuse (Documentation/pvcalls.rst): a ring is an object of its
+ * own, the dev_id of its event channel's interrupt, which calls the
+ * socket that owns the ring (pvcf_dring_attach()).  A closing socket may
+ * keep a place in a bounded pool of idle rings (pvcf_dring_reserve());
+ * its RELEASE answered, the ring goes there, still granted and bound,
+ * and the next connect or accept of its order takes it, indexes cleared,
+ * instead of a new one (pvcf_dring_get()).
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
@@ -131,9 +139,10 @@ err:
 
 /*
  * Every event of a ring's channel comes here, and every one gets its
- * late EOI here, whoever owns the ring: a channel left with an EOI
- * outstanding would give its owner no more events.  An event of a ring
- * with no owner is spurious.
+ * late EOI here, with or without a socket: a channel left with an EOI
+ * outstanding would give its next socket no event.  An event of a ring
+ * with no socket (idle in the pool: the backend has released it) is
+ * spurious.
  */
 static irqreturn_t pvcf_dring_interrupt(int irq, void *dev_id)
 {
@@ -165,14 +174,22 @@ void pvcf_dring_attach(struct pvcf_dring *d, pvcf_dring_event_t event,
 
 /*
  * Pages and grants of order @want, falling back to smaller orders when
- * memory or grant references run short.
+ * memory or grant references run short.  At the first shortage the idle
+ * rings of the pool, which hold both, are freed and @want is tried once
+ * more: a pooled ring must not cost a new socket its ring order.
  */
 static int pvcf_dring_grant_fallback(struct pvcf_dring *d, unsigned int want,
 				     domid_t domid)
 {
 	unsigned int order = want;
+	bool drained = false;
 
 	while (pvcf_dring_grant(d, order, domid)) {
+		if (!drained) {
+			drained = true;
+			if (pvcf_dring_pool_drain())
+				continue;
+		}
 		if (order == 1) {
 			atomic64_inc(&pvcf_stats.ring_enobufs);
 			return -ENOBUFS;
@@ -210,8 +227,10 @@ static struct pvcf_dring *pvcf_dring_new(const struct pvcf_dring_conf *conf,
 		return ERR_PTR(-ENOMEM);
 	d->iref = INVALID_GRANT_REF;
 	d->irq = -1;
+	d->domid = conf->domid;
 	spin_lock_init(&d->owner_lock);
 	spin_lock_init(&d->arm_lock);
+	INIT_LIST_HEAD(&d->pool_entry);
 	d->intf = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!d->intf) {
 		kfree(d);
@@ -223,8 +242,13 @@ static struct pvcf_dring *pvcf_dring_new(const struct pvcf_dring_conf *conf,
 		kfree(d);
 		return ERR_PTR(ret);
 	}
+	d->poolable = d->order == pvc_ring_order_for(0, conf->def_order,
+						     conf->max_order);
 
 	ret = pvcf_alloc_evtchn(conf->domid, &d->port);
+	/* idle rings hold event channels too: free them, try once more */
+	if (ret == -ENOSPC && pvcf_dring_pool_drain())
+		ret = pvcf_alloc_evtchn(conf->domid, &d->port);
 	if (ret == -ENOSPC) {
 		/*
 		 * The domain's event channels are all in use (xl's
@@ -251,10 +275,66 @@ err:
 }
 
 /*
+ * The pool of idle rings (ring reuse, Documentation/pvcalls.rst): rings
+ * whose socket closed with RELEASE reuse = 1 and whose RELEASE was
+ * answered, still granted to the backend and bound, waiting for the next
+ * connect or accept.  @reserved counts places promised to RELEASEs in
+ * flight, so that @nr_idle + @reserved never exceeds the bound given by
+ * the caller.  Process context only, never with another lock held.
+ */
+static struct {
+	spinlock_t lock;		/* the fields below */
+	struct list_head idle;
+	unsigned int nr_idle, reserved;
+} pvcf_pool = {
+	.lock = __SPIN_LOCK_UNLOCKED(pvcf_pool.lock),
+	.idle = LIST_HEAD_INIT(pvcf_pool.idle),
+};
+
+/* An idle ring of @order for @domid, out of the pool; NULL if none. */
+static struct pvcf_dring *pvcf_pool_take(unsigned int order, domid_t domid)
+{
+	struct pvcf_dring *d;
+
+	spin_lock(&pvcf_pool.lock);
+	d = list_first_entry_or_null(&pvcf_pool.idle, struct pvcf_dring,
+				     pool_entry);
+	/* every idle ring has the default order, so the first will do */
+	if (d && (d->order != order || d->domid != domid))
+		d = NULL;
+	if (d) {
+		list_del_init(&d->pool_entry);
+		pvcf_pool.nr_idle--;
+		atomic_dec(&pvcf_stats.rings_pooled);
+	}
+	spin_unlock(&pvcf_pool.lock);
+	return d;
+}
+
+/*
+ * A pooled ring for a new socket, before the CONNECT or ACCEPT that
+ * names it goes out: the backend released it and its interrupt has no
+ * owner, so nothing else reads or writes what is cleared here.  The
+ * indexes page is cleared up to ring_order, which stays with ref[] as
+ * the backend mapped them: indexes, errors, event indexes, and the
+ * names the backend wrote for the last socket (socket-names), which
+ * must not pass for this one's.  These stores reach the backend before
+ * the request does: the command ring's virt_wmb() before req_prod
+ * orders them.
+ */
+static void pvcf_dring_reset(struct pvcf_dring *d, bool notify)
+{
+	memset(d->intf, 0, offsetof(struct pvc_indexes, ring_order));
+	memset(&d->sock, 0, sizeof(d->sock));
+	d->notify = notify;
+}
+
+/*
  * A ring for a socket that wants @ring_bytes (pvc_ring_order_for() with
- * @conf's orders), indexes 0 and nothing armed; the caller routes its
- * events with pvcf_dring_attach().  ERR_PTR -ENOBUFS when grants or
- * event channels run out.  Process context, no locks held.
+ * @conf's orders): an idle one from the pool when it has the order, else
+ * a new one.  Either way the indexes are 0 and nothing is armed; the
+ * caller routes its events with pvcf_dring_attach().  ERR_PTR -ENOBUFS
+ * when grants or event channels run out.  Process context, no locks.
  */
 struct pvcf_dring *pvcf_dring_get(const struct pvcf_dring_conf *conf,
 				  unsigned int ring_bytes)
@@ -267,24 +347,94 @@ struct pvcf_dring *pvcf_dring_get(const struct pvcf_dring_conf *conf,
 	BUILD_BUG_ON(sizeof(struct pvc_indexes) +
 		     (1 << PVC_MAX_RING_ORDER) * sizeof(grant_ref_t) >
 		     XEN_PAGE_SIZE);
-	d = pvcf_dring_new(conf, want);
-	if (IS_ERR(d))
-		return d;
-	d->notify = conf->notify;
+	d = pvcf_pool_take(want, conf->domid);
+	if (d) {
+		pvcf_dring_reset(d, conf->notify);
+		atomic64_inc(&pvcf_stats.rings_reused);
+	} else {
+		d = pvcf_dring_new(conf, want);
+		if (IS_ERR(d))
+			return d;
+		d->notify = conf->notify;
+	}
 	atomic_inc(&pvcf_stats.rings[d->order]);
 	return d;
 }
 
 /*
- * The socket is done with @d (the backend has let go of it, or never
- * had it): its events go to nobody, and it is unbound and freed.
- * Process context, no locks held.
+ * Closing @d's socket: keep a place in the pool for @d if it has the
+ * default order and the pool (at most @pool_max rings) has room.  True:
+ * the caller sends RELEASE with reuse = 1 and hands the answer to
+ * pvcf_dring_put().  Process context, no locks.
  */
-void pvcf_dring_put(struct pvcf_dring *d)
+bool pvcf_dring_reserve(struct pvcf_dring *d, unsigned int pool_max)
 {
+	bool ok;
+
+	if (!d->poolable)
+		return false;
+	spin_lock(&pvcf_pool.lock);
+	ok = pvcf_pool.nr_idle + pvcf_pool.reserved < pool_max;
+	if (ok)
+		pvcf_pool.reserved++;
+	spin_unlock(&pvcf_pool.lock);
+	d->reserved = ok;
+	return ok;
+}
+
+/*
+ * The socket is done with @d: its events go to nobody from now on.
+ * @reuse (only after RELEASE with reuse = 1 was answered with success:
+ * the backend has let go of the socket) puts a reserved ring into the
+ * pool; any other ring is unbound and freed, and its place, if it had
+ * one, is given up.  Process context, no locks held.
+ */
+void pvcf_dring_put(struct pvcf_dring *d, bool reuse)
+{
+	bool pooled = false;
+
 	pvcf_dring_attach(d, NULL, NULL);
 	atomic_dec(&pvcf_stats.rings[d->order]);
-	pvcf_dring_free(d);
+	if (d->reserved) {
+		d->reserved = false;
+		spin_lock(&pvcf_pool.lock);
+		pvcf_pool.reserved--;
+		if (reuse) {
+			list_add_tail(&d->pool_entry, &pvcf_pool.idle);
+			pvcf_pool.nr_idle++;
+			atomic_inc(&pvcf_stats.rings_pooled);
+			pooled = true;
+		}
+		spin_unlock(&pvcf_pool.lock);
+	}
+	if (!pooled)
+		pvcf_dring_free(d);
+}
+
+/*
+ * Free every idle ring: ends their grants (a page a caching backend
+ * still maps is kept by gnttab_end_foreign_access() until it unmaps),
+ * unbinds and closes their event channels.  Returns how many.  When the
+ * device goes down, at module unload, and when a new ring finds no
+ * grants or event channels.  Process context, no locks held.
+ */
+unsigned int pvcf_dring_pool_drain(void)
+{
+	struct pvcf_dring *d, *next;
+	unsigned int n = 0;
+	LIST_HEAD(idle);
+
+	spin_lock(&pvcf_pool.lock);
+	list_splice_init(&pvcf_pool.idle, &idle);
+	atomic_sub(pvcf_pool.nr_idle, &pvcf_stats.rings_pooled);
+	pvcf_pool.nr_idle = 0;
+	spin_unlock(&pvcf_pool.lock);
+	list_for_each_entry_safe(d, next, &idle, pool_entry) {
+		list_del_init(&d->pool_entry);
+		pvcf_dring_free(d);
+		n++;
+	}
+	return n;
 }
 
 /*

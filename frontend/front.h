@@ -44,10 +44,17 @@
  *   pvcf_dring: a connected (or connecting, or accepted) socket's data
  *     ring, granted to the backend, an object of its own (the dev_id of
  *     its event channel's interrupt, which calls the ring's owner, its
- *     socket).  Freed only once the backend has let go of it (a failed
- *     CONNECT or ACCEPT answered, RELEASE answered, or the device gone)
- *     or never had it (its command never went out).  A device going
- *     down leaves the rings allocated until their sockets close.
+ *     socket).  Given back only once the backend has let go of it (a
+ *     failed CONNECT or ACCEPT answered, RELEASE answered, or the device
+ *     gone) or never had it (its command never went out): then freed,
+ *     or, after a RELEASE sent with reuse = 1 and answered with success,
+ *     kept with no owner in the pool of idle rings (dataring.c; at most
+ *     ring_pool, a place reserved when the RELEASE is sent), still
+ *     granted and bound, for the next connect or accept of its order.
+ *     The pool is emptied when the device goes down, at module unload,
+ *     and when a new ring finds no grants or event channels.  A device
+ *     going down leaves the rings of sockets allocated until the
+ *     sockets close.
  *   Command ring slots: a slot is freed only by its answer or by the
  *     device going down, never earlier; whatever a command names (its
  *     socket, an ACCEPT's child and ring) stays allocated until then.
@@ -76,8 +83,9 @@
  *   Data ring interrupt (hard irq, lateeoi): under the ring's
  *   owner_lock, calls its socket's event function, which reads the
  *   indexes, makes the event upcall and wakes @drain_wq; an event of a
- *   ring with no socket is acknowledged as spurious.  Every event gets
- *   its EOI there.  Command ring interrupt: only queues the command work.
+ *   ring with no socket (idle in the pool) is acknowledged as spurious.
+ *   Every event gets its EOI there.  Command ring interrupt: only queues
+ *   the command work.
  *   pvcf_front.wq (ordered): the command work, which runs every callback
  *   of answered commands one at a time, in ring order, with no lock
  *   held; and the retry of releases that found no slot.  Callbacks may
@@ -100,11 +108,11 @@
  *   irq, so with interrupts off.  The event upcall is made under
  *   pvcalls_endpoint.lock (so release cannot race with it): it only
  *   wakes the socket's wait queue.  The command ring lock,
- *   pvcf_release_lock and pvcf_front.lock (a mutex: pvcf_dev_get()) are
- *   taken alone, with no spinlock held; commands are submitted with no
- *   lock held, since a submitter may wait for a slot.  tx_mutex and
- *   rx_mutex are held only around a copy to or from the ring and take
- *   no other lock.
+ *   pvcf_release_lock, the pool's lock (dataring.c) and pvcf_front.lock
+ *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
+ *   commands are submitted with no lock held, since a submitter may
+ *   wait for a slot.  tx_mutex and rx_mutex are held only around a copy
+ *   to or from the ring and take no other lock.
  */
 #ifndef PVCALLS_FRONT_H
 #define PVCALLS_FRONT_H
@@ -141,12 +149,18 @@ struct pvcf_stats {
 	atomic64_t bytes_sent;
 	atomic64_t bytes_received;
 	/*
-	 * Data rings held now, per order (index 0 unused), and totals of
-	 * the grant fallback: rings granted below the order asked for,
-	 * and ring allocations that failed even at order 1 (ENOBUFS).
+	 * Data rings serving sockets now, per order (index 0 unused), and
+	 * totals of the grant fallback: rings granted below the order asked
+	 * for, and ring allocations that failed even at order 1 (ENOBUFS).
 	 * The grant exhaustion selftest reads them.
 	 */
 	atomic_t rings[PVC_MAX_RING_ORDER + 1];
+	/*
+	 * Ring reuse: idle rings in the pool now (not in @rings), and the
+	 * connects and accepts that took one instead of a new ring.
+	 */
+	atomic_t rings_pooled;
+	atomic64_t rings_reused;
 	atomic64_t ring_fallbacks;
 	atomic64_t ring_enobufs;
 	/* sockets refused because the domain had no event channel left */
@@ -170,6 +184,7 @@ struct pvcf_stats {
 
 extern struct pvcf_stats pvcf_stats;
 extern unsigned int pvcf_ring_order_param;
+extern unsigned int pvcf_ring_pool_param;
 extern bool pvcf_socket_names_param;
 extern bool pvcf_notify_param;
 extern bool pvcf_in_order_param;
@@ -332,7 +347,8 @@ typedef bool (*pvcf_dring_event_t)(struct pvcf_dring *d, void *owner);
 /*
  * A data ring, an object of its own: its event channel's interrupt gets
  * the ring, never the socket, as dev_id, and calls whoever owns the
- * ring now.
+ * ring now.  It outlives its socket when it goes into the pool of idle
+ * rings (ring reuse, Documentation/pvcalls.rst).
  */
 struct pvcf_dring {
 	struct pvc_indexes *intf;	/* indexes page, shared */
@@ -341,25 +357,39 @@ struct pvcf_dring {
 	u32 size;			/* bytes of one direction */
 	grant_ref_t iref;
 	grant_ref_t *refs;		/* 1 << order, a private copy */
+	domid_t domid;			/* the grantee */
 	evtchn_port_t port;
 	int irq;			/* < 0 when not bound */
 	/*
 	 * The socket the ring serves and what its interrupt calls for it;
-	 * NULL while the ring has no socket.  Switched under @owner_lock,
-	 * which the interrupt holds while it calls @event: once
-	 * pvcf_dring_attach() has switched, no event call for the old
-	 * owner is running or will run.
+	 * NULL while the ring has no socket (in the pool, or just made).
+	 * Switched under @owner_lock, which the interrupt holds while it
+	 * calls @event: once pvcf_dring_attach() has switched, no event
+	 * call for the old owner is running or will run.
 	 */
 	spinlock_t owner_lock;
 	void *owner;
 	pvcf_dring_event_t event;
 	/*
-	 * notify-mitigation in force on this ring (fixed when it is
-	 * allocated).
+	 * Ring reuse.  @poolable: the ring has the order a socket gets
+	 * with no SO_SNDBUF/SO_RCVBUF (fixed when it is made).  @reserved:
+	 * a place in the pool is kept for the ring while its RELEASE
+	 * (reuse = 1) is in flight; set by close, cleared when the answer
+	 * gives the ring back, one after the other.  @pool_entry: on the
+	 * pool's list while idle, under the pool's lock.
+	 */
+	bool poolable, reserved;
+	struct list_head pool_entry;
+	/*
+	 * notify-mitigation in force on this ring (fixed for a socket, set
+	 * when the ring is given to it).
 	 */
 	bool notify;
 	spinlock_t arm_lock;	/* sock.in_armed ... sock.out_was_armed */
-	/* What this side keeps about the socket the ring serves. */
+	/*
+	 * What this side keeps about the socket the ring serves, cleared
+	 * when a pooled ring is given to a new socket.
+	 */
 	struct {
 		/*
 		 * The indexes this side owns, private copies: the shared
@@ -409,7 +439,9 @@ struct pvcf_dring *pvcf_dring_get(const struct pvcf_dring_conf *conf,
 				  unsigned int ring_bytes);
 void pvcf_dring_attach(struct pvcf_dring *d, pvcf_dring_event_t event,
 		       void *owner);
-void pvcf_dring_put(struct pvcf_dring *d);
+bool pvcf_dring_reserve(struct pvcf_dring *d, unsigned int pool_max);
+void pvcf_dring_put(struct pvcf_dring *d, bool reuse);
+unsigned int pvcf_dring_pool_drain(void);
 void pvcf_dring_events(struct pvcf_dring *d, bool *rx, bool *tx);
 void pvcf_lateeoi(int irq, bool worked);
 ssize_t pvcf_dring_send(struct pvcf_dring *d, struct msghdr *msg, size_t len);
@@ -472,8 +504,9 @@ struct pvcf_listener {
  *    during a connect sees the address of before or after the autobind;
  *  - an accepted child's @state and @sock_sent: the listener's alone
  *    until its ACCEPT goes out, then under the child's lock;
- *  - @drain_started: close only (the family's release, then
- *    @release_work, one after the other); @err_seen: the data interrupt
+ *  - @drain_started, @reuse_ring: close only (the family's release,
+ *    then @release_work, one after the other), read by the RELEASE it
+ *    sends and by that RELEASE's answer; @err_seen: the data interrupt
  *    only;
  *  - @ring: set and cleared with @has_ring, under @lock; read without
  *    it by the connect or accept that set it up (to name it in the
@@ -517,6 +550,8 @@ struct pvcalls_endpoint {
 	struct list_head release_entry;	/* on the delayed releases' list */
 	struct work_struct submit_work;	/* sends @pending */
 	struct work_struct release_work;
+	/* close reserved a place in the pool: RELEASE says reuse = 1 */
+	bool reuse_ring;
 	struct pvcf_dring *ring;	/* valid while @has_ring */
 	struct mutex rx_mutex, tx_mutex;	/* serialise copies */
 	struct pvcf_listener l;	/* listening sockets */

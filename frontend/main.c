@@ -32,6 +32,11 @@ module_param_named(ring_order, pvcf_ring_order_param, uint, 0444);
 MODULE_PARM_DESC(ring_order,
 		 "data ring order of a socket without SO_SNDBUF/SO_RCVBUF (1-9, default 4; clamped to the backend's max-page-order)");
 
+unsigned int pvcf_ring_pool_param = 8;
+module_param_named(ring_pool, pvcf_ring_pool_param, uint, 0444);
+MODULE_PARM_DESC(ring_pool,
+		 "idle data rings kept, granted and bound, for the next connect or accept (default 8; 0: no ring reuse)");
+
 static struct dentry *pvcf_debugfs;
 
 static int pvcf_stats_show(struct seq_file *m, void *v)
@@ -48,6 +53,8 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 	for (i = 1; i <= PVC_MAX_RING_ORDER; i++)
 		seq_printf(m, "rings_order%u %d\n", i,
 			   atomic_read(&pvcf_stats.rings[i]));
+	pvc_seq_stat(m, "rings_pooled", &pvcf_stats.rings_pooled);
+	pvc_seq_stat64(m, "rings_reused", &pvcf_stats.rings_reused);
 	pvc_seq_stat64(m, "ring_fallbacks", &pvcf_stats.ring_fallbacks);
 	pvc_seq_stat64(m, "ring_enobufs", &pvcf_stats.ring_enobufs);
 	pvc_seq_stat64(m, "evtchn_enobufs", &pvcf_stats.evtchn_enobufs);
@@ -104,12 +111,16 @@ err_front:
 /*
  * Only reached with no socket left (each pins the module), so no
  * endpoint exists; unregistering the driver takes the device
- * down and frees the command ring.
+ * down and frees the command ring and the idle rings.  A device
+ * unbound earlier freed them then; nothing can have pooled a ring
+ * since (that takes a RELEASE answered by a live device), but the pool
+ * is emptied here once more so that no ring outlives the module.
  */
 static void __exit pvcf_module_exit(void)
 {
 	debugfs_remove_recursive(pvcf_debugfs);
 	pvcf_xenbus_exit();
+	pvcf_dring_pool_drain();
 	pvcalls_family_exit();
 	pvcf_front_teardown();
 }

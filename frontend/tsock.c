@@ -6,12 +6,16 @@
  * The operation after the lazy SOCKET is sent from @submit_work, since
  * a command callback must not wait for a ring slot it may itself be
  * holding up.  Close sends PVC_CMD_RELEASE; only its answer (or the
- * device going away) unbinds the event channel and ends the grants of
- * the data ring, and only then is the owner told (->released) that we
- * are done with it.  A RELEASE that finds no free slot is never
- * dropped: it waits on pvcf_release_list, holding its command's
- * reference, and is sent from pvcf_retry_work (on pvcf_front.wq) once a
- * slot frees, or finished here once the device is gone.
+ * device going away) gives the data ring back, and only then is the
+ * owner told (->released) that we are done with it.  The ring is then
+ * freed (grants ended, event channel unbound), or, when close kept a
+ * place for it and sent reuse = 1 and the backend answered with
+ * success, put in the pool of idle rings for a later connect or accept
+ * (ring reuse, Documentation/pvcalls.rst).  A RELEASE that finds no
+ * free slot is never dropped: it waits on pvcf_release_list, holding its
+ * command's reference, and is sent from pvcf_retry_work (on
+ * pvcf_front.wq) once a slot frees, or finished here once the device is
+ * gone.
  */
 #include <linux/in.h>
 #include <linux/module.h>
@@ -225,8 +229,9 @@ static bool pvcf_data_event(struct pvcf_dring *d, void *owner)
 }
 
 /*
- * Give @t a data ring (dataring.c), before the CONNECT or ACCEPT that
- * names it is built, its events routed to @t.
+ * Give @t a data ring, a pooled one or a new one (dataring.c), before
+ * the CONNECT or ACCEPT that names it is built: a pooled ring's indexes
+ * are cleared by then.
  */
 int pvcf_ring_setup(struct pvcalls_endpoint *t)
 {
@@ -252,8 +257,11 @@ int pvcf_ring_setup(struct pvcalls_endpoint *t)
 	return 0;
 }
 
-/* Give the ring back unless someone else already did. */
-static void pvcf_ring_put(struct pvcalls_endpoint *t)
+/*
+ * Give the ring back unless someone else already did: into the pool
+ * with @reuse (RELEASE reuse = 1 answered with success), else freed.
+ */
+static void pvcf_ring_put(struct pvcalls_endpoint *t, bool reuse)
 {
 	struct pvcf_dring *d = NULL;
 
@@ -264,7 +272,7 @@ static void pvcf_ring_put(struct pvcalls_endpoint *t)
 	t->ring = NULL;
 	spin_unlock_irq(&t->lock);
 	if (d)
-		pvcf_dring_put(d);
+		pvcf_dring_put(d, reuse);
 }
 
 /* The operation in flight failed: back to @prev_state, report @err. */
@@ -291,7 +299,7 @@ static void pvcf_op_failed(struct pvcalls_endpoint *t, int err)
 			  connecting ? err : 0);
 	spin_unlock_irq(&t->lock);
 	if (connecting)
-		pvcf_ring_put(t);
+		pvcf_ring_put(t, false);
 }
 
 /*
@@ -616,7 +624,7 @@ static int pvcf_connect(struct pvcalls_endpoint *t,
 		ret = pvcf_start(t, &req);
 	}
 	if (ret)
-		pvcf_ring_put(t);
+		pvcf_ring_put(t, false);
 	return ret;
 }
 
@@ -717,14 +725,24 @@ static void pvcf_release_done(void *ctx, const struct pvc_response *rsp)
 {
 	struct pvcalls_endpoint *t = ctx;
 	const struct pvcalls_upcalls *up;
+	bool reuse;
 	void *owner;
 
 	if (rsp->ret && rsp->ret != -ENETDOWN)
 		pr_debug("pvcalls: release of %#llx: %d\n", t->id, rsp->ret);
 	pvcf_lops->released(t);
 	complete(&t->released);
-	/* The backend has let go of the ring (or is gone): free it. */
-	pvcf_ring_put(t);
+	/*
+	 * The backend has let go of the ring (or is gone).  Only a RELEASE
+	 * sent with reuse = 1 and answered with success gives the pool a
+	 * ring: a failed one, or the device gone (ENETDOWN), may have left
+	 * it in use or the backend changed, so it is freed.  A socket
+	 * found dead went through a device going down or a broken ring.
+	 */
+	spin_lock_irq(&t->lock);
+	reuse = t->reuse_ring && !rsp->ret && !t->dead;
+	spin_unlock_irq(&t->lock);
+	pvcf_ring_put(t, reuse);
 	spin_lock_irq(&t->lock);
 	up = t->up;
 	owner = t->owner;
@@ -785,6 +803,7 @@ static int pvcf_submit_release(struct pvcalls_endpoint *t)
 
 	pvcf_req_init(&req, PVC_CMD_RELEASE);
 	req.u.release.id = t->id;
+	req.u.release.reuse = t->reuse_ring;
 	return pvcf_cmd_submit(&pvcf_front.cmd, &req, pvcf_release_done, t,
 			       false, NULL);
 }
@@ -860,6 +879,7 @@ static void pvcf_release_kick(void)
 /* Close: also used for accepted children nobody took. */
 void pvcf_destroy(struct pvcalls_endpoint *t)
 {
+	struct pvcf_dring *ring;
 	bool sent, holds_port;
 
 	if (!t->drain_started && pvcf_out_pending(t)) {
@@ -876,6 +896,13 @@ void pvcf_destroy(struct pvcalls_endpoint *t)
 	t->releasing = true;
 	sent = t->sock_sent;
 	holds_port = t->state == PVCF_BOUND || t->state == PVCF_LISTENING;
+	/*
+	 * Only a connected socket's ring may be kept for reuse: no CONNECT
+	 * or ACCEPT of it is in flight, so only our RELEASE's answer gives
+	 * it back.
+	 */
+	ring = t->state == PVCF_CONNECTED && t->has_ring && !t->dead ?
+		t->ring : NULL;
 	spin_unlock_irq(&t->lock);
 	pvcf_lops->close(t);
 
@@ -899,6 +926,9 @@ void pvcf_destroy(struct pvcalls_endpoint *t)
 		wait_for_completion_timeout(&t->released, PVCF_CMD_TIMEOUT);
 		pvcf_put(t);
 	} else {
+		/* Read by the RELEASE request and its answer. */
+		t->reuse_ring = ring &&
+				pvcf_dring_reserve(ring, pvcf_ring_pool_param);
 		pvcf_send_release(t);
 	}
 }
@@ -914,8 +944,13 @@ void pvcf_destroy_async(struct pvcalls_endpoint *t)
 	queue_work(pvcf_front.sock_wq, &t->release_work);
 }
 
-/* The device went down: every socket is dead with @err. */
-static void pvcf_kill_all(int err)
+/*
+ * The device went down: every socket is dead with @err, and the idle
+ * rings, all of the backend that went, are freed.  No RELEASE can be
+ * answered with success any more (the command ring stopped before this
+ * upcall), so none can join the pool afterwards.
+ */
+static void pvcf_down(int err)
 {
 	struct pvcalls_endpoint *t;
 	unsigned long idx;
@@ -932,6 +967,7 @@ static void pvcf_kill_all(int err)
 		wake_up(&t->drain_wq);
 	}
 	xa_unlock(&pvcf_front.socks);
+	pvcf_dring_pool_drain();
 }
 
 /*
@@ -1114,7 +1150,7 @@ static bool pvcf_accept_busy(struct pvcalls_endpoint *t)
 }
 
 static const struct pvcf_front_upcalls pvcf_tsock_upcalls = {
-	.down = pvcf_kill_all,
+	.down = pvcf_down,
 	.slots_freed = pvcf_release_kick,
 };
 

@@ -10,8 +10,9 @@
  * Any other answer is logged and the device is not connected.
  *
  * Teardown lives in pvcf_front_down() only: it stops the command ring
- * (finishing outstanding commands with -ENETDOWN) and marks every
- * socket dead.  Data rings stay allocated until their socket closes.
+ * (finishing outstanding commands with -ENETDOWN), then the down upcall
+ * marks every socket dead and frees the idle rings kept for reuse.  The
+ * data rings of sockets stay allocated until their socket closes.
  */
 #include <linux/module.h>
 #include <linux/string.h>

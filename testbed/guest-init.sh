@@ -327,6 +327,16 @@ hostile-back)
 			tap_fail "frontend pipelined commands with in_order $EXPECT_IN_ORDER" \
 				"commands_pipelined '$piped'" ;;
 		esac
+		# ring reuse: with a pool, closed sockets' rings served new ones
+		pool=$(cat /sys/module/xen_pvcalls_front/parameters/ring_pool 2>/dev/null)
+		reused=$(awk '$1 == "rings_reused" { print $2 }' $FSTATS 2>/dev/null)
+		case $pool:$reused in
+		0:0|[1-9]*:[1-9]*)
+			tap_ok "frontend reused rings with ring_pool $pool ($reused)" ;;
+		*)
+			tap_fail "frontend reused rings with ring_pool $pool" \
+				"rings_reused '$reused'" ;;
+		esac
 	elif [ "$SCENARIO" = demo ]; then
 		echo "demo: frontend $(cat $FRONT/nodename) is $(cat $FRONT/state)," \
 		     "socket family $(cat /sys/module/xen_pvcalls_front/parameters/family 2>/dev/null || echo '?')"

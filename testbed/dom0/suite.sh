@@ -11,6 +11,10 @@ suite_guest() {
 		"offer=1 accept=1 in_force=1"
 	guest_end suite
 	check_stats_zero "backend holds nothing after the suite guest's poweroff"
+	# both sides at their defaults reuse rings (Documentation/pvcalls.rst)
+	expect -r 'echo "rings_reused $(stat_of rings_reused)"' \
+		"backend reused released rings for the suite guest" -- \
+		test "$(stat_of rings_reused)" -gt 0
 }
 
 # The backend counts at least the hold guest's FLOW_N connections, its
@@ -122,7 +126,10 @@ reboot_guest() {
 # ENOBUFS, twice (selftest sockets_until_enobufs_then_all_freed).
 grants_guest() {
 	G_CFG_EXTRA="max_grant_frames = $GRANT_FRAMES"
+	# its test counts the grants one closed socket gives back: no pool
+	G_ARGS="pvcalls_front_opts=ring_pool=0"
 	guest_start grants grants $BED_GUEST_TIMEOUT
+	G_ARGS=
 	G_CFG_EXTRA=
 	guest_end grants
 	check_stats_zero "backend holds nothing after the grants guest"

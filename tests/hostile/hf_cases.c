@@ -31,6 +31,7 @@
 #define HF_PORT_TAKEN	8904
 #define HF_PORT_BACK	8905
 #define HF_PORT_RACE	8906
+#define HF_PORT_REUSE	8907
 /* connections offered to a listener of backlog 1: some must hang */
 #define HF_NR_FULL	4
 #define HF_LOOPBACK	0x7f000001
@@ -56,6 +57,8 @@
 #define ID_L5	0x330
 #define ID_E5	0x331
 #define ID_G	0x332
+#define ID_L6	0x340
+#define ID_R	0x341	/* ID_R + i: the connections of the reuse case */
 #define ID_NONE	0xdead0000beefULL
 
 #define BOGUS_REF	0xfffffff0U
@@ -875,10 +878,78 @@ static void hf_case_state_flood(struct hf *h)
 	       "%u writes, error %d", done, err);
 }
 
+static int hf_release_reuse(struct hf *h, u64 id)
+{
+	struct pvc_request req;
+
+	hf_req_init(h, &req, PVC_CMD_RELEASE, id);
+	req.u.release.reuse = 1;
+	return hf_cmd(h, &req);
+}
+
+/* socket @id, then connect it to L6 with ring @ref and channel @evtchn */
+static int hf_reuse_connect(struct hf *h, u64 id, u32 ref, u32 evtchn)
+{
+	int ret = hf_socket(h, id, 2, 1, 0);
+
+	return ret ? ret : hf_connect(h, id, HF_PORT_REUSE, ref, evtchn);
+}
+
+/*
+ * Ring reuse: a ring released with reuse = 1 may stay mapped in dom0.
+ * Named again as it was, it serves again; named with another channel,
+ * or after its indexes page changed its order or one of its grants,
+ * the request fails with -EINVAL and the backend forgets it, so a new
+ * connect with the page restored maps it afresh.  The last one is left
+ * released for reuse: the device's close must free it.
+ */
+static void hf_case_reuse(struct hf *h, struct hf_dring *r, struct hf_dring *o)
+{
+	struct pvc_request req;
+	u32 ref0 = r->intf->ref[0];
+
+	if (hf_socket(h, ID_L6, 2, 1, 0) ||
+	    hf_bind(h, ID_L6, PVC_AF_INET, HF_PORT_REUSE, 16)) {
+		hf_tap(h, false, "reuse: listener L6 set up", NULL);
+		return;
+	}
+	hf_req_init(h, &req, PVC_CMD_LISTEN, ID_L6);
+	req.u.listen.backlog = 16;
+	hf_expect(h, "reuse: listener L6 listening", hf_cmd(h, &req), 0);
+
+	hf_expect(h, "reuse: connect R0", hf_reuse_connect(h, ID_R, r->iref, r->port), 0);
+	hf_expect(h, "reuse: release R0 with reuse 1", hf_release_reuse(h, ID_R), 0);
+	hf_expect(h, "reuse: connect R1 naming R0's ring as it was",
+		  hf_reuse_connect(h, ID_R + 1, r->iref, r->port), 0);
+	hf_expect(h, "reuse: release R1 with reuse 1", hf_release_reuse(h, ID_R + 1), 0);
+
+	r->intf->ref[0] = o->refs[0];
+	hf_expect(h, "reuse: ring named again with ref[0] changed answered -EINVAL",
+		  hf_reuse_connect(h, ID_R + 2, r->iref, r->port), -EINVAL);
+	r->intf->ref[0] = ref0;
+	hf_expect(h, "reuse: the restored ring maps afresh",
+		  hf_connect(h, ID_R + 2, HF_PORT_REUSE, r->iref, r->port), 0);
+	hf_expect(h, "reuse: release R2 with reuse 1", hf_release_reuse(h, ID_R + 2), 0);
+
+	hf_expect(h, "reuse: ring named again with another channel answered -EINVAL",
+		  hf_reuse_connect(h, ID_R + 3, r->iref, o->port), -EINVAL);
+	hf_expect(h, "reuse: connect R3 with its own channel",
+		  hf_connect(h, ID_R + 3, HF_PORT_REUSE, r->iref, r->port), 0);
+	hf_expect(h, "reuse: release R3 with reuse 1", hf_release_reuse(h, ID_R + 3), 0);
+
+	r->intf->ring_order = r->order + 1;
+	hf_expect(h, "reuse: ring named again with another order answered -EINVAL",
+		  hf_reuse_connect(h, ID_R + 4, r->iref, r->port), -EINVAL);
+	r->intf->ring_order = r->order;
+	hf_expect(h, "reuse: connect R4, then release it with reuse 1 and leave it",
+		  hf_connect(h, ID_R + 4, HF_PORT_REUSE, r->iref, r->port) ?:
+		  hf_release_reuse(h, ID_R + 4), 0);
+}
+
 void hf_run_cases(struct hf *h)
 {
 	static struct hf_dring x, y, x2, c, dd, p[HF_NR_FULL], q, p5;
-	static struct hf_dring e, f, e5, g;
+	static struct hf_dring e, f, e5, g, r, o;
 	bool ok;
 	int i;
 
@@ -892,7 +963,9 @@ void hf_run_cases(struct hf *h)
 	     !hf_dring_alloc(h, &e, HF_ORDER) &&
 	     !hf_dring_alloc(h, &f, HF_ORDER) &&
 	     !hf_dring_alloc(h, &e5, HF_ORDER) &&
-	     !hf_dring_alloc(h, &g, HF_ORDER);
+	     !hf_dring_alloc(h, &g, HF_ORDER) &&
+	     !hf_dring_alloc(h, &r, HF_ORDER) &&
+	     !hf_dring_alloc(h, &o, HF_ORDER);
 	for (i = 0; i < HF_NR_FULL && ok; i++)
 		ok = !hf_dring_alloc(h, &p[i], HF_ORDER);
 	hf_tap(h, ok, "data rings set up in the guest", NULL);
@@ -909,6 +982,7 @@ void hf_run_cases(struct hf *h)
 	hf_case_release_connecting(h, p);
 	hf_case_accept_id_taken(h, &q, &p5);
 	hf_case_in_cons_backward(h, &e, &f);
+	hf_case_reuse(h, &r, &o);
 	/*
 	 * X, X2, C, A, L2 with its queue and connecting sockets, L3 and P5
 	 * (an order-4 ring), L4, E and F stay open: the backend frees them

@@ -57,6 +57,8 @@
  *   inside it and the work under s->lock.  Under in_lock the work only
  *   marks its turn; sk_data_ready reads the socket (tcp_read_sock(),
  *   which may send an ACK) and signals the frontend.
+ *   A ring's owner_lock (spinlock, irq-safe; ringmap.c) is taken last,
+ *   by its event handler and when a socket takes or leaves the ring.
  *   The command work holds no lock while it dispatches; it takes fe->lock
  *   for table lookups and s->lock for a socket's state.  Release never
  *   holds s->lock while it waits for s->work (cancel_work_sync), since
@@ -66,7 +68,8 @@
  *   1. fe->closing stops command consumption; cmd_work is cancelled and
  *      the release works still queued (fe->releasing) are waited for.
  *   2. Every socket is released: callbacks restored, evtchn unbound,
- *      work cancelled, kernel socket released, grants unmapped.
+ *      work cancelled, kernel socket released, grants unmapped; then
+ *      the rings kept for reuse are unmapped and unbound.
  *   3. The command ring evtchn is unbound; cmd_work is cancelled again
  *      (a late response of step 2 or an event handled before the unbind
  *      may have queued it after step 1, and now nothing can queue it,
@@ -82,7 +85,8 @@
  *   active.c    CONNECT and its completion
  *   passive.c   BIND, LISTEN, ACCEPT, POLL
  *   sockets.c   id table, socket lifetime, sk callbacks, s->work
- *   dring.c     a socket's data ring: mapping, evtchn, the data pump
+ *   dring.c     a socket's data ring: its state, the data pump
+ *   ringmap.c   a ring's mapping and evtchn; the cache of idle ones
  *   cmdring.c   the command ring: take a request, produce a response
  *   names.c, grant.c, validate.c, stats.c: leaves
  *   Calls upwards are function pointers: s->work runs s->run, which
@@ -139,6 +143,11 @@ module_param_named(ring_cache, pvcb_ring_cache, uint, 0444);
 MODULE_PARM_DESC(ring_cache,
 		 "Idle data rings kept per frontend for reuse after a RELEASE with reuse (0..64, default 8; 0: none)");
 
+unsigned int pvcb_ring_cache_ms = 5000;
+module_param_named(ring_cache_ms, pvcb_ring_cache_ms, uint, 0444);
+MODULE_PARM_DESC(ring_cache_ms,
+		 "How long an idle ring stays kept for reuse (100..60000 ms, default 5000)");
+
 bool pvcb_notify = true;
 module_param_named(notify_mitigation, pvcb_notify, bool, 0444);
 MODULE_PARM_DESC(notify_mitigation,
@@ -157,6 +166,7 @@ static int __init pvcb_init(void)
 	if (pvcb_max_sockets < 1)
 		pvcb_max_sockets = 1;
 	pvcb_ring_cache = min(pvcb_ring_cache, 64U);
+	pvcb_ring_cache_ms = clamp(pvcb_ring_cache_ms, 100U, 60000U);
 
 	pvcb_wq = alloc_workqueue("xen-pvcalls-back", WQ_UNBOUND, 0);
 	if (!pvcb_wq)

@@ -31,6 +31,7 @@ extern bool pvcb_socket_names;
 extern bool pvcb_notify;
 extern bool pvcb_in_order;
 extern unsigned int pvcb_ring_cache;
+extern unsigned int pvcb_ring_cache_ms;
 extern struct workqueue_struct *pvcb_wq;
 
 /* Grants mapped onto ballooned pages, one page per grant (grant.c). */

@@ -4,7 +4,7 @@
  * lists and its event channel, mapped and bound for one socket at a
  * time.  A RELEASE with reuse may leave an idle one in its frontend's
  * cache (fe->ring_cache, at most pvcb_ring_cache of them, each for at
- * most PVCB_CACHE_TTL), filed under the grant of its indexes page, for
+ * most pvcb_ring_cache_ms), filed under the grant of its indexes page, for
  * the CONNECT or ACCEPT that names that grant again
  * (Documentation/pvcalls.rst, "Ring reuse").  Whoever takes one from
  * the cache gets it only if the request and the indexes page still
@@ -23,7 +23,7 @@
 #include "validate.h"
 
 /* How long an idle ring stays mapped for a frontend that promised it. */
-#define PVCB_CACHE_TTL	(5 * HZ)
+#define PVCB_CACHE_TTL	msecs_to_jiffies(pvcb_ring_cache_ms)
 
 static void pvcb_ringmap_free(struct pvcb_ringmap *m)
 {

@@ -400,7 +400,8 @@ void pvcf_dring_put(struct pvcf_dring *d, bool reuse)
 		spin_lock(&pvcf_pool.lock);
 		pvcf_pool.reserved--;
 		if (reuse) {
-			list_add_tail(&d->pool_entry, &pvcf_pool.idle);
+			/* last in, first out: the likeliest still cached in dom0 */
+			list_add(&d->pool_entry, &pvcf_pool.idle);
 			pvcf_pool.nr_idle++;
 			atomic_inc(&pvcf_stats.rings_pooled);
 			pooled = true;

@@ -130,8 +130,13 @@ static void counters(struct memfig *m)
 			mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
 		m->socks = read_stat(BACK_STATS, "active_sockets") +
 			   read_stat(BACK_STATS, "passive_sockets");
-		m->rings = read_stat(BACK_STATS, "mapped_rings");
-		m->evtchns = read_stat(BACK_STATS, "evtchns");
+		long long cached = read_stat(BACK_STATS, "cached_rings");
+
+		/* idle rings kept for reuse expire on their own: not ours */
+		if (cached < 0)
+			cached = 0;
+		m->rings = read_stat(BACK_STATS, "mapped_rings") - 2 * cached;
+		m->evtchns = read_stat(BACK_STATS, "evtchns") - cached;
 	}
 }
 

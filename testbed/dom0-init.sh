@@ -104,7 +104,9 @@ say "xen toolstack up"
 # offers another.
 MAX_PAGE_ORDER=$(arg pvcalls_max_page_order)
 mkdir -p /etc/modprobe.d
-echo "options xen_pvcalls_back max_page_order=${MAX_PAGE_ORDER:-9}" \
+# Cached rings live 5 s per unit of slowness: the hostile guest's reuse
+# case names them again after a few commands.
+echo "options xen_pvcalls_back max_page_order=${MAX_PAGE_ORDER:-9} ring_cache_ms=$((5000 * SLOW))" \
 	> /etc/modprobe.d/xen-pvcalls-bed.conf
 expect "modprobe xen-pvcalls-back" -- modprobe xen-pvcalls-back
 

@@ -35,7 +35,7 @@ MODULE_PARM_DESC(ring_order,
 unsigned int pvcf_ring_pool_param = 8;
 module_param_named(ring_pool, pvcf_ring_pool_param, uint, 0444);
 MODULE_PARM_DESC(ring_pool,
-		 "idle data rings kept, granted and bound, for the next connect or accept (default 8; 0: no ring reuse)");
+		 "idle data rings kept, granted and bound, for the next connect or accept (0..64, default 8; 0: no ring reuse)");
 
 static struct dentry *pvcf_debugfs;
 
@@ -84,6 +84,8 @@ static int __init pvcf_module_init(void)
 		return -ENODEV;
 	pvcf_ring_order_param = clamp_t(unsigned int, pvcf_ring_order_param, 1,
 					PVC_MAX_RING_ORDER);
+	/* each idle ring holds grants and an event channel of the guest */
+	pvcf_ring_pool_param = min(pvcf_ring_pool_param, 64U);
 	pvcf_tsock_init(&pvcf_listen_ops);
 	ret = pvcf_front_setup();
 	if (ret)

@@ -55,28 +55,42 @@ static int pvcb_cmd_socket(struct pvcb_frontend *fe,
 }
 
 /*
- * The teardown of a released socket, then the answer.  The socket is
- * out of the table, so no command finds it; disconnect waits for every
- * release work (fe->releasing) before it touches the ring.  At most one
- * RELEASE per ring slot is outstanding, so a frontend can keep no more
- * of these queued than the ring has slots.
+ * The teardown of each released socket, then its answer, one socket at
+ * a time in the order the RELEASEs came: a teardown blocks (unbind,
+ * unmap, cancel_work_sync), and one work per frontend, rather than one
+ * per socket, keeps a burst of closes from making dom0 start a worker
+ * thread for each.  The sockets are out of the table, so no command
+ * finds them; disconnect waits for every one (fe->releasing) before it
+ * touches the ring.
  */
-static void pvcb_release_work(struct work_struct *work)
+void pvcb_release_work(struct work_struct *work)
 {
-	struct pvcb_sock *s = container_of(work, struct pvcb_sock,
-					   release_work);
-	struct pvcb_frontend *fe = s->fe;
-	u32 req_id = s->release_req_id;
-	u64 id = s->id;
+	struct pvcb_frontend *fe = container_of(work, struct pvcb_frontend,
+						release_work);
+	struct pvcb_sock *s;
+	u32 req_id;
+	u64 id;
 
-	/* answers outstanding connect/accept/poll of s before we answer */
-	pvcb_sock_destroy(s, true);
-	/* freed: a new socket may take its place before the answer */
-	pvcb_sock_uncount(fe);
-	pvcb_respond_late(fe, req_id, PVC_CMD_RELEASE, id, 0);
-	/* only the address of fe->releasing is used once it reaches 0 */
-	if (atomic_dec_and_test(&fe->releasing))
-		wake_up_var(&fe->releasing);
+	for (;;) {
+		spin_lock(&fe->release_lock);
+		s = list_first_entry_or_null(&fe->release_list,
+					     struct pvcb_sock, release_node);
+		if (s)
+			list_del(&s->release_node);
+		spin_unlock(&fe->release_lock);
+		if (!s)
+			return;
+		req_id = s->release_req_id;
+		id = s->id;
+		/* answers outstanding connect/accept/poll of s before ours */
+		pvcb_sock_destroy(s, true);
+		/* freed: a new socket may take its place before the answer */
+		pvcb_sock_uncount(fe);
+		pvcb_respond_late(fe, req_id, PVC_CMD_RELEASE, id, 0);
+		/* only the address of fe->releasing is used once it is 0 */
+		if (atomic_dec_and_test(&fe->releasing))
+			wake_up_var(&fe->releasing);
+	}
 }
 
 static int pvcb_cmd_release(struct pvcb_frontend *fe,
@@ -94,9 +108,11 @@ static int pvcb_cmd_release(struct pvcb_frontend *fe,
 	s->release_req_id = req->req_id;
 	/* a hint: only 1 asks for it; reuse of a passive socket is ignored */
 	s->release_reuse = req->u.release.reuse == 1;
-	INIT_WORK(&s->release_work, pvcb_release_work);
 	atomic_inc(&fe->releasing);
-	queue_work(pvcb_wq, &s->release_work);
+	spin_lock(&fe->release_lock);
+	list_add_tail(&s->release_node, &fe->release_list);
+	spin_unlock(&fe->release_lock);
+	queue_work(pvcb_wq, &fe->release_work);
 	return 1;
 }
 

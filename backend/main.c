@@ -16,8 +16,8 @@
  *     Only the command work and disconnect take sockets out of the
  *     table, and disconnect runs after the command work is stopped, so
  *     a socket found in the table by the command work stays alive while
- *     that work uses it.  RELEASE frees its socket in s->release_work,
- *     after taking it out of the table.
+ *     that work uses it.  RELEASE takes its socket out of the table and
+ *     queues it on fe->release_list, where fe->release_work frees it.
  *
  * Socket states (pvcb_sock.state)
  *   NEW/BOUND -> CONNECTING -> ACTIVE  (CONNECT; back on failure)
@@ -38,8 +38,10 @@
  *   which copies what fits into the data ring itself (dring.c).
  *   Everything else runs in process context on one unbound workqueue:
  *   fe->cmd_work consumes the command ring (and answers a connect that
- *   finished within kernel_connect), s->release_work tears a released
- *   socket down and answers its RELEASE, s->work completes other connects,
+ *   finished within kernel_connect), fe->release_work tears released
+ *   sockets down one at a time, in the order of their RELEASEs, and
+ *   answers each (one worker per frontend, however many it releases at
+ *   once), s->work completes other connects,
  *   pumps data and accepts connections (s->run, set with the state: see
  *   Files below).  No work item ever blocks on the network (sockets are
  *   used non-blocking and sk callbacks requeue the work), so one slow
@@ -66,7 +68,7 @@
  *
  * Teardown (xenbus.c: pvcb_disconnect)
  *   1. fe->closing stops command consumption; cmd_work is cancelled and
- *      the release works still queued (fe->releasing) are waited for.
+ *      the sockets still queued for release (fe->releasing) are waited for.
  *   2. Every socket is released: callbacks restored, evtchn unbound,
  *      work cancelled, kernel socket released, grants unmapped; then
  *      the rings kept for reuse are unmapped and unbound.

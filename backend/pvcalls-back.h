@@ -67,6 +67,9 @@ struct pvcb_frontend {
 	struct work_struct cmd_work;
 	spinlock_t rsp_lock;		/* ring.req_cons/rsp_prod_pvt, ring push */
 	atomic_t releasing;		/* RELEASEs taken, not yet answered */
+	spinlock_t release_lock;	/* release_list */
+	struct list_head release_list;	/* released sockets, in RELEASE order */
+	struct work_struct release_work;	/* tears them down, answers */
 
 	/* Sockets by frontend id, and idle rings kept for reuse. */
 	struct mutex lock;		/* socks, nr_socks, ring_cache, nr_cached */
@@ -222,14 +225,15 @@ struct pvcb_sock {
 	bool poll_pending;
 	u32 poll_req_id;
 
-	/* RELEASE: the socket is out of the table, torn down by this work */
-	struct work_struct release_work;
+	/* RELEASE: out of the table, on fe->release_list until torn down */
+	struct list_head release_node;
 	u32 release_req_id;
 	bool release_reuse;		/* RELEASE's reuse: keep the ring */
 };
 
 /* commands.c: the command work, dispatch, SOCKET and RELEASE */
 void pvcb_cmd_work(struct work_struct *work);
+void pvcb_release_work(struct work_struct *work);
 irqreturn_t pvcb_cmd_irq(int irq, void *dev_id);
 
 /* cmdring.c: the two ends of the command ring */

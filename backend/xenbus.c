@@ -174,6 +174,8 @@ static void pvcb_disconnect(struct pvcb_frontend *fe)
 	WRITE_ONCE(fe->closing, true);
 	cancel_work_sync(&fe->cmd_work);
 	wait_var_event(&fe->releasing, !atomic_read(&fe->releasing));
+	/* and the release work has left its loop, which still reads fe */
+	flush_work(&fe->release_work);
 
 	/*
 	 * 2. sockets: their works may still answer on the command ring
@@ -223,6 +225,9 @@ static int pvcb_probe(struct xenbus_device *dev,
 	atomic_set(&fe->eoi_irq, -1);
 	spin_lock_init(&fe->rsp_lock);
 	atomic_set(&fe->releasing, 0);
+	spin_lock_init(&fe->release_lock);
+	INIT_LIST_HEAD(&fe->release_list);
+	INIT_WORK(&fe->release_work, pvcb_release_work);
 	mutex_init(&fe->lock);
 	hash_init(fe->socks);
 	INIT_LIST_HEAD(&fe->ring_cache);

@@ -21,7 +21,10 @@
  *
  * Blocking: every wait is wait_event_interruptible_timeout() on
  * sk_sleep() with a condition asked of the transport; a caller holding
- * the socket lock drops it meanwhile (pvcalls_wait_unlocked()).
+ * the socket lock drops it meanwhile (pvcalls_wait_unlocked()).  A wait
+ * for an operation (connect, bind, listen, accept) lets the transport
+ * finish it in the waiting task (->wait_start(), ->unsettled() and
+ * ->settle(), transport.h), so that its end costs no switch to a worker.
  * Timeouts come from SO_RCVTIMEO/SO_SNDTIMEO (sock_rcvtimeo/
  * sock_sndtimeo), signals give sock_intr_errno() (EINTR, or ERESTARTSYS
  * honouring SA_RESTART).
@@ -258,32 +261,65 @@ static int pvcalls_get_addr(const struct sockaddr *addr, int len,
 	return 0;
 }
 
-/*
- * Wait up to @timeo for @cond with the socket lock dropped, and take it
- * again: what wait_event_interruptible_timeout() returns (< 0 for a
- * signal, 0 for the timeout, else the time left).
- */
-#define pvcalls_wait_unlocked(sk, cond, timeo)				\
-({									\
-	struct sock *__sk = (sk);					\
-	long __left;							\
-									\
-	release_sock(__sk);						\
-	__left = wait_event_interruptible_timeout(*sk_sleep(__sk),	\
-						  cond, timeo);		\
-	lock_sock(__sk);						\
-	__left;								\
-})
-
-static bool pvcalls_op_done(struct pvcalls_sock *ps)
+/* The transport's help with waits (transport.h), if it wants to give it. */
+static void pvcalls_wait_start(struct pvcalls_endpoint *t)
 {
-	return tops->op_result(ps->t) != -EINPROGRESS;
+	if (tops->wait_start)
+		tops->wait_start(t);
+}
+
+static bool pvcalls_unsettled(struct pvcalls_endpoint *t)
+{
+	return tops->unsettled && tops->unsettled(t);
+}
+
+static void pvcalls_settle(struct pvcalls_endpoint *t, bool end)
+{
+	if (tops->settle)
+		tops->settle(t, end);
+}
+
+static bool pvcalls_op_done(struct sock *sk)
+{
+	return tops->op_result(pvcalls_sk(sk)->t) != -EINPROGRESS;
 }
 
 static bool pvcalls_accept_ready(struct sock *sk)
 {
 	return !tops->accept_busy(pvcalls_sk(sk)->t) ||
 		(READ_ONCE(sk->sk_shutdown) & RCV_SHUTDOWN);
+}
+
+/*
+ * Wait up to @timeo for @cond(@sk) with the socket lock dropped, and
+ * take it again: what wait_event_interruptible_timeout() returns (< 0
+ * for a signal, 0 for the timeout, else the time left), but > 0 whenever
+ * @cond holds at the end.  The transport's ->settle() runs after each
+ * wakeup and once more at the end, outside the wait condition (it may
+ * sleep): it may be what makes @cond true.
+ */
+static long pvcalls_wait_unlocked(struct sock *sk,
+				  bool (*cond)(struct sock *sk), long timeo)
+{
+	struct pvcalls_endpoint *t = pvcalls_sk(sk)->t;
+	long left = timeo;
+
+	release_sock(sk);
+	pvcalls_wait_start(t);
+	for (;;) {
+		left = wait_event_interruptible_timeout(*sk_sleep(sk),
+							cond(sk) ||
+							pvcalls_unsettled(t),
+							left);
+		if (left <= 0 || cond(sk))
+			break;
+		pvcalls_settle(t, false);
+	}
+	pvcalls_settle(t, true);
+	if (left <= 0 && cond(sk))
+		left = 1;
+	lock_sock(sk);
+	return left;
 }
 
 /*
@@ -295,7 +331,7 @@ static int pvcalls_wait_op(struct sock *sk)
 	struct pvcalls_sock *ps = pvcalls_sk(sk);
 	long left;
 
-	left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps),
+	left = pvcalls_wait_unlocked(sk, pvcalls_op_done,
 				     PVCALLS_OP_TIMEOUT);
 	if (left < 0) {
 		ps->op_pending = true;
@@ -430,7 +466,7 @@ static int pvcalls_connect(struct socket *sock, struct sockaddr *addr, int len,
 	if (sk->sk_state == TCP_SYN_SENT) {
 		if (!timeo)
 			goto out;
-		left = pvcalls_wait_unlocked(sk, pvcalls_op_done(ps), timeo);
+		left = pvcalls_wait_unlocked(sk, pvcalls_op_done, timeo);
 		pvcalls_sync_state(sk);
 		if (sk->sk_state == TCP_SYN_SENT) {
 			err = left < 0 ? sock_intr_errno(timeo) : -EINPROGRESS;
@@ -474,7 +510,7 @@ static int pvcalls_accept(struct socket *sock, struct socket *newsock,
 		err = -EAGAIN;
 		if (!wait)
 			goto out;
-		left = pvcalls_wait_unlocked(sk, pvcalls_accept_ready(sk),
+		left = pvcalls_wait_unlocked(sk, pvcalls_accept_ready,
 					     wait);
 		if (left < 0) {
 			err = sock_intr_errno(timeo);

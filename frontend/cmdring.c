@@ -4,7 +4,7 @@
  *
  * Every request in flight owns one slot of @slots, named on the wire by
  * req_id = slot index | generation << 8.  A slot is freed only when its
- * response arrives or when the device goes away: never earlier, since
+ * answer is reaped or when the device goes away: never earlier, since
  * the backend may still act on a command it holds (a slot of the shared
  * ring stays taken until it answers, and an ACCEPT names the grants of
  * its child's ring).  The generation makes a late or forged response
@@ -13,11 +13,28 @@
  * unexpected (req_id out of range, unknown, duplicate, wrong command)
  * is logged and ignored.
  *
- * Responses are handled by @work on the ordered workqueue given at init
- * (front.h, "Execution contexts").  Nobody sleeps waiting for a
- * particular response here: callers get a callback and keep their own
- * state, so a signal in a waiter never frees anything the response
- * still needs.
+ * Responses are taken by the interrupt handler, under @lock: each is
+ * copied out of the shared page into the slot it answers, which is
+ * marked answered and put on @answers, the list of answered slots in
+ * ring order, and rsp_cons moves on.  The slot stays busy, and its
+ * callback waits, until the answer is reaped: pvcf_cmd_reap() takes the
+ * oldest answer off the list, frees its slot and runs its callback, one
+ * at a time, in process context with no lock held, under @reap_lock, so
+ * callbacks never run concurrently nor out of ring order (the in-order
+ * extension's SOCKET answer is noted before its command's).
+ *
+ * Who reaps.  For each answer the handler asks the transport
+ * (->answered(ctx), hard irq): when a task is waiting for an operation
+ * of that socket (connect, bind, listen, accept), the transport wakes it
+ * and the task reaps (pvcalls_transport_ops ->settle(), transport.h),
+ * with no context switch to a worker; else @work, on the ordered
+ * workqueue given at init, reaps.  A task reaps every answer on the
+ * list, other sockets' too, and once more when it stops waiting for any
+ * reason, after which its socket's answers go to @work again: an answer
+ * is never left on the list with nobody to reap it.  Nobody sleeps
+ * waiting for a particular response here: callers get a callback and
+ * keep their own state, so a signal in a waiter never frees anything the
+ * response still needs.
  *
  * Requests may go in batches (pvcf_cmd_submit_batch()): their slots
  * are taken together, in order, behind one notification.  The in-order
@@ -33,8 +50,13 @@
  * RELEASE, so closing a listener frees their slots at once.  A command
  * over its kind's cap waits as for a full ring.
  *
- * Locking: @lock (irqsave) protects the ring producer, the slots, the
- * counts and @live.  Callbacks run without it.
+ * Locking: @lock (irqsave) protects the ring producer and consumer,
+ * the slots, @answers, the counts, @live and @broken; the handler holds
+ * it while it calls ->answered(), which takes the socket's lock.
+ * @reap_lock (a mutex) is held while callbacks run, with no other lock.
+ * A ring found broken, or the device going down, finishes the answered
+ * slots by reaping them and the others with an error
+ * (pvcf_cmd_fail_all()), under @reap_lock: each callback runs once.
  */
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -187,29 +209,37 @@ int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
 	return ret;
 }
 
-/* Look @req_id up and free its slot; the caller gets cb/ctx. */
-static bool pvcf_slot_take_locked(struct pvcf_cmdring *cr, u32 req_id,
-				  u32 cmd, bool check_cmd,
-				  pvcf_cmd_cb *cb, void **ctx)
+/*
+ * Under @lock: the slot @rsp answers, if it is one in flight that has
+ * no answer yet (req_id in range, generation and command matching).
+ */
+static struct pvcf_slot *pvcf_slot_find_locked(struct pvcf_cmdring *cr,
+					       const struct pvc_response *rsp)
 {
-	u32 idx = req_id & PVCF_SLOT_MASK;
+	u32 idx = rsp->req_id & PVCF_SLOT_MASK;
 	struct pvcf_slot *s;
 
 	if (idx >= PVCF_NR_SLOTS)
-		return false;
+		return NULL;
 	s = &cr->slots[idx];
-	if (!s->busy || s->gen != req_id >> PVCF_SLOT_BITS)
-		return false;
-	if (check_cmd && s->cmd != cmd)
-		return false;
+	if (!s->busy || s->answered || s->gen != rsp->req_id >> PVCF_SLOT_BITS ||
+	    s->cmd != rsp->cmd)
+		return NULL;
+	return s;
+}
+
+/* Under @lock: free slot @s; the caller gets cb/ctx. */
+static void pvcf_slot_free_locked(struct pvcf_cmdring *cr, struct pvcf_slot *s,
+				  pvcf_cmd_cb *cb, void **ctx)
+{
 	*cb = s->cb;
 	*ctx = s->ctx;
 	s->busy = false;
+	s->answered = false;
 	s->cb = NULL;
 	s->ctx = NULL;
 	cr->nr_busy--;
 	cr->nr_kind[pvcf_kind(s->cmd)]--;
-	return true;
 }
 
 /*
@@ -224,9 +254,66 @@ static void pvcf_slots_freed(struct pvcf_cmdring *cr)
 }
 
 /*
- * Finish every command still in flight with @err: its callback runs
- * once, as if the backend had answered, so its owner stops waiting and
- * frees what it holds.  Process context.
+ * Run the callbacks of the answered slots, oldest first, one at a time,
+ * each after its slot is freed.  Under @reap_lock, so that callbacks
+ * never run concurrently or out of ring order, whoever reaps.
+ */
+static void pvcf_cmd_reap_locked(struct pvcf_cmdring *cr, bool waiter)
+{
+	struct pvc_response rsp;
+	struct pvcf_slot *s;
+	unsigned long flags;
+	pvcf_cmd_cb cb;
+	void *ctx;
+
+	lockdep_assert_held(&cr->reap_lock);
+	for (;;) {
+		spin_lock_irqsave(&cr->lock, flags);
+		if (cr->ans_head == cr->ans_tail) {
+			spin_unlock_irqrestore(&cr->lock, flags);
+			return;
+		}
+		s = &cr->slots[cr->answers[cr->ans_head++ % PVCF_NR_SLOTS]];
+		rsp = s->rsp;
+		pvcf_slot_free_locked(cr, s, &cb, &ctx);
+		spin_unlock_irqrestore(&cr->lock, flags);
+		pvcf_slots_freed(cr);
+		if (waiter)
+			atomic64_inc(&pvcf_stats.answers_reaped_by_waiter);
+		cb(ctx, &rsp);
+	}
+}
+
+/*
+ * Run the callbacks of every answer received so far (process context,
+ * no lock held; may sleep).  @waiter: called by a task that waits for
+ * an operation (counted in the stats), else by the command work.
+ */
+void pvcf_cmd_reap(struct pvcf_cmdring *cr, bool waiter)
+{
+	mutex_lock(&cr->reap_lock);
+	pvcf_cmd_reap_locked(cr, waiter);
+	mutex_unlock(&cr->reap_lock);
+}
+
+/* Are answers waiting for pvcf_cmd_reap()?  Never sleeps. */
+bool pvcf_cmd_unreaped(struct pvcf_cmdring *cr)
+{
+	unsigned long flags;
+	bool ret;
+
+	spin_lock_irqsave(&cr->lock, flags);
+	ret = cr->ans_head != cr->ans_tail;
+	spin_unlock_irqrestore(&cr->lock, flags);
+	return ret;
+}
+
+/*
+ * Finish every command still in flight: the answered ones with their
+ * answers, the others with @err: each callback runs once, as if the
+ * backend had answered, so its owner stops waiting and frees what it
+ * holds.  Process context, with the ring stopped (not live, or broken),
+ * so that no new answer comes in meanwhile.
  */
 static void pvcf_cmd_fail_all(struct pvcf_cmdring *cr, int err)
 {
@@ -236,95 +323,127 @@ static void pvcf_cmd_fail_all(struct pvcf_cmdring *cr, int err)
 	pvcf_cmd_cb cb;
 	void *ctx;
 
+	mutex_lock(&cr->reap_lock);
+	pvcf_cmd_reap_locked(cr, false);
 	for (i = 0; i < PVCF_NR_SLOTS; i++) {
+		struct pvcf_slot *s = &cr->slots[i];
+
 		spin_lock_irqsave(&cr->lock, flags);
-		if (!cr->slots[i].busy) {
+		/* answered: on the list, reaped above or by a later reap */
+		if (!s->busy || s->answered) {
 			spin_unlock_irqrestore(&cr->lock, flags);
 			continue;
 		}
-		rsp.req_id = i | cr->slots[i].gen << PVCF_SLOT_BITS;
-		rsp.cmd = cr->slots[i].cmd;
-		pvcf_slot_take_locked(cr, rsp.req_id, rsp.cmd, true, &cb, &ctx);
+		rsp.req_id = i | s->gen << PVCF_SLOT_BITS;
+		rsp.cmd = s->cmd;
+		pvcf_slot_free_locked(cr, s, &cb, &ctx);
 		spin_unlock_irqrestore(&cr->lock, flags);
 		cb(ctx, &rsp);
 	}
+	mutex_unlock(&cr->reap_lock);
 	pvcf_slots_freed(cr);
 }
 
 static void pvcf_cmd_work(struct work_struct *work)
 {
 	struct pvcf_cmdring *cr = container_of(work, struct pvcf_cmdring, work);
-	unsigned int n, i;
 	unsigned long flags;
-	RING_IDX prod, cons;
-	int more;
+	bool broken;
 
-again:
-	n = 0;
 	spin_lock_irqsave(&cr->lock, flags);
-	if (!cr->live || cr->broken) {
-		spin_unlock_irqrestore(&cr->lock, flags);
-		return;
-	}
-	prod = READ_ONCE(cr->ring.sring->rsp_prod);
-	/* Pairs with the backend's virt_wmb() before it moved rsp_prod. */
-	virt_rmb();
-	if (prod - cr->ring.rsp_cons > cr->ring.req_prod_pvt - cr->ring.rsp_cons) {
-		cr->broken = true;
-		spin_unlock_irqrestore(&cr->lock, flags);
-		pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
-		/*
-		 * No answer can be trusted from now on: the commands in
-		 * flight fail with EIO instead of waiting for ever (new ones
-		 * get ENETDOWN from pvcf_cmd_submit).
-		 */
-		pvcf_cmd_fail_all(cr, -EIO);
-		return;
-	}
-	for (cons = cr->ring.rsp_cons; cons != prod; cons++) {
-		struct pvcf_done *d = &cr->done[n];
-
-		/* A private copy: the backend may rewrite the slot. */
-		RING_COPY_RESPONSE(&cr->ring, cons, &d->rsp);
-		if (pvcf_slot_take_locked(cr, d->rsp.req_id, d->rsp.cmd, true,
-					  &d->cb, &d->ctx))
-			n++;
-		else
-			pr_warn_ratelimited("pvcalls: ignoring response with unknown req_id %#x cmd %u\n",
-					    d->rsp.req_id, d->rsp.cmd);
-	}
-	cr->ring.rsp_cons = cons;
-	RING_FINAL_CHECK_FOR_RESPONSES(&cr->ring, more);
+	broken = cr->live && cr->broken;
 	spin_unlock_irqrestore(&cr->lock, flags);
-
-	if (n)
-		pvcf_slots_freed(cr);
-	for (i = 0; i < n; i++)
-		cr->done[i].cb(cr->done[i].ctx, &cr->done[i].rsp);
-	if (more)
-		goto again;
+	/*
+	 * No answer can be trusted from now on: the commands in flight
+	 * fail with EIO instead of waiting for ever (new ones get ENETDOWN
+	 * from pvcf_cmd_submit).  The answers taken before the backend
+	 * broke the ring are still reaped with their answers.
+	 */
+	if (broken)
+		pvcf_cmd_fail_all(cr, -EIO);
+	else
+		pvcf_cmd_reap(cr, false);
 }
 
 /*
- * The EOI is sent here, not by the work: the work may run after the
- * irq is unbound.  An event is real if a response is waiting or the
- * work took one since the last real event (it often takes a response
- * before the event that announced it gets here).  A ring found broken
- * makes every event spurious.
+ * Under @lock, in hard irq or process context: copy the new responses
+ * out of the shared ring onto the list of answered slots, in ring order,
+ * and tell the transport of each (->answered: may a waiter reap it?).
+ * Returns true when the command work must run: an answer no waiter
+ * takes, or a broken ring.  *@took: responses were consumed.
+ */
+static bool pvcf_cmd_collect_locked(struct pvcf_cmdring *cr, bool *took)
+{
+	bool need_work = false;
+	RING_IDX prod, cons;
+	int more;
+
+	lockdep_assert_held(&cr->lock);
+	do {
+		prod = READ_ONCE(cr->ring.sring->rsp_prod);
+		/*
+		 * Pairs with the backend's virt_wmb() before it moved
+		 * rsp_prod; whoever reaps the answer reads after this, as
+		 * it takes @lock after us.
+		 */
+		virt_rmb();
+		cons = cr->ring.rsp_cons;
+		if (prod - cons > cr->ring.req_prod_pvt - cons) {
+			cr->broken = true;
+			pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
+			return true;
+		}
+		for (; cons != prod; cons++) {
+			struct pvc_response rsp;
+			struct pvcf_slot *s;
+
+			*took = true;
+			/* A private copy: the backend may rewrite the slot. */
+			RING_COPY_RESPONSE(&cr->ring, cons, &rsp);
+			s = pvcf_slot_find_locked(cr, &rsp);
+			if (!s) {
+				pr_warn_ratelimited("pvcalls: ignoring response with unknown req_id %#x cmd %u\n",
+						    rsp.req_id, rsp.cmd);
+				continue;
+			}
+			s->rsp = rsp;
+			s->answered = true;
+			cr->answers[cr->ans_tail++ % PVCF_NR_SLOTS] = s - cr->slots;
+			if (cr->answered && cr->answered(s->ctx))
+				atomic64_inc(&pvcf_stats.answers_direct);
+			else
+				need_work = true;
+		}
+		cr->ring.rsp_cons = cons;
+		RING_FINAL_CHECK_FOR_RESPONSES(&cr->ring, more);
+	} while (more);
+	return need_work;
+}
+
+/*
+ * The responses are taken here, in hard irq; their callbacks run later
+ * in process context (pvcf_cmd_reap()).  An event is real if it brought
+ * a response, or if responses were taken since the last real event
+ * (pvcf_cmdring_set_live() also takes them).  A ring found broken makes
+ * every event spurious.
  */
 static irqreturn_t pvcf_cmd_interrupt(int irq, void *dev_id)
 {
 	struct pvcf_cmdring *cr = dev_id;
+	bool worked = false, need_work = false;
 	unsigned long flags;
-	bool worked;
 
 	spin_lock_irqsave(&cr->lock, flags);
-	worked = cr->live && !cr->broken &&
-		 (cr->ring.rsp_cons != cr->eoi_cons ||
-		  RING_HAS_UNCONSUMED_RESPONSES(&cr->ring));
+	if (cr->live && !cr->broken) {
+		worked = cr->ring.rsp_cons != cr->eoi_cons;
+		need_work = pvcf_cmd_collect_locked(cr, &worked);
+		if (cr->broken)
+			worked = false;
+	}
 	cr->eoi_cons = cr->ring.rsp_cons;
 	spin_unlock_irqrestore(&cr->lock, flags);
-	queue_work(cr->wq, &cr->work);
+	if (need_work)
+		queue_work(cr->wq, &cr->work);
 	pvcf_lateeoi(irq, worked);
 	return IRQ_HANDLED;
 }
@@ -363,20 +482,25 @@ err_ring:
 
 void pvcf_cmdring_set_live(struct pvcf_cmdring *cr, bool live)
 {
+	bool need_work = false, took = false;
 	unsigned long flags;
 
 	spin_lock_irqsave(&cr->lock, flags);
 	cr->live = live && cr->ring.sring;
 	cr->broken = false;
+	/* answers that came before the ring was live */
+	if (cr->live)
+		need_work = pvcf_cmd_collect_locked(cr, &took);
 	spin_unlock_irqrestore(&cr->lock, flags);
-	if (live)
+	if (need_work)
 		queue_work(cr->wq, &cr->work);
 }
 
 /*
  * Device going away: stop the ring, then finish every command still in
- * flight with -ENETDOWN so that its owner frees what it holds.  Runs
- * in process context, not on the ring's workqueue.
+ * flight, with its answer if it came, else with -ENETDOWN, so that its
+ * owner frees what it holds.  Runs in process context, not on the
+ * ring's workqueue.
  */
 void pvcf_cmdring_disconnect(struct pvcf_cmdring *cr, struct xenbus_device *dev)
 {
@@ -404,16 +528,19 @@ void pvcf_cmdring_disconnect(struct pvcf_cmdring *cr, struct xenbus_device *dev)
 }
 
 /*
- * Before first use: responses are handled on @wq (ordered), and
- * @slots_freed (may be NULL) is told whenever slots free up.
+ * Before first use: answers nobody waits for are reaped on @wq, and
+ * @up (its members may be NULL) is told of answers and freed slots
+ * (struct pvcf_front_upcalls).
  */
 void pvcf_cmdring_init(struct pvcf_cmdring *cr, struct workqueue_struct *wq,
-		       void (*slots_freed)(void))
+		       const struct pvcf_front_upcalls *up)
 {
 	spin_lock_init(&cr->lock);
+	mutex_init(&cr->reap_lock);
 	init_waitqueue_head(&cr->slot_wq);
 	INIT_WORK(&cr->work, pvcf_cmd_work);
 	cr->irq = -1;
 	cr->wq = wq;
-	cr->slots_freed = slots_freed;
+	cr->slots_freed = up->slots_freed;
+	cr->answered = up->answered;
 }

@@ -77,37 +77,57 @@
  *   transport's tx_mutex and rx_mutex serialise the copies, so a blocked
  *   reader never holds up a writer); release runs after dropping it.
  *   poll and watch never sleep.
- *   Upcalls (->event) come from hard irq, workqueue or xenwatch and touch
- *   only sk_err and the wait queue, never the socket lock, so the
- *   transport never waits on a socket lock holder.
+ *   Upcalls (->event) come from hard irq, workqueue, xenwatch or a task
+ *   that reaps (below), and touch only sk_err and the wait queue, never
+ *   the socket lock, so the transport never waits on a socket lock
+ *   holder.
  *   Data ring interrupt (hard irq, lateeoi): under the ring's
  *   owner_lock, calls its socket's event function, which reads the
  *   indexes, makes the event upcall and wakes @drain_wq; an event of a
  *   ring with no socket (idle in the pool) is acknowledged as spurious.
- *   Every event gets its EOI there.  Command ring interrupt: only queues
- *   the command work.
- *   pvcf_front.wq (ordered): the command work, which runs every callback
- *   of answered commands one at a time, in ring order, with no lock
- *   held; and the retry of releases that found no slot.  Callbacks may
- *   sleep but never wait for a command ring slot.
+ *   Every event gets its EOI there.  Command ring interrupt (hard irq,
+ *   lateeoi, under the command ring's lock): copies the new responses
+ *   into their slots, in ring order on the list of answers (cmdring.c),
+ *   and for each asks the transport (pvcf_front_upcalls.answered): when
+ *   a task waits for an operation of the command's socket (@waiters),
+ *   it makes the socket's event upcall to wake it; else it queues the
+ *   command work.
+ *   Callbacks of answered commands ("reaping", pvcf_cmd_reap()): one at
+ *   a time, in ring order, in process context with no lock held but
+ *   the command ring's reap mutex, by the command work or by a task
+ *   that waits for an operation (connect, bind, listen, accept: the
+ *   family's ->settle() after each wakeup and once when it stops
+ *   waiting), which reaps every answer on the list, other sockets'
+ *   too.  So a blocking operation's answer reaches its task with one
+ *   context switch.  Callbacks may sleep but never wait for a command
+ *   ring slot, never take a family socket lock and never reap.
+ *   pvcf_front.wq (ordered): the command work (it reaps; a ring found
+ *   broken, it fails every command still in flight with EIO), and the
+ *   retry of releases that found no slot.
  *   pvcf_front.sock_wq: work that may wait for a slot: @submit_work,
  *   @release_work (close's drain; a child nobody took), the listener's
  *   poll work.
  *   xenbus (xenwatch): probe, handshake, down.  Down stops the command
- *   ring and runs the callback of every command in flight with ENETDOWN
- *   (so a socket waiting for an answer finishes), then makes the down
+ *   ring and runs the callback of every command in flight, with its
+ *   answer if one was taken, else with ENETDOWN (so a socket waiting
+ *   for an answer finishes), then makes the down
  *   upcall: every socket is marked dead and woken.  The callbacks of
- *   that ENETDOWN run in xenwatch, after the command work has stopped.
+ *   that ENETDOWN run in xenwatch, after the command work has stopped,
+ *   under the reap mutex, after those of the answers already taken.
  *
  * Locking order (outer first)
  *   family socket lock -> xarray lock (pvcf_front.socks) -> listener's
  *   pvcalls_endpoint.lock -> child's pvcalls_endpoint.lock
  *   (spin_lock_nested) -> pvcf_dring.arm_lock
  *   pvcf_dring.owner_lock -> pvcalls_endpoint.lock (the data interrupt)
- *   owner_lock, pvcalls_endpoint.lock and arm_lock are taken in hard
- *   irq, so with interrupts off.  The event upcall is made under
- *   pvcalls_endpoint.lock (so release cannot race with it): it only
- *   wakes the socket's wait queue.  The command ring lock,
+ *   command ring lock -> pvcalls_endpoint.lock (the command interrupt's
+ *   ->answered upcall)
+ *   owner_lock, pvcalls_endpoint.lock, arm_lock and the command ring
+ *   lock are taken in hard irq, so with interrupts off.  The event
+ *   upcall is made under pvcalls_endpoint.lock (so release cannot race
+ *   with it): it only wakes the socket's wait queue.  The command ring's
+ *   reap mutex is outermost: held while callbacks run, taken with no
+ *   lock held (by a waiting task after it dropped the socket lock).
  *   pvcf_release_lock, the pool's lock (dataring.c) and pvcf_front.lock
  *   (a mutex: pvcf_dev_get()) are taken alone, with no spinlock held;
  *   commands are submitted with no lock held, since a submitter may
@@ -168,6 +188,13 @@ struct pvcf_stats {
 	/* RELEASEs that found no free slot and waited on the list */
 	atomic64_t releases_delayed;
 	/*
+	 * Command answers the interrupt left to a waiting task instead of
+	 * the command work, and callbacks run by waiting tasks (theirs and
+	 * any other answer they found; the rest ran on the command work).
+	 */
+	atomic64_t answers_direct;
+	atomic64_t answers_reaped_by_waiter;
+	/*
 	 * Interrupts of our event channels (command ring and data rings,
 	 * all bound lateeoi), and the EOIs of those that found nothing to
 	 * do, flagged spurious: Xen then delays the next event of that
@@ -224,21 +251,19 @@ enum pvcf_kind {
 
 struct pvcf_slot {
 	bool busy;
+	bool answered;		/* @rsp holds the answer, on the list */
 	u32 gen;
 	u32 cmd;
 	pvcf_cmd_cb cb;
 	void *ctx;
+	struct pvc_response rsp;	/* a private copy */
 };
 
-struct pvcf_done {
-	pvcf_cmd_cb cb;
-	void *ctx;
-	struct pvc_response rsp;
-};
+struct pvcf_front_upcalls;
 
 /* The command ring; only cmdring.c looks inside. */
 struct pvcf_cmdring {
-	spinlock_t lock;	/* ring producer, slots, counts, live, broken */
+	spinlock_t lock;	/* ring indexes, slots, answers, counts, live, broken */
 	bool live;		/* ring set up: submissions allowed */
 	bool broken;		/* backend misbehaved on the ring */
 	struct pvc_front_ring ring;
@@ -250,14 +275,23 @@ struct pvcf_cmdring {
 	int irq;
 	grant_ref_t ref;
 	RING_IDX eoi_cons;	/* rsp_cons at the last non-spurious EOI */
-	struct workqueue_struct *wq;	/* ordered: responses */
+	/*
+	 * Answered slots whose callbacks have not run, oldest first:
+	 * indexes of @slots at @answers[n % PVCF_NR_SLOTS] for n from
+	 * @ans_head (the next to reap) up to @ans_tail.
+	 */
+	u8 answers[PVCF_NR_SLOTS];
+	unsigned int ans_head, ans_tail;
+	struct mutex reap_lock;		/* held while callbacks run */
+	struct workqueue_struct *wq;	/* ordered: answers nobody reaps */
 	struct work_struct work;
-	void (*slots_freed)(void);	/* the transport's upcall */
-	struct pvcf_done done[PVCF_NR_SLOTS];	/* only the work uses it */
+	/* the transport's upcalls (struct pvcf_front_upcalls) */
+	void (*slots_freed)(void);
+	bool (*answered)(void *ctx);
 };
 
 void pvcf_cmdring_init(struct pvcf_cmdring *cr, struct workqueue_struct *wq,
-		       void (*slots_freed)(void));
+		       const struct pvcf_front_upcalls *up);
 /* One request of a batch, with the callback of its answer. */
 struct pvcf_cmd {
 	struct pvc_request *req;
@@ -272,6 +306,8 @@ int pvcf_cmd_submit_batch(struct pvcf_cmdring *cr, struct pvcf_cmd *cmds,
 			  unsigned int n, bool may_sleep);
 int pvcf_cmd_submit(struct pvcf_cmdring *cr, struct pvc_request *req,
 		    pvcf_cmd_cb cb, void *ctx, bool may_sleep, u32 *req_id);
+void pvcf_cmd_reap(struct pvcf_cmdring *cr, bool waiter);
+bool pvcf_cmd_unreaped(struct pvcf_cmdring *cr);
 int pvcf_cmdring_connect(struct pvcf_cmdring *cr, struct xenbus_device *dev,
 			 grant_ref_t *ref, evtchn_port_t *port);
 void pvcf_cmdring_set_live(struct pvcf_cmdring *cr, bool live);
@@ -300,6 +336,13 @@ struct pvcf_front_upcalls {
 	void (*down)(int err);
 	/* Command ring slots were freed, or the ring went away. */
 	void (*slots_freed)(void);
+	/*
+	 * A command of @ctx (its socket) was answered; hard irq, under
+	 * the command ring's lock.  True when a task waiting on that
+	 * socket was woken and will reap the answer (pvcf_cmd_reap()),
+	 * false to leave it to the command work.
+	 */
+	bool (*answered)(void *ctx);
 };
 
 /*
@@ -315,8 +358,9 @@ struct pvcf_front {
 	struct pvcf_cmdring cmd;
 	struct xarray socks;		/* endpoints, by xa_id */
 	/*
-	 * @wq (ordered): command responses, and the retry of releases that
-	 * found no slot (it never waits for one).  @sock_wq: per-socket
+	 * @wq (ordered): the command work (answers no waiting task reaps),
+	 * and the retry of releases that found no slot (it never waits for
+	 * one).  @sock_wq: per-socket
 	 * work that may wait for a command ring slot, so never on @wq.
 	 */
 	struct workqueue_struct *wq, *sock_wq;
@@ -529,6 +573,8 @@ struct pvcalls_endpoint {
 	 */
 	int sock_err;
 	bool releasing;		/* close started; no new commands */
+	/* tasks waiting for an operation of ours: they reap our answers */
+	unsigned int waiters;
 	bool dead;		/* device gone or protocol error */
 	int dead_err;
 	bool has_ring;

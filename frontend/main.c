@@ -61,6 +61,9 @@ static int pvcf_stats_show(struct seq_file *m, void *v)
 	pvc_seq_stat64(m, "events", &pvcf_stats.events);
 	pvc_seq_stat64(m, "spurious_eois", &pvcf_stats.spurious_eois);
 	pvc_seq_stat64(m, "releases_delayed", &pvcf_stats.releases_delayed);
+	pvc_seq_stat64(m, "answers_direct", &pvcf_stats.answers_direct);
+	pvc_seq_stat64(m, "answers_reaped_by_waiter",
+		       &pvcf_stats.answers_reaped_by_waiter);
 	seq_printf(m, "notify_mitigation %d\n", pvcf_dev_notify());
 	seq_printf(m, "in_order %d\n", up && info.in_order);
 	/* the backend's max-page-order, as clamped here; 0 while down */

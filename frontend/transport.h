@@ -36,7 +36,8 @@ struct pvcalls_upcalls {
 	/*
 	 * Something changed.  @err is a negative errno when an operation
 	 * failed asynchronously (for SO_ERROR), else 0.  Called from
-	 * hard interrupt or workqueue context: must not sleep.
+	 * hard interrupt, workqueue context or any task's ->settle():
+	 * must not sleep.
 	 */
 	void (*event)(void *owner, unsigned int ev, int err);
 	/* The transport is done with @owner; called once, may sleep. */
@@ -80,6 +81,25 @@ struct pvcalls_transport_ops {
 		      struct pvcalls_endpoint **child);
 	/* True while accept() would return -EINPROGRESS. */
 	bool (*accept_busy)(struct pvcalls_endpoint *t);
+
+	/*
+	 * Waiting for an operation: optional, all three or none (NULL when
+	 * the transport finishes its operations without the waiter's help,
+	 * as the loopback one does).  A task that is about to wait for
+	 * op_result() or accept_busy() of @t calls ->wait_start(t) first;
+	 * then, in TASK_RUNNING, ->settle(t, false) after each wakeup and
+	 * ->settle(t, true) once when it stops waiting, for any reason.
+	 * While a task waits, the transport may leave the end of @t's
+	 * operation to it: it only wakes the wait queue, and the waiter's
+	 * ->settle() finishes it (it may finish other sockets' operations
+	 * too).  ->unsettled() is part of the wait condition: true while
+	 * ->settle() has something to do.  ->wait_start() and
+	 * ->unsettled() never sleep; ->settle() may, and is called with
+	 * no lock held.
+	 */
+	void (*wait_start)(struct pvcalls_endpoint *t);
+	bool (*unsettled)(struct pvcalls_endpoint *t);
+	void (*settle)(struct pvcalls_endpoint *t, bool end);
 
 	/*
 	 * Readiness of a connected or listening socket: EPOLLIN,

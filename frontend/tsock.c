@@ -103,9 +103,11 @@ static bool pvcf_name_get(const struct pvc_name *wire, struct sockaddr_in *sin)
  * @t's CONNECT or ACCEPT was just answered with success and socket-names
  * is negotiated (asked before taking @t->lock: it sleeps): take the names
  * the backend wrote into the indexes page before answering.  The command
- * ring's virt_rmb() after reading rsp_prod (cmdring.c) orders these reads
- * after the response; it pairs with the backend's virt_wmb() in
- * RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, issued after it wrote the names.
+ * ring's virt_rmb() after reading rsp_prod, in its interrupt handler,
+ * orders these reads after the response: whoever runs this callback took
+ * the ring's lock after the handler (cmdring.c).  It pairs with the
+ * backend's virt_wmb() in RING_PUSH_RESPONSES_AND_CHECK_NOTIFY, issued
+ * after it wrote the names.
  * The names are only ever reported back to the user, never trusted.
  */
 void pvcf_names_read_locked(struct pvcalls_endpoint *t)
@@ -1149,9 +1151,57 @@ static bool pvcf_accept_busy(struct pvcalls_endpoint *t)
 	return pvcf_lops->accept_busy(t);
 }
 
+/*
+ * A command of @ctx was answered (hard irq, under the command ring's
+ * lock, before its callback runs, so the command's reference keeps @t).
+ * With a task waiting on @t, wake it to reap the answer itself.
+ */
+static bool pvcf_answered(void *ctx)
+{
+	struct pvcalls_endpoint *t = ctx;
+	unsigned long flags;
+	bool waited;
+
+	spin_lock_irqsave(&t->lock, flags);
+	waited = t->waiters;
+	if (waited)
+		pvcf_event_locked(t, PVCALLS_EV_STATE, 0);
+	spin_unlock_irqrestore(&t->lock, flags);
+	return waited;
+}
+
+/* A task is about to wait for @t's operation (transport.h). */
+static void pvcf_wait_start(struct pvcalls_endpoint *t)
+{
+	spin_lock_irq(&t->lock);
+	t->waiters++;
+	spin_unlock_irq(&t->lock);
+}
+
+static bool pvcf_unsettled(struct pvcalls_endpoint *t)
+{
+	return pvcf_cmd_unreaped(&pvcf_front.cmd);
+}
+
+/*
+ * Woken, or done waiting (@end): run the callbacks of the answers
+ * received, @t's and any other.  Once @end has dropped our count, @t's
+ * later answers go to the command work.
+ */
+static void pvcf_settle(struct pvcalls_endpoint *t, bool end)
+{
+	if (end) {
+		spin_lock_irq(&t->lock);
+		t->waiters--;
+		spin_unlock_irq(&t->lock);
+	}
+	pvcf_cmd_reap(&pvcf_front.cmd, true);
+}
+
 static const struct pvcf_front_upcalls pvcf_tsock_upcalls = {
 	.down = pvcf_down,
 	.slots_freed = pvcf_release_kick,
+	.answered = pvcf_answered,
 };
 
 /* Wire the layers: the listener above us, the device below. */
@@ -1173,6 +1223,9 @@ const struct pvcalls_transport_ops pvcalls_xen_transport = {
 	.op_result = pvcf_op_result,
 	.accept = pvcf_accept,
 	.accept_busy = pvcf_accept_busy,
+	.wait_start = pvcf_wait_start,
+	.unsettled = pvcf_unsettled,
+	.settle = pvcf_settle,
 	.poll = pvcf_poll,
 	.watch = pvcf_watch,
 	.send = pvcf_send,

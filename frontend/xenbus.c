@@ -43,8 +43,7 @@ int pvcf_front_setup(void)
 		destroy_workqueue(pvcf_front.wq);
 		return -ENOMEM;
 	}
-	pvcf_cmdring_init(&pvcf_front.cmd, pvcf_front.wq,
-			  pvcf_front.upcalls->slots_freed);
+	pvcf_cmdring_init(&pvcf_front.cmd, pvcf_front.wq, pvcf_front.upcalls);
 	return 0;
 }
 

@@ -341,6 +341,21 @@ hostile-back)
 			tap_fail "frontend reused rings with ring_pool $pool" \
 				"rings_reused '$reused'" ;;
 		esac
+		# blocking connects, binds and listens: their waiting tasks
+		# reaped answers themselves, with no switch to the command work
+		direct=$(awk '$1 == "answers_direct" { print $2 }' $FSTATS 2>/dev/null)
+		reaped=$(awk '$1 == "answers_reaped_by_waiter" { print $2 }' $FSTATS 2>/dev/null)
+		echo "# answers_direct ${direct:-?} answers_reaped_by_waiter ${reaped:-?}"
+		# skipped when only some selftests ran, or the frontend is gone
+		if ! grep -q pvcalls_only= /proc/cmdline && [ -n "$direct" ]; then
+			case $direct:$reaped in
+			[1-9]*:[1-9]*)
+				tap_ok "waiting tasks reaped their answers ($reaped)" ;;
+			*)
+				tap_fail "waiting tasks reaped their answers" \
+					"answers_direct '$direct' answers_reaped_by_waiter '$reaped'" ;;
+			esac
+		fi
 	elif [ "$SCENARIO" = demo ]; then
 		echo "demo: frontend $(cat $FRONT/nodename) is $(cat $FRONT/state)," \
 		     "socket family $(cat /sys/module/xen_pvcalls_front/parameters/family 2>/dev/null || echo '?')"

@@ -370,7 +370,8 @@ static void pvcf_cmd_work(struct work_struct *work)
  * out of the shared ring onto the list of answered slots, in ring order,
  * and tell the transport of each (->answered: may a waiter reap it?).
  * Returns true when the command work must run: an answer no waiter
- * takes, or a broken ring.  *@took: responses were consumed.
+ * takes, or a broken ring.  *@took: responses were consumed.  Bounded
+ * (see below): it runs in hard irq.
  */
 static bool pvcf_cmd_collect_locked(struct pvcf_cmdring *cr, bool *took)
 {
@@ -393,6 +394,14 @@ static bool pvcf_cmd_collect_locked(struct pvcf_cmdring *cr, bool *took)
 			pr_err_ratelimited("pvcalls: backend moved rsp_prod past our requests; command ring stopped\n");
 			return true;
 		}
+		/*
+		 * Each pass but the last takes one response at least, and
+		 * no request goes out meanwhile (we hold @lock): at most
+		 * PVCF_NR_SLOTS + 1 passes, whatever the backend does to
+		 * rsp_prod.  rsp_event stays as the last pass left it.
+		 */
+		if (prod == cons)
+			break;
 		for (; cons != prod; cons++) {
 			struct pvc_response rsp;
 			struct pvcf_slot *s;

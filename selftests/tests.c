@@ -56,6 +56,8 @@ const struct test_pair test_table[] = {
 	  .run_guest = g_connect_nonblocking, .run_dom0 = dom0_hold },
 	{ .name = "connect_pending_ealready",
 	  .run_guest = g_connect_ealready, .run_dom0 = d_connect_ealready },
+	{ .name = "connect_blocking_signal_eintr_completes_later",
+	  .run_guest = g_connect_signal, .run_dom0 = d_connect_ealready },
 	{ .name = "connect_nonblocking_refused_so_error",
 	  .run_guest = g_so_error_refused },
 	{ .name = "getsockname_getpeername",

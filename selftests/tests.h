@@ -39,6 +39,7 @@ int g_close_blocked_recv(struct tctx *t);
 int g_close_blocked_recv_timeo(struct tctx *t);
 int g_close_blocked_poll(struct tctx *t);
 int g_close_blocked_accept(struct tctx *t);
+int g_connect_signal(struct tctx *t);
 int g_signal_eintr(struct tctx *t);
 int g_signal_restart(struct tctx *t);
 int d_accept_close(struct tctx *t);

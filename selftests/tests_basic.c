@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -184,6 +185,53 @@ int g_connect_ealready(struct tctx *t)
 	CHECK(r == 0 || errno == EISCONN, "connect after completion: %s",
 	      errname(errno));
 	CHECK_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)), EISCONN);
+	close(fd);
+	return ctl_signal("done", 0);
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/*
+ * A blocking connect interrupted by a signal goes on in the background,
+ * as TCP's does: EINTR, then POLLOUT and SO_ERROR 0 once the peer
+ * accepts (d_connect_ealready() keeps its backlog full until then).  The
+ * answer comes after the connecting task stopped waiting for it.
+ */
+int g_connect_signal(struct tctx *t)
+{
+	struct sockaddr_in a = lo_addr(t->port_d);
+	struct sigaction sa;
+	int fd, r, e;
+
+	if (ctl_wait("listening", NULL, SYNC_MS))
+		return T_FAIL;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL);
+	fd = socket(opt.family, SOCK_STREAM, 0);
+	CHECK(fd >= 0, "socket: %s", errname(errno));
+	alarm(1);
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	e = errno;
+	alarm(0);
+	CHECK(alarms == 1, "%d alarms delivered", (int)alarms);
+	CHECK(r == -1 && e == EINTR, "connect = %d %s, want EINTR", r,
+	      r ? errname(e) : "");
+	if (ctl_signal("accept", 0))
+		return T_FAIL;
+	r = wait_fd(fd, POLLOUT, SYNC_MS);
+	CHECK(r > 0 && (r & POLLOUT), "no POLLOUT once accepted (%#x)", r);
+	r = get_so_error(fd);
+	CHECK(r == 0, "SO_ERROR %s", errname(r < 0 ? -r : r));
+	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
+	CHECK(r == 0 || errno == EISCONN, "connect after completion: %s",
+	      errname(errno));
 	close(fd);
 	return ctl_signal("done", 0);
 }

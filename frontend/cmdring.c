@@ -284,18 +284,6 @@ static void pvcf_cmd_reap_locked(struct pvcf_cmdring *cr, bool waiter)
 	}
 }
 
-/*
- * Run the callbacks of every answer received so far (process context,
- * no lock held; may sleep).  @waiter: called by a task that waits for
- * an operation (counted in the stats), else by the command work.
- */
-void pvcf_cmd_reap(struct pvcf_cmdring *cr, bool waiter)
-{
-	mutex_lock(&cr->reap_lock);
-	pvcf_cmd_reap_locked(cr, waiter);
-	mutex_unlock(&cr->reap_lock);
-}
-
 /* Are answers waiting for pvcf_cmd_reap()?  Never sleeps. */
 bool pvcf_cmd_unreaped(struct pvcf_cmdring *cr)
 {
@@ -306,6 +294,22 @@ bool pvcf_cmd_unreaped(struct pvcf_cmdring *cr)
 	ret = cr->ans_head != cr->ans_tail;
 	spin_unlock_irqrestore(&cr->lock, flags);
 	return ret;
+}
+
+/*
+ * Run the callbacks of every answer received so far (process context,
+ * no lock held; may sleep).  @waiter: called by a task that waits for
+ * an operation (counted in the stats), else by the command work.  With
+ * none listed it returns at once, even while another reaper runs a
+ * callback: that callback makes its own upcall.
+ */
+void pvcf_cmd_reap(struct pvcf_cmdring *cr, bool waiter)
+{
+	if (!pvcf_cmd_unreaped(cr))
+		return;
+	mutex_lock(&cr->reap_lock);
+	pvcf_cmd_reap_locked(cr, waiter);
+	mutex_unlock(&cr->reap_lock);
 }
 
 /*

@@ -161,6 +161,25 @@ int d_connect_ealready(struct tctx *t)
 	return rc;
 }
 
+/*
+ * dom0 accepted the pending connect of @fd to @a: POLLOUT, SO_ERROR 0,
+ * and the first connect() after completion reports it (0 on Linux, or
+ * EISCONN).
+ */
+static int connect_completes(int fd, const struct sockaddr_in *a)
+{
+	int r;
+
+	r = wait_fd(fd, POLLOUT, SYNC_MS);
+	CHECK(r > 0 && (r & POLLOUT), "no POLLOUT once accepted (%#x)", r);
+	r = get_so_error(fd);
+	CHECK(r == 0, "SO_ERROR %s", errname(r < 0 ? -r : r));
+	r = connect(fd, (const struct sockaddr *)a, sizeof(*a));
+	CHECK(r == 0 || errno == EISCONN, "connect after completion: %s",
+	      errname(errno));
+	return T_PASS;
+}
+
 int g_connect_ealready(struct tctx *t)
 {
 	struct sockaddr_in a = lo_addr(t->port_d);
@@ -174,16 +193,8 @@ int g_connect_ealready(struct tctx *t)
 	CHECK_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)), EALREADY);
 	r = wait_fd(fd, POLLOUT, 200);
 	CHECK(r == 0, "POLLOUT (revents %#x) while the connect is pending", r);
-	if (ctl_signal("accept", 0))
+	if (ctl_signal("accept", 0) || connect_completes(fd, &a))
 		return T_FAIL;
-	r = wait_fd(fd, POLLOUT, SYNC_MS);
-	CHECK(r > 0 && (r & POLLOUT), "no POLLOUT once accepted (%#x)", r);
-	r = get_so_error(fd);
-	CHECK(r == 0, "SO_ERROR %s", errname(r < 0 ? -r : r));
-	/* the first connect() after completion reports it: 0 on Linux */
-	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-	CHECK(r == 0 || errno == EISCONN, "connect after completion: %s",
-	      errname(errno));
 	CHECK_ERRNO(connect(fd, (struct sockaddr *)&a, sizeof(a)), EISCONN);
 	close(fd);
 	return ctl_signal("done", 0);
@@ -223,15 +234,8 @@ int g_connect_signal(struct tctx *t)
 	CHECK(alarms == 1, "%d alarms delivered", (int)alarms);
 	CHECK(r == -1 && e == EINTR, "connect = %d %s, want EINTR", r,
 	      r ? errname(e) : "");
-	if (ctl_signal("accept", 0))
+	if (ctl_signal("accept", 0) || connect_completes(fd, &a))
 		return T_FAIL;
-	r = wait_fd(fd, POLLOUT, SYNC_MS);
-	CHECK(r > 0 && (r & POLLOUT), "no POLLOUT once accepted (%#x)", r);
-	r = get_so_error(fd);
-	CHECK(r == 0, "SO_ERROR %s", errname(r < 0 ? -r : r));
-	r = connect(fd, (struct sockaddr *)&a, sizeof(a));
-	CHECK(r == 0 || errno == EISCONN, "connect after completion: %s",
-	      errname(errno));
 	close(fd);
 	return ctl_signal("done", 0);
 }

@@ -416,6 +416,25 @@ static bool pvcb_sock_idle(struct sock *sk)
 }
 
 /*
+ * @n bytes were just copied into in[] after in_prod: publish them.
+ * Returns whether the frontend must be signalled for them.
+ */
+static bool pvcb_in_publish(struct pvcb_dring *r, u32 n)
+{
+	u32 old = r->in_prod;
+
+	/*
+	 * in[] before in_prod (PW): pairs with the frontend's virt_rmb()
+	 * between reading in_prod and reading in[] (CR).
+	 */
+	virt_wmb();
+	r->in_prod += n;
+	WRITE_ONCE(r->intf->in_prod, r->in_prod);
+	pvcb_add(&r->st_in.bytes, n);
+	return pvcb_must_signal(r, old, r->in_prod, &r->intf->in_prod_event);
+}
+
+/*
  * socket -> in ring, the work's way, while it holds the in direction's
  * turn.  Returns bytes moved, 0 when nothing (more) can move now,
  * -EPROTO on an impossible in_cons.
@@ -466,18 +485,7 @@ static int pvcb_pump_in_turn(struct pvcb_sock *s, bool *notify, bool *moved)
 	if (ret == -EAGAIN)
 		return 0;	/* sk_data_ready fills or requeues */
 	if (ret > 0) {
-		u32 old = r->in_prod;
-
-		/*
-		 * in[] before in_prod (PW): pairs with the frontend's
-		 * virt_rmb() between reading in_prod and reading in[] (CR).
-		 */
-		virt_wmb();
-		r->in_prod += ret;
-		WRITE_ONCE(r->intf->in_prod, r->in_prod);
-		pvcb_add(&r->st_in.bytes, ret);
-		if (pvcb_must_signal(r, old, r->in_prod,
-				     &r->intf->in_prod_event))
+		if (pvcb_in_publish(r, ret))
 			*notify = true;
 		return ret;
 	}
@@ -547,18 +555,18 @@ static int pvcb_fill_actor(read_descriptor_t *desc, struct sk_buff *skb,
  * is no end of file or error to report.  Anything unusual (the work
  * holds the turn, an owner, in[] full, an impossible in_cons, urgent
  * data) returns false, and the work does it as before.  in_cons is
- * checked as the work checks it, and a move is left for the work's
- * spurious-event accounting (in_cons_moved).  Only with notify-mitigation:
- * in v1 each copy here would be one event, where one work run sends one
- * for all it moved.
+ * checked by pvcb_in_space(), as the work checks it, and a move is left
+ * for the work's spurious-event accounting (in_cons_moved).  Only with
+ * notify-mitigation: in v1 each copy here would be one event, where one
+ * work run sends one for all it moved.
  */
 bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 {
 	struct pvcb_dring *r = &s->ring;
 	struct sock *sk = s->sock->sk;
 	read_descriptor_t desc = { .arg.data = r };
-	bool done = false;
-	u32 cons, space, old;
+	bool done = false, moved = false;
+	u32 space;
 	int copied;
 
 	/* pairs with pvcb_sock_activate(): the ring's fields are set */
@@ -568,31 +576,18 @@ bool pvcb_dring_fill_direct(struct pvcb_sock *s)
 	spin_lock(&r->in_lock);
 	if (r->in_filling || r->in_done)
 		goto out;
-	cons = READ_ONCE(r->intf->in_cons);
-	/* PM, as in pvcb_in_space(): in_cons before writing in[] */
-	virt_mb();
-	if (pvc_ring_writable(r->in_prod, cons, r->size, &space) ||
-	    (s32)(cons - r->last_in_cons) < 0 || !space)
+	if (pvcb_in_space(r, &space, &moved))
 		goto out;
-	if (cons != r->last_in_cons) {
-		r->last_in_cons = cons;
-		r->in_cons_moved = true;
-	}
+	/* the move stays noted for the work's late-EOI accounting */
+	r->in_cons_moved = moved;
+	if (!space)
+		goto out;
 	desc.count = space;
 	copied = tcp_read_sock(sk, &desc, pvcb_fill_actor);
-	if (copied > 0) {
-		old = r->in_prod;
-		/* PW: in[] before in_prod, as in pvcb_pump_in_turn() */
-		virt_wmb();
-		r->in_prod += copied;
-		WRITE_ONCE(r->intf->in_prod, r->in_prod);
-		pvcb_add(&r->st_in.bytes, copied);
-		if (pvcb_must_signal(r, old, r->in_prod,
-				     &r->intf->in_prod_event)) {
-			notify_remote_via_irq(r->irq);
-			atomic64_inc(&pvcb_stats.notify.data_events_sent);
-			pvcb_count(&r->st_in.events_sent);
-		}
+	if (copied > 0 && pvcb_in_publish(r, copied)) {
+		notify_remote_via_irq(r->irq);
+		atomic64_inc(&pvcb_stats.notify.data_events_sent);
+		pvcb_count(&r->st_in.events_sent);
 	}
 	done = pvcb_sock_idle(sk);
 out:
